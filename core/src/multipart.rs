@@ -1,0 +1,149 @@
+//! `multipart/form-data` bodies for OpenAI edits.
+
+/// One uploaded file.
+#[derive(Clone, PartialEq, Eq)]
+pub struct FilePart {
+    /// The form field name (`image[]`).
+    pub field: String,
+    /// The file name sent to the server.
+    pub filename: String,
+    /// `image/png`, `image/jpeg` or `image/webp`.
+    pub content_type: String,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for FilePart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FilePart({} {} bytes)", self.filename, self.bytes.len())
+    }
+}
+
+/// Largest reference image OpenAI accepts (50 MB).
+pub const MAX_IMAGE_BYTES: usize = 50 * 1024 * 1024;
+
+/// The image type of `bytes` from its magic number, if PNG, JPEG or WebP.
+pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+/// A file name for the reference at `url`: its last path segment, made safe.
+pub fn filename_for(url: &str, index: usize, content_type: &str) -> String {
+    let ext = content_type.rsplit('/').next().unwrap_or("png");
+    let last = url
+        .split(['?', '#'])
+        .next()
+        .and_then(|p| p.rsplit('/').next())
+        .unwrap_or("");
+    let stem: String = last
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .take(64)
+        .collect();
+    let stem = stem.split('.').next().unwrap_or("").to_string();
+    if stem.is_empty() {
+        format!("reference-{index}.{ext}")
+    } else {
+        format!("{stem}.{ext}")
+    }
+}
+
+/// The `Content-Type` header for a body with this boundary.
+pub fn content_type(boundary: &str) -> String {
+    format!("multipart/form-data; boundary={boundary}")
+}
+
+fn quote(s: &str) -> String {
+    s.replace('"', "%22").replace(['\r', '\n'], " ")
+}
+
+/// Encode text fields and files as `multipart/form-data` with `boundary`
+/// (which must not occur in the content: use a random one).
+pub fn encode(fields: &[(String, String)], files: &[FilePart], boundary: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, value) in fields {
+        out.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        out.extend_from_slice(
+            format!(
+                "Content-Disposition: form-data; name=\"{}\"\r\n\r\n",
+                quote(name)
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    for f in files {
+        out.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        out.extend_from_slice(
+            format!(
+                "Content-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
+                quote(&f.field),
+                quote(&f.filename),
+                f.content_type
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(&f.bytes);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_the_three_formats() {
+        assert_eq!(sniff_image(b"\x89PNG\r\n\x1a\nrest"), Some("image/png"));
+        assert_eq!(sniff_image(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
+        assert_eq!(sniff_image(b"RIFF\0\0\0\0WEBPVP8L"), Some("image/webp"));
+        assert_eq!(sniff_image(b"<html>"), None);
+    }
+
+    #[test]
+    fn encodes_fields_and_files() {
+        let body = encode(
+            &[("prompt".into(), "a \"cat\"".into())],
+            &[FilePart {
+                field: "image[]".into(),
+                filename: "a.png".into(),
+                content_type: "image/png".into(),
+                bytes: vec![1, 2, 3],
+            }],
+            "BOUNDARY",
+        );
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.starts_with(
+            "--BOUNDARY\r\nContent-Disposition: form-data; name=\"prompt\"\r\n\r\na \"cat\"\r\n"
+        ));
+        assert!(text.contains("name=\"image[]\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n\u{1}\u{2}\u{3}\r\n"));
+        assert!(text.ends_with("--BOUNDARY--\r\n"));
+    }
+
+    #[test]
+    fn file_names_are_safe() {
+        assert_eq!(
+            filename_for("https://x/p/cat.photo.jpg?sig=1", 0, "image/jpeg"),
+            "cat.jpeg"
+        );
+        assert_eq!(
+            filename_for("https://x/", 2, "image/png"),
+            "reference-2.png"
+        );
+        assert_eq!(
+            filename_for("https://x/%22evil%22", 1, "image/webp"),
+            "22evil22.webp"
+        );
+    }
+}

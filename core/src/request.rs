@@ -1,0 +1,618 @@
+//! The provider-neutral image request and its validation.
+//!
+//! Input is any JSON value (it comes from JavaScript, so anything is
+//! possible); validation reports every problem at once and, when there are no
+//! errors, yields a typed [`ImageRequest`] whose values are known to be allowed.
+
+use crate::assumptions as assumed;
+use crate::issue::{Issue, IssueCode};
+use crate::provider::{Field, Provider};
+use crate::url::{self, UrlProblem};
+use serde_json::{json, Map, Value};
+
+/// An OpenAI `size`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Size {
+    /// Let the model choose.
+    Auto,
+    /// Width and height in pixels.
+    Exact(u32, u32),
+}
+
+impl Size {
+    /// `"auto"` or `"WxH"`.
+    pub fn to_wire(self) -> String {
+        match self {
+            Size::Auto => "auto".to_string(),
+            Size::Exact(w, h) => format!("{w}x{h}"),
+        }
+    }
+}
+
+/// A validated request: every value is one the chosen provider accepts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImageRequest {
+    /// The prompt, trimmed.
+    pub prompt: String,
+    /// Reference image URLs; non-empty means edit or compose.
+    pub references: Vec<String>,
+    /// Aspect ratio such as `3:2`.
+    pub aspect_ratio: Option<&'static str>,
+    /// OpenAI size.
+    pub size: Option<Size>,
+    /// `1K` or `2K`.
+    pub resolution: Option<&'static str>,
+    /// `low`, `medium`, `high` or `auto`.
+    pub quality: Option<&'static str>,
+    /// `png`, `jpeg` or `webp`.
+    pub output_format: Option<&'static str>,
+    /// 0..100, jpeg/webp only.
+    pub output_compression: Option<u8>,
+    /// `auto` or `opaque`.
+    pub background: Option<&'static str>,
+    /// `auto` or `low`.
+    pub moderation: Option<&'static str>,
+    /// Number of images (absent means 1).
+    pub count: Option<u32>,
+    /// GPTImage2.ai style preset slug.
+    pub style: Option<String>,
+    /// GPTImage2.ai lighting hint.
+    pub lighting: Option<String>,
+    /// GPTImage2.ai camera hint.
+    pub camera: Option<String>,
+    /// GPTImage2.ai avoid list.
+    pub negative: Option<String>,
+    /// Apiframe webhook receiver.
+    pub webhook_url: Option<String>,
+}
+
+impl ImageRequest {
+    /// The number of images asked for.
+    pub fn images(&self) -> u32 {
+        self.count.unwrap_or(1)
+    }
+
+    /// A request with just a prompt.
+    pub fn new(prompt: impl Into<String>) -> ImageRequest {
+        ImageRequest {
+            prompt: prompt.into(),
+            references: Vec::new(),
+            aspect_ratio: None,
+            size: None,
+            resolution: None,
+            quality: None,
+            output_format: None,
+            output_compression: None,
+            background: None,
+            moderation: None,
+            count: None,
+            style: None,
+            lighting: None,
+            camera: None,
+            negative: None,
+            webhook_url: None,
+        }
+    }
+}
+
+/// How strictly to validate.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ValidateOptions {
+    /// Treat fields the provider lacks as errors instead of warnings.
+    pub strict: bool,
+    /// Accept http and loopback/private hosts in URLs (local development).
+    pub allow_local_urls: bool,
+}
+
+/// The outcome of validation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Validation {
+    /// Problems that stop the request.
+    pub errors: Vec<Issue>,
+    /// Problems worth telling (fields that will not be sent).
+    pub warnings: Vec<Issue>,
+    /// The typed request, present exactly when there are no errors.
+    pub request: Option<ImageRequest>,
+}
+
+impl Validation {
+    /// Whether the request can be sent.
+    pub fn ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// `{ ok, errors, warnings }`
+    pub fn to_json(&self) -> Value {
+        json!({
+            "ok": self.ok(),
+            "errors": self.errors.iter().map(Issue::to_json).collect::<Vec<_>>(),
+            "warnings": self.warnings.iter().map(Issue::to_json).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// Validate `input` for `provider`, reporting every problem at once.
+pub fn validate(provider: Provider, input: &Value, opts: ValidateOptions) -> Validation {
+    let mut v = Validator {
+        provider,
+        opts,
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let request = match input {
+        Value::Object(map) => v.request(map),
+        other => {
+            v.error(
+                "",
+                IssueCode::InvalidType,
+                format!("the request must be an object, got {}", kind(other)),
+            );
+            None
+        }
+    };
+    let request = if v.errors.is_empty() { request } else { None };
+    Validation {
+        errors: v.errors,
+        warnings: v.warnings,
+        request,
+    }
+}
+
+struct Validator {
+    provider: Provider,
+    opts: ValidateOptions,
+    errors: Vec<Issue>,
+    warnings: Vec<Issue>,
+}
+
+/// A JSON type name for messages.
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The length JavaScript reports (`string.length`), which is what providers count.
+fn js_len(s: &str) -> usize {
+    s.encode_utf16().count()
+}
+
+fn list(values: &[&str]) -> String {
+    values.join(", ")
+}
+
+/// A neutral field name for a common name from a provider's own API.
+fn suggestion(name: &str) -> Option<&'static str> {
+    let known = match name {
+        "aspect_ratio" | "ratio" | "aspect" => "aspectRatio",
+        "output_format" | "format" => "outputFormat",
+        "output_compression" | "compression" => "outputCompression",
+        "n" | "number_of_images" | "num_images" | "numberOfImages" | "images_count" => "count",
+        "images" | "image" | "image_urls" | "imageUrls" | "input_images" | "inputImages"
+        | "reference_images" | "referenceImages" | "refs" => "references",
+        "webhook_url" | "webhook" | "callbackUrl" | "callback_url" => "webhookUrl",
+        "negative_prompt" | "negativePrompt" => "negative",
+        _ => "",
+    };
+    if !known.is_empty() {
+        return Some(known);
+    }
+    // snake_case spelling of a neutral field, or a case slip.
+    let camel: String = {
+        let mut out = String::new();
+        let mut upper = false;
+        for c in name.chars() {
+            if c == '_' || c == '-' {
+                upper = true;
+            } else if upper {
+                out.extend(c.to_uppercase());
+                upper = false;
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    Field::ALL
+        .into_iter()
+        .map(Field::name)
+        .find(|f| f.eq_ignore_ascii_case(&camel))
+}
+
+impl Validator {
+    fn error(&mut self, path: &str, code: IssueCode, message: String) {
+        self.errors.push(Issue::new(path, code, message));
+    }
+
+    fn request(&mut self, map: &Map<String, Value>) -> Option<ImageRequest> {
+        for key in map.keys() {
+            if Field::from_name(key).is_none() {
+                let message = match (key.as_str(), suggestion(key)) {
+                    ("model", _) => {
+                        "the model is always gpt-image-2; remove this field".to_string()
+                    }
+                    ("mode", _) => {
+                        "the mode follows from `references` (non-empty means edit); remove this field"
+                            .to_string()
+                    }
+                    (_, Some(s)) => format!("not a field of the request; did you mean `{s}`?"),
+                    (_, None) => "not a field of the request".to_string(),
+                };
+                self.error(key, IssueCode::UnknownField, message);
+            }
+        }
+        // Present fields, null meaning absent; unsupported ones are reported
+        // here and left out of the typed request.
+        let mut present = |field: Field| -> Option<&Value> {
+            let value = map.get(field.name()).filter(|v| !v.is_null())?;
+            if self.provider.supports(field) {
+                return Some(value);
+            }
+            let name = self.provider.display_name();
+            let f = field.name();
+            if self.opts.strict {
+                self.error(
+                    f,
+                    IssueCode::Unsupported,
+                    format!("{name} has no `{f}` setting; remove it"),
+                );
+            } else {
+                self.warnings.push(Issue::new(
+                    f,
+                    IssueCode::Unsupported,
+                    format!("{name} has no `{f}` setting; it will not be sent"),
+                ));
+            }
+            None
+        };
+        let prompt_v = map.get("prompt").filter(|v| !v.is_null());
+        let references_v = present(Field::References);
+        let aspect_v = present(Field::AspectRatio);
+        let size_v = present(Field::Size);
+        let resolution_v = present(Field::Resolution);
+        let quality_v = present(Field::Quality);
+        let format_v = present(Field::OutputFormat);
+        let compression_v = present(Field::OutputCompression);
+        let background_v = present(Field::Background);
+        let moderation_v = present(Field::Moderation);
+        let count_v = present(Field::Count);
+        let style_v = present(Field::Style);
+        let lighting_v = present(Field::Lighting);
+        let camera_v = present(Field::Camera);
+        let negative_v = present(Field::Negative);
+        let webhook_v = present(Field::WebhookUrl);
+
+        let limits = self.provider.limits();
+        let prompt = self.prompt(prompt_v, limits.prompt_max);
+        let references = references_v
+            .map(|v| self.references(v, limits.references_max))
+            .unwrap_or_default();
+        let aspect_ratio =
+            aspect_v.and_then(|v| self.one_of("aspectRatio", v, limits.aspect_ratios));
+        let size = size_v.and_then(|v| self.size(v));
+        let resolution =
+            resolution_v.and_then(|v| self.one_of("resolution", v, limits.resolutions));
+        let quality = quality_v.and_then(|v| self.one_of("quality", v, limits.qualities));
+        let output_format =
+            format_v.and_then(|v| self.one_of("outputFormat", v, limits.output_formats));
+        let output_compression = compression_v
+            .and_then(|v| self.integer("outputCompression", v, 0, 100))
+            .map(|n| n as u8);
+        let background = background_v.and_then(|v| self.background(v, limits.backgrounds));
+        let moderation =
+            moderation_v.and_then(|v| self.one_of("moderation", v, limits.moderations));
+        let count = count_v.and_then(|v| self.integer("count", v, limits.count.0, limits.count.1));
+        let style = style_v.and_then(|v| self.style(v));
+        let lighting = lighting_v.and_then(|v| self.hint("lighting", v));
+        let camera = camera_v.and_then(|v| self.hint("camera", v));
+        let negative = negative_v.and_then(|v| self.hint("negative", v));
+        let webhook_url = webhook_v.and_then(|v| self.url("webhookUrl", v));
+
+        // Conflicts are judged on the request as written: these settings
+        // contradict each other whichever provider receives them.
+        let given = |f: Field| map.get(f.name()).is_some_and(|v| !v.is_null());
+        if given(Field::Size) && (given(Field::AspectRatio) || given(Field::Resolution)) {
+            self.error(
+                "size",
+                IssueCode::Conflict,
+                "give either `size` or `aspectRatio`/`resolution`, not both".to_string(),
+            );
+        }
+        if given(Field::OutputCompression) {
+            let format = map.get("outputFormat").and_then(Value::as_str);
+            if !matches!(format, Some("jpeg" | "webp")) {
+                let got = match format {
+                    Some(f) => format!("`outputFormat` is {f}"),
+                    None => "no jpeg or webp `outputFormat` is given".to_string(),
+                };
+                self.error(
+                    "outputCompression",
+                    IssueCode::Conflict,
+                    format!("`outputCompression` applies only to jpeg or webp, but {got}"),
+                );
+            }
+        }
+
+        Some(ImageRequest {
+            prompt: prompt?,
+            references,
+            aspect_ratio,
+            size,
+            resolution,
+            quality,
+            output_format,
+            output_compression,
+            background,
+            moderation,
+            count: count.map(|n| n as u32),
+            style,
+            lighting,
+            camera,
+            negative,
+            webhook_url,
+        })
+    }
+
+    fn string<'a>(&mut self, path: &str, v: &'a Value) -> Option<&'a str> {
+        match v {
+            Value::String(s) => Some(s),
+            other => {
+                self.error(
+                    path,
+                    IssueCode::InvalidType,
+                    format!("`{path}` must be a string, got {}", kind(other)),
+                );
+                None
+            }
+        }
+    }
+
+    fn prompt(&mut self, v: Option<&Value>, max: usize) -> Option<String> {
+        let Some(v) = v else {
+            self.error(
+                "prompt",
+                IssueCode::Required,
+                "a prompt is required".to_string(),
+            );
+            return None;
+        };
+        let s = self.string("prompt", v)?.trim();
+        if s.is_empty() {
+            self.error(
+                "prompt",
+                IssueCode::Empty,
+                "the prompt is blank".to_string(),
+            );
+            return None;
+        }
+        let len = js_len(s);
+        if len > max {
+            self.error(
+                "prompt",
+                IssueCode::TooLong,
+                format!(
+                    "the prompt has {len} characters; {} accepts at most {max}",
+                    self.provider.display_name()
+                ),
+            );
+            return None;
+        }
+        Some(s.to_string())
+    }
+
+    fn one_of(&mut self, path: &str, v: &Value, allowed: &[&'static str]) -> Option<&'static str> {
+        let s = self.string(path, v)?;
+        if let Some(found) = allowed.iter().find(|a| **a == s) {
+            return Some(found);
+        }
+        self.error(
+            path,
+            IssueCode::NotAllowed,
+            format!(
+                "{s:?} is not allowed for {}; use one of {}",
+                self.provider.display_name(),
+                list(allowed)
+            ),
+        );
+        None
+    }
+
+    fn background(&mut self, v: &Value, allowed: &[&'static str]) -> Option<&'static str> {
+        if v.as_str() == Some("transparent") {
+            self.error(
+                "background",
+                IssueCode::NotAllowed,
+                format!(
+                    "GPT Image 2 has no transparent backgrounds; use one of {}",
+                    list(allowed)
+                ),
+            );
+            return None;
+        }
+        self.one_of("background", v, allowed)
+    }
+
+    fn integer(&mut self, path: &str, v: &Value, min: u32, max: u32) -> Option<u64> {
+        let Value::Number(n) = v else {
+            self.error(
+                path,
+                IssueCode::InvalidType,
+                format!("`{path}` must be a number, got {}", kind(v)),
+            );
+            return None;
+        };
+        let f = n.as_f64().unwrap_or(f64::NAN);
+        if f.fract() != 0.0 || !f.is_finite() {
+            self.error(
+                path,
+                IssueCode::NotInteger,
+                format!("`{path}` must be a whole number, got {n}"),
+            );
+            return None;
+        }
+        if f < f64::from(min) || f > f64::from(max) {
+            self.error(
+                path,
+                IssueCode::OutOfRange,
+                format!(
+                    "`{path}` must be between {min} and {max} for {}, got {n}",
+                    self.provider.display_name()
+                ),
+            );
+            return None;
+        }
+        Some(f as u64)
+    }
+
+    fn size(&mut self, v: &Value) -> Option<Size> {
+        let s = self.string("size", v)?;
+        if s == "auto" {
+            return Some(Size::Auto);
+        }
+        let parsed = s.split_once('x').and_then(|(w, h)| {
+            let digits = |t: &str| {
+                !t.is_empty()
+                    && !t.starts_with('0')
+                    && t.len() <= 6
+                    && t.bytes().all(|b| b.is_ascii_digit())
+            };
+            if digits(w) && digits(h) {
+                Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?))
+            } else {
+                None
+            }
+        });
+        let Some((w, h)) = parsed else {
+            self.error(
+                "size",
+                IssueCode::NotAllowed,
+                format!(
+                    "{s:?} is not a size; use \"auto\" or \"WIDTHxHEIGHT\" such as \"1024x1024\""
+                ),
+            );
+            return None;
+        };
+        let before = self.errors.len();
+        let mut bad = |message: String| self.error("size", IssueCode::OutOfRange, message);
+        if w % 16 != 0 || h % 16 != 0 {
+            bad(format!("both edges must be multiples of 16, got {w}x{h}"));
+        }
+        if w.max(h) > 3840 {
+            bad(format!(
+                "the longest edge may be at most 3840, got {}",
+                w.max(h)
+            ));
+        }
+        let (long, short) = (w.max(h) as u64, w.min(h) as u64);
+        if long > 3 * short {
+            bad(format!(
+                "the ratio of the edges must be within 1:3 and 3:1, got {w}x{h}"
+            ));
+        }
+        let pixels = w as u64 * h as u64;
+        if !(655_360..=8_294_400).contains(&pixels) {
+            bad(format!(
+                "the image must have between 655,360 and 8,294,400 pixels, got {pixels}"
+            ));
+        }
+        (self.errors.len() == before).then_some(Size::Exact(w, h))
+    }
+
+    fn references(&mut self, v: &Value, max: usize) -> Vec<String> {
+        let Value::Array(items) = v else {
+            self.error(
+                "references",
+                IssueCode::InvalidType,
+                format!("`references` must be an array of URLs, got {}", kind(v)),
+            );
+            return Vec::new();
+        };
+        if items.len() > max {
+            self.error(
+                "references",
+                IssueCode::TooMany,
+                format!(
+                    "{} accepts at most {max} reference images, got {}",
+                    self.provider.display_name(),
+                    items.len()
+                ),
+            );
+        }
+        items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| self.url(&format!("references[{i}]"), item))
+            .collect()
+    }
+
+    fn url(&mut self, path: &str, v: &Value) -> Option<String> {
+        let s = self.string(path, v)?;
+        if js_len(s) > assumed::URL_MAX {
+            self.error(
+                path,
+                IssueCode::TooLong,
+                format!("the URL is longer than {} characters", assumed::URL_MAX),
+            );
+            return None;
+        }
+        match url::check(s, self.opts.allow_local_urls) {
+            Ok(_) => Some(s.to_string()),
+            Err(UrlProblem::Invalid(why)) => {
+                self.error(
+                    path,
+                    IssueCode::InvalidUrl,
+                    format!("not a valid URL: {why}"),
+                );
+                None
+            }
+            Err(UrlProblem::Insecure(why)) => {
+                self.error(path, IssueCode::InsecureUrl, format!("unsafe URL: {why}"));
+                None
+            }
+        }
+    }
+
+    fn text(&mut self, path: &str, v: &Value, max: usize) -> Option<String> {
+        let s = self.string(path, v)?.trim();
+        if s.is_empty() {
+            self.error(path, IssueCode::Empty, format!("`{path}` is blank"));
+            return None;
+        }
+        if js_len(s) > max {
+            self.error(
+                path,
+                IssueCode::TooLong,
+                format!("`{path}` may have at most {max} characters"),
+            );
+            return None;
+        }
+        Some(s.to_string())
+    }
+
+    fn hint(&mut self, path: &str, v: &Value) -> Option<String> {
+        self.text(path, v, assumed::HINT_MAX)
+    }
+
+    fn style(&mut self, v: &Value) -> Option<String> {
+        let s = self.text("style", v, assumed::STYLE_MAX)?;
+        let slug = s
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !slug {
+            self.error(
+                "style",
+                IssueCode::NotAllowed,
+                format!(
+                    "{s:?} is not a style preset slug (lower-case letters, digits and hyphens, such as \"studio-product\")"
+                ),
+            );
+            return None;
+        }
+        Some(s)
+    }
+}

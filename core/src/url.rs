@@ -1,0 +1,418 @@
+//! A strict check of absolute http(s) URLs, and of the hosts they name.
+//!
+//! Reference URLs are fetched by a provider (or, for OpenAI edits, by the
+//! server this library runs in), so a URL naming a private host is a
+//! server-side request forgery waiting to happen. We accept only RFC 3986
+//! URIs with an `http`/`https` scheme and a plain DNS name or IP host, and
+//! report http, credentials and loopback/private/link-local hosts as insecure.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// Why a URL was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UrlProblem {
+    /// Not a well-formed absolute http(s) URL.
+    Invalid(String),
+    /// Well-formed, but unsafe to hand to a server.
+    Insecure(String),
+}
+
+/// The parts of a checked URL that callers need.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParsedUrl {
+    /// `http` or `https`, lower case.
+    pub scheme: String,
+    /// The host as written (IPv6 literals keep their brackets).
+    pub host: String,
+    /// The explicit port, if any.
+    pub port: Option<u16>,
+    /// Everything from the first `/` after the authority (may be empty).
+    pub path_and_rest: String,
+    /// Whether the host is loopback (`localhost`, 127.0.0.0/8, `::1`).
+    pub loopback: bool,
+    /// Whether the host is private, link-local, reserved or an internal name.
+    pub private: bool,
+    /// Whether the URL carries `user:password@`.
+    pub has_userinfo: bool,
+}
+
+/// Parse `s` as an absolute http(s) URL, without judging its safety.
+pub fn parse(s: &str) -> Result<ParsedUrl, UrlProblem> {
+    let invalid = |why: &str| Err(UrlProblem::Invalid(why.to_string()));
+    if s.trim() != s {
+        return invalid("it has leading or trailing whitespace");
+    }
+    let Some((scheme, rest)) = s.split_once("://") else {
+        return invalid("it is not an absolute URL (expected https://host/...)");
+    };
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return invalid("only http and https URLs are accepted");
+    }
+    if let Some(bad) = s
+        .chars()
+        .find(|c| !is_uri_char(*c) && *c != '[' && *c != ']')
+    {
+        return Err(UrlProblem::Invalid(if bad.is_ascii() {
+            format!("the character {bad:?} must be percent-encoded")
+        } else {
+            "non-ASCII characters must be percent-encoded".to_string()
+        }));
+    }
+    if !percent_escapes_ok(s) {
+        return invalid("it has a malformed percent escape");
+    }
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path_and_rest) = rest.split_at(end);
+    if path_and_rest.contains(['[', ']']) {
+        return invalid("the characters '[' and ']' must be percent-encoded outside an IPv6 host");
+    }
+    let (userinfo, hostport) = match authority.rsplit_once('@') {
+        Some((u, h)) => (Some(u), h),
+        None => (None, authority),
+    };
+    let (host, port) = split_host_port(hostport)?;
+    let class = classify_host(&host)?;
+    Ok(ParsedUrl {
+        scheme,
+        host,
+        port,
+        path_and_rest: path_and_rest.to_string(),
+        loopback: class == HostClass::Loopback,
+        private: class == HostClass::Private,
+        has_userinfo: userinfo.is_some(),
+    })
+}
+
+/// Check that `s` is a well-formed URL that is safe to give a server.
+///
+/// With `allow_local`, plain http and loopback/private hosts pass (for local
+/// development against the sandbox); credentials in the URL never do.
+pub fn check(s: &str, allow_local: bool) -> Result<ParsedUrl, UrlProblem> {
+    let url = parse(s)?;
+    let insecure = |why: &str| Err(UrlProblem::Insecure(why.to_string()));
+    if url.has_userinfo {
+        return insecure("it must not carry a user name or password");
+    }
+    if allow_local {
+        return Ok(url);
+    }
+    if url.loopback {
+        return insecure("it names a loopback host");
+    }
+    if url.private {
+        return insecure("it names a private, link-local or internal host");
+    }
+    if url.scheme != "https" {
+        return insecure("it must use https");
+    }
+    Ok(url)
+}
+
+fn is_unreserved(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~')
+}
+
+fn is_uri_char(c: char) -> bool {
+    is_unreserved(c)
+        || matches!(
+            c,
+            '%' | '!'
+                | '$'
+                | '&'
+                | '\''
+                | '('
+                | ')'
+                | '*'
+                | '+'
+                | ','
+                | ';'
+                | '='
+                | ':'
+                | '@'
+                | '/'
+                | '?'
+                | '#'
+        )
+}
+
+fn percent_escapes_ok(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let ok = b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
+            if !ok {
+                return false;
+            }
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    // Brackets may appear only around an IPv6 host; a `#` only once.
+    s.matches('#').count() <= 1
+}
+
+fn split_host_port(hostport: &str) -> Result<(String, Option<u16>), UrlProblem> {
+    let invalid = |why: &str| Err(UrlProblem::Invalid(why.to_string()));
+    let (host, port) = if let Some(inner) = hostport.strip_prefix('[') {
+        let Some((v6, after)) = inner.split_once(']') else {
+            return invalid("its IPv6 host is missing a closing bracket");
+        };
+        let port = match after {
+            "" => None,
+            p => match p.strip_prefix(':') {
+                Some(p) => Some(p),
+                None => return invalid("unexpected text after the IPv6 host"),
+            },
+        };
+        (format!("[{v6}]"), port)
+    } else {
+        match hostport.rsplit_once(':') {
+            Some((h, p)) => (h.to_string(), Some(p)),
+            None => (hostport.to_string(), None),
+        }
+    };
+    let port = match port {
+        None | Some("") => None,
+        Some(p) if p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => match p.parse() {
+            Ok(n) => Some(n),
+            Err(_) => return invalid("its port is out of range"),
+        },
+        Some(_) => return invalid("its port is not a number"),
+    };
+    if host.is_empty() {
+        return invalid("it has no host");
+    }
+    if host.contains(['[', ']']) && !host.starts_with('[') {
+        return invalid("brackets are only allowed around an IPv6 host");
+    }
+    Ok((host, port))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum HostClass {
+    Public,
+    Loopback,
+    Private,
+}
+
+fn classify_host(host: &str) -> Result<HostClass, UrlProblem> {
+    let invalid = |why: &str| Err(UrlProblem::Invalid(why.to_string()));
+    if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return match v6.parse::<Ipv6Addr>() {
+            Ok(ip) => Ok(classify_v6(ip)),
+            Err(_) => invalid("its IPv6 host is malformed"),
+        };
+    }
+    if host.contains('%') {
+        return invalid("its host must not be percent-encoded");
+    }
+    if !host
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_')
+    {
+        return invalid("its host has characters a DNS name cannot have");
+    }
+    let name = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
+    if name.is_empty() || name.split('.').any(str::is_empty) {
+        return invalid("its host has an empty label");
+    }
+    let last = name.rsplit('.').next().unwrap_or("");
+    // Browsers and fetch() read a host whose last label is numeric as IPv4
+    // (`2130706433`, `0x7f.1`), so such hosts are judged as addresses.
+    if last.bytes().all(|b| b.is_ascii_digit()) || last.starts_with("0x") {
+        return match whatwg_ipv4(&name) {
+            Some(ip) => Ok(classify_v4(ip)),
+            None => invalid("its host looks like an IP address but is not one"),
+        };
+    }
+    if name == "localhost" || name.ends_with(".localhost") {
+        return Ok(HostClass::Loopback);
+    }
+    let internal = [".local", ".internal", ".lan", ".home.arpa", ".intranet"];
+    if !name.contains('.') || internal.iter().any(|s| name.ends_with(s)) {
+        return Ok(HostClass::Private);
+    }
+    Ok(HostClass::Public)
+}
+
+/// IPv4 the way the WHATWG URL standard reads it: 1 to 4 parts, each decimal,
+/// octal (leading 0) or hex (0x), the last part filling the remaining bytes.
+fn whatwg_ipv4(name: &str) -> Option<Ipv4Addr> {
+    let parts: Vec<&str> = name.split('.').collect();
+    if parts.is_empty() || parts.len() > 4 {
+        return None;
+    }
+    let mut nums = Vec::with_capacity(parts.len());
+    for p in &parts {
+        let n = if let Some(h) = p.strip_prefix("0x") {
+            if h.is_empty() {
+                0
+            } else {
+                u64::from_str_radix(h, 16).ok()?
+            }
+        } else if p.len() > 1 && p.starts_with('0') {
+            u64::from_str_radix(&p[1..], 8).ok()?
+        } else {
+            p.parse::<u64>().ok()?
+        };
+        nums.push(n);
+    }
+    let (last, head) = nums.split_last()?;
+    if head.iter().any(|n| *n > 255) {
+        return None;
+    }
+    let rest_bits = 8 * (4 - head.len() as u32);
+    if *last >= 1u64 << rest_bits {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for (i, n) in head.iter().enumerate() {
+        v |= n << (24 - 8 * i as u32);
+    }
+    v |= last;
+    Some(Ipv4Addr::from(v as u32))
+}
+
+fn classify_v4(ip: Ipv4Addr) -> HostClass {
+    let [a, b, ..] = ip.octets();
+    if a == 127 {
+        return HostClass::Loopback;
+    }
+    let private = a == 0
+        || a == 10
+        || (a == 100 && (64..128).contains(&b))
+        || (a == 169 && b == 254)
+        || (a == 172 && (16..32).contains(&b))
+        || (a == 192 && b == 168)
+        || (a == 198 && (b == 18 || b == 19))
+        || a >= 224;
+    if private {
+        HostClass::Private
+    } else {
+        HostClass::Public
+    }
+}
+
+fn classify_v6(ip: Ipv6Addr) -> HostClass {
+    if ip.is_loopback() {
+        return HostClass::Loopback;
+    }
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return classify_v4(v4);
+    }
+    let first = ip.segments()[0];
+    let private = ip.is_unspecified()
+        || (first & 0xfe00) == 0xfc00 // unique local
+        || (first & 0xffc0) == 0xfe80 // link local
+        || (first & 0xff00) == 0xff00; // multicast
+    if private {
+        HostClass::Private
+    } else {
+        HostClass::Public
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(s: &str) -> &'static str {
+        match check(s, false) {
+            Ok(_) => "ok",
+            Err(UrlProblem::Invalid(_)) => "invalid",
+            Err(UrlProblem::Insecure(_)) => "insecure",
+        }
+    }
+
+    #[test]
+    fn accepts_ordinary_https_urls() {
+        for s in [
+            "https://example.com/a.png",
+            "https://cdn.example.com:8443/x/y.jpg?sig=a%2Fb&x=1#frag",
+            "HTTPS://Example.COM/",
+            "https://[2606:4700::1111]/img.png",
+            "https://8.8.8.8/a.png",
+        ] {
+            assert_eq!(verdict(s), "ok", "{s}");
+        }
+    }
+
+    #[test]
+    fn refuses_malformed_urls() {
+        for s in [
+            "",
+            "example.com/a.png",
+            "ftp://example.com/a.png",
+            "https://",
+            "https://exa mple.com/",
+            "https://example.com/a b.png",
+            "https://example.com/ä.png",
+            "https://example.com/%zz",
+            "https://example.com:99999/",
+            "https://example.com:port/",
+            "https://[::1/",
+            "https://exa%6dple.com/",
+            "https://a..b/",
+            " https://example.com/",
+            "https://example.com/{x}",
+            "https://example.com/]",
+            "https://example.com/a?b=[1]",
+            "https://1.2.3.999/",
+        ] {
+            assert_eq!(verdict(s), "invalid", "{s}");
+        }
+    }
+
+    #[test]
+    fn refuses_insecure_urls() {
+        for s in [
+            "http://example.com/a.png",
+            "https://user:pw@example.com/a.png",
+            "https://localhost/a.png",
+            "https://api.localhost/a.png",
+            "https://127.0.0.1/a.png",
+            "https://2130706433/a.png",
+            "https://0x7f.1/a.png",
+            "https://017700000001/a.png",
+            "https://10.1.2.3/",
+            "https://172.20.0.1/",
+            "https://192.168.1.1/",
+            "https://169.254.169.254/latest/meta-data",
+            "https://100.64.0.1/",
+            "https://0.0.0.0/",
+            "https://[::1]/",
+            "https://[fe80::1]/",
+            "https://[fd00::1]/",
+            "https://[::ffff:127.0.0.1]/",
+            "https://metadata/",
+            "https://metadata.google.internal/",
+            "https://printer.local/",
+        ] {
+            assert_eq!(verdict(s), "insecure", "{s}");
+        }
+    }
+
+    #[test]
+    fn allow_local_admits_loopback_http_but_never_credentials() {
+        assert!(check("http://127.0.0.1:8080/a.png", true).is_ok());
+        assert!(check("http://localhost:3000/", true).is_ok());
+        assert!(matches!(
+            check("http://u:p@127.0.0.1/", true),
+            Err(UrlProblem::Insecure(_))
+        ));
+    }
+
+    #[test]
+    fn parse_keeps_the_parts() {
+        let u = parse("http://127.0.0.1:4010/v1/x?y").unwrap();
+        assert_eq!(u.scheme, "http");
+        assert_eq!(u.host, "127.0.0.1");
+        assert_eq!(u.port, Some(4010));
+        assert_eq!(u.path_and_rest, "/v1/x?y");
+        assert!(u.loopback);
+    }
+}

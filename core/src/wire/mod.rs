@@ -1,0 +1,358 @@
+//! Each provider's wire format, sans-IO: requests out, responses in.
+
+pub mod apiframe;
+pub mod getimg;
+pub mod gptimage2ai;
+pub mod openai;
+
+use crate::error::{Error, ErrorCode};
+use crate::http::{self, ApiKey, Body, HttpRequest};
+use crate::job::Job;
+use crate::price::PriceOptions;
+use crate::provider::Provider;
+use crate::request::ImageRequest;
+use serde_json::{json, Value};
+
+/// Longest `Idempotency-Key` Apiframe accepts.
+pub const IDEMPOTENCY_KEY_MAX: usize = 255;
+
+/// Reference images an OpenAI edit must upload: the server downloads each URL
+/// and sends the bytes as an `image[]` part alongside the text fields.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MultipartPlan {
+    /// Text form fields, in order.
+    pub fields: Vec<(String, String)>,
+    /// URLs to download and attach as `image[]`.
+    pub files: Vec<String>,
+}
+
+/// What to send to submit a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubmitPlan {
+    /// The request (for a multipart plan its body is empty until encoded).
+    pub request: HttpRequest,
+    /// How many times to send it (getimg serves N images as N calls).
+    pub calls: u32,
+    /// Set for OpenAI edits.
+    pub multipart: Option<MultipartPlan>,
+}
+
+/// A provider answer: parsed JSON, or text that may or may not be JSON.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ResponseBody {
+    /// Already-parsed JSON.
+    Json(Value),
+    /// Raw text.
+    Text(String),
+}
+
+impl ResponseBody {
+    fn json(&self) -> Option<Value> {
+        match self {
+            ResponseBody::Json(v) => Some(v.clone()),
+            ResponseBody::Text(t) => serde_json::from_str(t).ok(),
+        }
+    }
+
+    fn snippet(&self) -> String {
+        let text = match self {
+            ResponseBody::Json(v) => v.to_string(),
+            ResponseBody::Text(t) => t.clone(),
+        };
+        clean_text(&text, 200)
+    }
+}
+
+/// What the parser needs beyond status and body.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ParseContext {
+    /// How to price credits.
+    pub price: PriceOptions,
+    /// The `Retry-After` header, if any.
+    pub retry_after: Option<String>,
+    /// The output format asked for (OpenAI's answer may not say).
+    pub output_format: Option<String>,
+}
+
+/// Check a caller's idempotency key: 1..255 visible ASCII characters.
+pub fn check_idempotency_key(provider: Provider, key: &str) -> Result<(), Error> {
+    let ok = !key.is_empty()
+        && key.len() <= IDEMPOTENCY_KEY_MAX
+        && key.bytes().all(|b| (0x21..0x7f).contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorCode::InvalidRequest,
+            format!("idempotencyKey must be 1 to {IDEMPOTENCY_KEY_MAX} visible ASCII characters"),
+        )
+        .with_provider(provider))
+    }
+}
+
+/// Build the submit request for `req` (already validated for `provider`).
+pub fn build_submit(
+    provider: Provider,
+    req: &ImageRequest,
+    origin: &str,
+    key: &ApiKey,
+    idempotency_key: Option<&str>,
+) -> Result<SubmitPlan, Error> {
+    if let Some(k) = idempotency_key {
+        check_idempotency_key(provider, k)?;
+    }
+    let mut plan = match provider {
+        Provider::Apiframe => apiframe::submit(req, origin, key),
+        Provider::Gptimage2ai => gptimage2ai::submit(req, origin, key),
+        Provider::Getimg => getimg::submit(req, origin, key),
+        Provider::Openai => openai::submit(req, origin, key),
+    };
+    if let (Some(k), true) = (idempotency_key, provider.sends_idempotency_key()) {
+        plan.request
+            .headers
+            .push(("Idempotency-Key".to_string(), k.to_string()));
+    }
+    Ok(plan)
+}
+
+/// Build the poll request for an asynchronous provider's job.
+pub fn build_poll(
+    provider: Provider,
+    origin: &str,
+    key: &ApiKey,
+    job_id: &str,
+) -> Result<HttpRequest, Error> {
+    if job_id.is_empty() {
+        return Err(
+            Error::new(ErrorCode::InvalidRequest, "the job id is empty").with_provider(provider)
+        );
+    }
+    let id = http::encode_segment(job_id);
+    match provider {
+        Provider::Apiframe => Ok(get(format!("{origin}/v2/jobs/{id}"), apiframe::auth(key))),
+        Provider::Gptimage2ai => Ok(get(format!("{origin}/api/generate/{id}"), bearer(key))),
+        Provider::Getimg | Provider::Openai => Err(Error::new(
+            ErrorCode::InvalidRequest,
+            format!(
+                "{} answers synchronously; there is no job to poll",
+                provider.display_name()
+            ),
+        )
+        .with_provider(provider)),
+    }
+}
+
+/// Parse any answer `provider` can send into a job, or a coded error.
+pub fn parse_response(
+    provider: Provider,
+    status: u16,
+    body: &ResponseBody,
+    ctx: &ParseContext,
+) -> Result<Job, Error> {
+    if !(200..300).contains(&status) {
+        return Err(status_error(provider, status, body, ctx));
+    }
+    let Some(value) = body.json() else {
+        return Err(Error::new(
+            ErrorCode::Decode,
+            format!(
+                "{} answered {status} with a body that is not JSON: {}",
+                provider.display_name(),
+                body.snippet()
+            ),
+        )
+        .with_provider(provider)
+        .with_status(status)
+        .retryable(true));
+    };
+    if !value.is_object() {
+        return Err(decode_error(
+            provider,
+            status,
+            "the answer is not a JSON object",
+        ));
+    }
+    match provider {
+        Provider::Apiframe => apiframe::parse(&value, ctx),
+        Provider::Gptimage2ai => gptimage2ai::parse(&value, ctx),
+        Provider::Getimg => getimg::parse(&value, ctx),
+        Provider::Openai => openai::parse(&value, ctx),
+    }
+    .map_err(|e| e.with_status(status))
+}
+
+/// A `DECODE` error for a 2xx answer of the wrong shape.
+pub(crate) fn decode_error(provider: Provider, status: u16, why: &str) -> Error {
+    Error::new(
+        ErrorCode::Decode,
+        format!(
+            "{} answered {status} with an unexpected shape: {why}",
+            provider.display_name()
+        ),
+    )
+    .with_provider(provider)
+    .with_status(status)
+    .retryable(true)
+}
+
+/// The error for a non-2xx answer, in whichever error shape the provider used.
+fn status_error(provider: Provider, status: u16, body: &ResponseBody, ctx: &ParseContext) -> Error {
+    let value = body.json();
+    let said = value
+        .as_ref()
+        .and_then(provider_message)
+        .unwrap_or_else(|| body.snippet());
+    let code = match status {
+        400 | 422 => ErrorCode::InvalidRequest,
+        401 => ErrorCode::Unauthorized,
+        402 => ErrorCode::InsufficientCredits,
+        403 => ErrorCode::Forbidden,
+        404 => ErrorCode::NotFound,
+        408 => ErrorCode::Timeout,
+        429 => ErrorCode::RateLimited,
+        _ => ErrorCode::ProviderError,
+    };
+    let retryable = match status {
+        408 | 429 => true,
+        501 => false,
+        500..=599 => true,
+        _ => false,
+    };
+    let name = provider.display_name();
+    let said = if said.is_empty() {
+        "no details".to_string()
+    } else {
+        said
+    };
+    let mut err = Error::new(code, format!("{name} answered {status}: {said}"))
+        .with_provider(provider)
+        .with_status(status)
+        .retryable(retryable);
+    err.retry_after_ms = http::retry_after_ms(ctx.retry_after.as_deref());
+    if let Some(details) = value.as_ref().and_then(error_details) {
+        err = err.with_details(details);
+    }
+    err
+}
+
+/// The human message in any of the providers' error shapes.
+pub(crate) fn provider_message(v: &Value) -> Option<String> {
+    let text = match v.get("error") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Object(o)) => o
+            .get("message")
+            .or_else(|| o.get("code"))
+            .or_else(|| o.get("type"))
+            .and_then(Value::as_str)?
+            .to_string(),
+        _ => v.get("message").and_then(Value::as_str)?.to_string(),
+    };
+    Some(clean_text(&text, 300))
+}
+
+/// Structured details worth keeping: Apiframe's per-field `details` and credit
+/// figures, OpenAI's `param`/`code`. Nothing else passes through.
+fn error_details(v: &Value) -> Option<Value> {
+    let mut out = serde_json::Map::new();
+    if let Some(Value::Object(fields)) = v.get("details") {
+        let mut clean = serde_json::Map::new();
+        for (path, msgs) in fields.iter().take(50) {
+            let msgs: Vec<Value> = msgs
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .take(10)
+                        .map(|m| json!(clean_text(m, 200)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            clean.insert(clean_text(path, 100), Value::Array(msgs));
+        }
+        out.insert("fields".to_string(), Value::Object(clean));
+    }
+    for k in ["creditsRequired", "creditsAvailable"] {
+        if let Some(n) = v.get(k).filter(|n| n.is_number()) {
+            out.insert(k.to_string(), n.clone());
+        }
+    }
+    if let Some(Value::Object(e)) = v.get("error") {
+        for k in ["param", "code", "type"] {
+            if let Some(Value::String(s)) = e.get(k) {
+                out.insert(k.to_string(), json!(clean_text(s, 100)));
+            }
+        }
+    } else if let Some(Value::String(code)) = v.get("error") {
+        let machine = !code.is_empty()
+            && code
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if machine {
+            out.insert("code".to_string(), json!(code));
+        }
+    }
+    (!out.is_empty()).then_some(Value::Object(out))
+}
+
+/// Collapse control characters and cut to `max` characters.
+pub(crate) fn clean_text(s: &str, max: usize) -> String {
+    let mut out: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(max)
+        .collect();
+    if s.chars().count() > max {
+        out.push('…');
+    }
+    out.trim().to_string()
+}
+
+pub(crate) fn bearer(key: &ApiKey) -> Vec<(String, String)> {
+    vec![(
+        "Authorization".to_string(),
+        format!("Bearer {}", key.expose()),
+    )]
+}
+
+fn get(url: String, mut headers: Vec<(String, String)>) -> HttpRequest {
+    headers.push(("Accept".to_string(), "application/json".to_string()));
+    HttpRequest {
+        method: "GET",
+        url,
+        headers,
+        body: Body::Empty,
+    }
+}
+
+pub(crate) fn post_json(
+    url: String,
+    mut headers: Vec<(String, String)>,
+    body: &Value,
+) -> HttpRequest {
+    headers.push(("Content-Type".to_string(), "application/json".to_string()));
+    headers.push(("Accept".to_string(), "application/json".to_string()));
+    HttpRequest {
+        method: "POST",
+        url,
+        headers,
+        body: Body::Text(body.to_string()),
+    }
+}
+
+/// A string field, or a number written as a string (seeds come both ways).
+pub(crate) fn str_or_num(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(clean_text(s, 10_000)),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// `image/<format>` for an output format.
+pub(crate) fn mime_of(format: &str) -> Option<String> {
+    match format {
+        "png" | "jpeg" | "webp" => Some(format!("image/{format}")),
+        "jpg" => Some("image/jpeg".to_string()),
+        _ => None,
+    }
+}

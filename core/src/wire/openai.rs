@@ -1,0 +1,173 @@
+//! OpenAI Images API: `POST /v1/images/generations` (JSON) and
+//! `POST /v1/images/edits` (multipart, reference images uploaded).
+
+use super::{bearer, decode_error, mime_of, post_json, MultipartPlan, ParseContext, SubmitPlan};
+use crate::error::Error;
+use crate::http::{ApiKey, Body, HttpRequest};
+use crate::job::{Image, Job, JobStatus};
+use crate::price::openai_cost_from_usage;
+use crate::provider::Provider;
+use crate::request::{ImageRequest, Size};
+use serde_json::{json, Value};
+
+/// Sizes for `aspectRatio` at 1K; 2K doubles both edges. Every size is a
+/// multiple of 16 within OpenAI's pixel and ratio limits (a test checks it).
+pub const RATIO_SIZES_1K: [(&str, u32, u32); 9] = [
+    ("1:1", 1024, 1024),
+    ("3:2", 1536, 1024),
+    ("2:3", 1024, 1536),
+    ("4:3", 1152, 864),
+    ("3:4", 864, 1152),
+    ("4:5", 1024, 1280),
+    ("16:9", 1536, 864),
+    ("9:16", 864, 1536),
+    ("21:9", 1680, 720),
+];
+
+/// The size OpenAI is asked for: `size`, or one derived from
+/// `aspectRatio`/`resolution`, or `auto` when none is given.
+pub fn effective_size(req: &ImageRequest) -> Size {
+    if let Some(size) = req.size {
+        return size;
+    }
+    if req.aspect_ratio.is_none() && req.resolution.is_none() {
+        return Size::Auto;
+    }
+    let ratio = req.aspect_ratio.unwrap_or("1:1");
+    let scale = if req.resolution == Some("2K") { 2 } else { 1 };
+    RATIO_SIZES_1K
+        .iter()
+        .find(|(r, _, _)| *r == ratio)
+        .map_or(Size::Auto, |(_, w, h)| Size::Exact(w * scale, h * scale))
+}
+
+/// The generation parameters, as `(name, JSON value)` pairs.
+fn params(req: &ImageRequest) -> Vec<(&'static str, Value)> {
+    let mut out = vec![
+        ("model", json!("gpt-image-2")),
+        ("prompt", json!(req.prompt)),
+    ];
+    if let Some(n) = req.count {
+        out.push(("n", json!(n)));
+    }
+    let size = effective_size(req);
+    if req.size.is_some() || size != Size::Auto {
+        out.push(("size", json!(size.to_wire())));
+    }
+    for (k, v) in [
+        ("quality", req.quality),
+        ("background", req.background),
+        ("output_format", req.output_format),
+        ("moderation", req.moderation),
+    ] {
+        if let Some(v) = v {
+            out.push((k, json!(v)));
+        }
+    }
+    if let Some(c) = req.output_compression {
+        out.push(("output_compression", json!(c)));
+    }
+    out
+}
+
+/// The JSON body of `POST /v1/images/generations`.
+pub fn body(req: &ImageRequest) -> Value {
+    Value::Object(
+        params(req)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    )
+}
+
+pub(crate) fn submit(req: &ImageRequest, origin: &str, key: &ApiKey) -> SubmitPlan {
+    if req.references.is_empty() {
+        return SubmitPlan {
+            request: post_json(
+                format!("{origin}/v1/images/generations"),
+                bearer(key),
+                &body(req),
+            ),
+            calls: 1,
+            multipart: None,
+        };
+    }
+    let fields = params(req)
+        .into_iter()
+        .map(|(k, v)| {
+            let text = match v {
+                Value::String(s) => s,
+                other => other.to_string(),
+            };
+            (k.to_string(), text)
+        })
+        .collect();
+    let mut headers = bearer(key);
+    headers.push(("Accept".to_string(), "application/json".to_string()));
+    SubmitPlan {
+        request: HttpRequest {
+            method: "POST",
+            url: format!("{origin}/v1/images/edits"),
+            headers,
+            body: Body::Empty,
+        },
+        calls: 1,
+        multipart: Some(MultipartPlan {
+            fields,
+            files: req.references.clone(),
+        }),
+    }
+}
+
+pub(crate) fn parse(v: &Value, ctx: &ParseContext) -> Result<Job, Error> {
+    let p = Provider::Openai;
+    let Some(data) = v.get("data").and_then(Value::as_array) else {
+        return Err(decode_error(p, 200, "`data` is missing"));
+    };
+    let format = v
+        .get("output_format")
+        .and_then(Value::as_str)
+        .or(ctx.output_format.as_deref())
+        .unwrap_or("png");
+    let (width, height) = v
+        .get("size")
+        .and_then(Value::as_str)
+        .and_then(|s| s.split_once('x'))
+        .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
+        .map_or((None, None), |(w, h)| (Some(w), Some(h)));
+    let images: Vec<Image> = data
+        .iter()
+        .filter_map(|d| {
+            let b64 = d
+                .get("b64_json")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            let url = d.get("url").and_then(Value::as_str).map(str::to_string);
+            if b64.is_none() && url.is_none() {
+                return None;
+            }
+            Some(Image {
+                url,
+                b64,
+                mime_type: mime_of(format),
+                width,
+                height,
+                final_prompt: d
+                    .get("revised_prompt")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                ..Image::default()
+            })
+        })
+        .collect();
+    if images.is_empty() {
+        return Err(decode_error(p, 200, "`data` holds no images"));
+    }
+    let mut job = Job::new(p, None, JobStatus::Succeeded, "completed");
+    job.progress = Some(100);
+    job.cost = v
+        .get("usage")
+        .and_then(|u| openai_cost_from_usage(u, images.len() as u32));
+    job.images = images;
+    Ok(job)
+}

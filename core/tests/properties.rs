@@ -1,0 +1,368 @@
+//! Properties over generated input: nothing panics, however malformed, and
+//! every request valid for Apiframe becomes a body Apiframe's official OpenAPI
+//! document accepts.
+
+use gpt_image_core::{
+    build_submit_request, estimate_cost, parse_job, validate_request, ApiKey, Body, ParseContext,
+    PriceOptions, Provider, ResponseBody, Target, ValidateOptions,
+};
+use proptest::prelude::*;
+use serde_json::{json, Map, Value};
+use std::sync::OnceLock;
+
+/// A validator for `GenerateImageRequest`, built from the official document.
+fn apiframe_schema() -> &'static jsonschema::Validator {
+    static V: OnceLock<jsonschema::Validator> = OnceLock::new();
+    V.get_or_init(|| {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/spec/apiframe-openapi.json"
+        );
+        let text = std::fs::read_to_string(path).expect("the OpenAPI document is readable");
+        let doc: Value = serde_json::from_str(&text).expect("the OpenAPI document is JSON");
+        let schema = json!({
+            "$ref": "#/components/schemas/GenerateImageRequest",
+            "components": doc["components"],
+        });
+        jsonschema::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .expect("the schema compiles")
+    })
+}
+
+fn schema_errors(body: &Value) -> Vec<String> {
+    apiframe_schema()
+        .iter_errors(body)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+fn any_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<f64>().prop_map(|f| json!(f)),
+        ".{0,20}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 24, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map("[a-zA-Z_]{1,12}", inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// URLs, mostly plausible, often with characters a URI may not contain.
+fn url() -> impl Strategy<Value = String> {
+    let host = prop_oneof![
+        Just("cdn.example.com".to_string()),
+        Just("127.0.0.1".to_string()),
+        Just("[::1]".to_string()),
+        Just("10.0.0.7".to_string()),
+        "[a-z0-9.\\-_%]{0,16}",
+    ];
+    let path = "[a-zA-Z0-9/._~%!$&'()*+,;=:@?#\\[\\]{}|\\\\^` \"<>é-]{0,24}";
+    let scheme = prop_oneof![
+        4 => Just("https://"),
+        1 => Just("http://"),
+        1 => Just("ftp://"),
+        1 => Just(""),
+        1 => Just("https://user:pw@"),
+    ];
+    (scheme, host, path).prop_map(|(s, h, p)| format!("{s}{h}/{p}"))
+}
+
+fn pick(values: &'static [&'static str]) -> impl Strategy<Value = Value> {
+    prop::sample::select(values).prop_map(|s| json!(s))
+}
+
+/// A field value: usually drawn from the values some provider allows, sometimes junk.
+fn field(good: impl Strategy<Value = Value> + 'static) -> impl Strategy<Value = Option<Value>> {
+    prop_oneof![
+        6 => Just(None),
+        6 => good.prop_map(Some),
+        1 => any_json().prop_map(Some),
+    ]
+}
+
+fn request() -> impl Strategy<Value = Value> {
+    let prompt = prop_oneof![
+        8 => "[a-zA-Z0-9 ,.'é🙂-]{1,60}".prop_map(|s| Some(json!(s))),
+        1 => Just(Some(json!("   "))),
+        1 => (1990usize..2010).prop_map(|n| Some(json!("p".repeat(n)))),
+        1 => Just(None),
+        1 => any_json().prop_map(Some),
+    ];
+    let references = prop::collection::vec(url(), 0..4).prop_map(|v| json!(v));
+    let ratios: &[&str] = &[
+        "1:1", "3:2", "2:3", "16:9", "9:16", "4:3", "3:4", "4:5", "21:9", "5:7",
+    ];
+    let sizes: &[&str] = &[
+        "auto",
+        "1024x1024",
+        "1536x1024",
+        "1000x1000",
+        "4096x4096",
+        "1024x",
+        "512x512",
+    ];
+    let fields = (
+        prompt,
+        field(references),
+        field(pick(ratios)),
+        field(pick(sizes)),
+        field(pick(&["1K", "2K", "4K"])),
+        field(pick(&["low", "medium", "high", "auto", "max"])),
+        field(pick(&["png", "jpeg", "webp", "gif"])),
+        field((-5i64..110).prop_map(|n| json!(n))),
+        field(pick(&["auto", "opaque", "transparent"])),
+        field(pick(&["auto", "low", "strict"])),
+        field(prop_oneof![
+            (-1i64..14).prop_map(|n| json!(n)),
+            Just(json!(2.5))
+        ]),
+        (
+            field(pick(&["cinematic", "studio-product", "Bad Style"])),
+            field(pick(&["soft light", ""])),
+            field(url().prop_map(|u| json!(u))),
+            prop::option::weighted(0.1, "[a-z_]{1,10}"),
+        ),
+    );
+    fields.prop_map(
+        |(
+            prompt,
+            refs,
+            ratio,
+            size,
+            res,
+            quality,
+            format,
+            compression,
+            bg,
+            moderation,
+            count,
+            (style, lighting, webhook, extra),
+        )| {
+            let mut m = Map::new();
+            let mut put = |k: &str, v: Option<Value>| {
+                if let Some(v) = v {
+                    m.insert(k.to_string(), v);
+                }
+            };
+            put("prompt", prompt);
+            put("references", refs);
+            put("aspectRatio", ratio);
+            put("size", size);
+            put("resolution", res);
+            put("quality", quality);
+            put("outputFormat", format);
+            put("outputCompression", compression);
+            put("background", bg);
+            put("moderation", moderation);
+            put("count", count);
+            put("style", style);
+            put("lighting", lighting);
+            put("webhookUrl", webhook);
+            if let Some(k) = extra {
+                m.insert(k, json!(1));
+            }
+            Value::Object(m)
+        },
+    )
+}
+
+/// A field that is usually absent or valid, and rarely wrong.
+fn mostly(
+    good: impl Strategy<Value = Value> + 'static,
+    bad: impl Strategy<Value = Value> + 'static,
+) -> impl Strategy<Value = Option<Value>> {
+    prop_oneof![
+        4 => Just(None),
+        8 => good.prop_map(Some),
+        1 => bad.prop_map(Some),
+    ]
+}
+
+/// URLs that are valid https with a path drawn from every character a URI
+/// may contain (and, rarely, some it may not), to probe `format: uri`.
+fn https_url() -> impl Strategy<Value = String> {
+    let path = prop_oneof![
+        12 => "[a-zA-Z0-9/._~!$&'()*+,;=:@-]{0,24}",
+        2 => "[a-z0-9/]{0,8}(%[0-9A-Fa-f]{2}){0,3}[?#]?[a-z0-9=&/?]{0,8}",
+        1 => "[a-z/ %\\{}|^`\\[\\]<>\"é]{1,8}",
+    ];
+    let host = prop_oneof![
+        "[a-z][a-z0-9-]{0,10}\\.(com|ai|io)",
+        Just("8.8.8.8".to_string()),
+        Just("[2606:4700::1111]".to_string())
+    ];
+    (host, prop::option::of(1u16..65535), path).prop_map(|(h, port, p)| match port {
+        Some(port) => format!("https://{h}:{port}/{p}"),
+        None => format!("https://{h}/{p}"),
+    })
+}
+
+/// Requests aimed at Apiframe: mostly valid, so the schema property has teeth.
+fn apiframe_request() -> impl Strategy<Value = Value> {
+    (
+        prop_oneof![
+            10 => "[a-zA-Z0-9 ,.'é🙂\"\\\n-]{1,80}".prop_map(|s| json!(s)),
+            1 => (1995usize..2001).prop_map(|n| json!("p".repeat(n))),
+        ],
+        mostly(
+            prop::collection::vec(https_url(), 0..4).prop_map(|v| json!(v)),
+            any_json(),
+        ),
+        mostly(pick(&["1:1", "3:2", "2:3"]), pick(&["16:9", "1:2"])),
+        mostly(pick(&["low", "medium", "high", "auto"]), any_json()),
+        mostly(pick(&["png", "jpeg", "webp"]), pick(&["jpg"])),
+        mostly(pick(&["auto", "opaque"]), pick(&["transparent"])),
+        mostly(pick(&["auto", "low"]), any_json()),
+        mostly(
+            (1i64..=10).prop_map(|n| json!(n)),
+            prop_oneof![Just(json!(0)), Just(json!(11)), Just(json!(1.5))],
+        ),
+        mostly(https_url().prop_map(|u| json!(u)), any_json()),
+    )
+        .prop_map(
+            |(prompt, refs, ratio, quality, format, bg, moderation, count, webhook)| {
+                let mut m = Map::new();
+                m.insert("prompt".to_string(), prompt);
+                for (k, v) in [
+                    ("references", refs),
+                    ("aspectRatio", ratio),
+                    ("quality", quality),
+                    ("outputFormat", format),
+                    ("background", bg),
+                    ("moderation", moderation),
+                    ("count", count),
+                    ("webhookUrl", webhook),
+                ] {
+                    if let Some(v) = v {
+                        m.insert(k.to_string(), v);
+                    }
+                }
+                Value::Object(m)
+            },
+        )
+}
+
+fn any_request() -> impl Strategy<Value = Value> {
+    prop_oneof![request(), apiframe_request()]
+}
+
+fn target(p: Provider) -> Target {
+    Target::new(p, ApiKey::new("test-key"), None).unwrap()
+}
+
+proptest! {
+    // PROPTEST_CASES runs a longer campaign; 3000 keeps the suite fast.
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(3000),
+    ))]
+
+    #[test]
+    fn valid_apiframe_requests_satisfy_the_openapi_schema(req in any_request()) {
+        let v = validate_request(Provider::Apiframe, &req, ValidateOptions::default());
+        if v.ok() {
+            let (plan, _) = build_submit_request(&target(Provider::Apiframe), &req, false, Some("k-1"))
+                .expect("a valid request builds");
+            let Body::Text(text) = &plan.request.body else { panic!("Apiframe sends JSON") };
+            let body: Value = serde_json::from_str(text).unwrap();
+            let errors = schema_errors(&body);
+            prop_assert!(errors.is_empty(), "request {req}\nbody {body}\nschema errors {errors:?}");
+        }
+    }
+
+    #[test]
+    fn no_request_panics_and_prices_are_sane(req in any_request()) {
+        for p in Provider::ALL {
+            for strict in [false, true] {
+                let opts = ValidateOptions { strict, allow_local_urls: strict };
+                let v = validate_request(p, &req, opts);
+                prop_assert_eq!(v.request.is_some(), v.ok());
+                let built = build_submit_request(&target(p), &req, strict, None);
+                prop_assert_eq!(built.is_ok(), validate_request(p, &req, ValidateOptions { strict, allow_local_urls: false }).ok());
+                if let Ok(cost) = estimate_cost(p, &req, opts, &PriceOptions::default()) {
+                    if let Some(usd) = cost.usd {
+                        prop_assert!(usd.is_finite() && usd > 0.0, "{usd}");
+                    }
+                    prop_assert!(cost.images >= 1);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn junk_never_panics_the_validator(req in any_json()) {
+        for p in Provider::ALL {
+            let v = validate_request(p, &req, ValidateOptions::default());
+            prop_assert_eq!(v.request.is_some(), v.ok());
+        }
+    }
+
+    #[test]
+    fn no_response_panics_the_parser(status in 0u16..1000, body in any_json(), text in ".{0,40}", retry in prop::option::of(".{0,8}")) {
+        let ctx = ParseContext { retry_after: retry, ..ParseContext::default() };
+        for p in Provider::ALL {
+            for b in [ResponseBody::Json(body.clone()), ResponseBody::Text(text.clone()), ResponseBody::Text(body.to_string())] {
+                match parse_job(p, status, &b, &ctx) {
+                    Ok(job) => {
+                        prop_assert!((200..300).contains(&status));
+                        prop_assert!(job.progress.is_none_or(|x| x <= 100));
+                    }
+                    Err(e) => prop_assert!(!e.message.is_empty()),
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_schema_rejects_what_apiframe_rejects() {
+    // The check above is only as good as the validator: it must say no.
+    for bad in [
+        json!({ "model": "gpt-image-2" }),
+        json!({ "model": "gpt-image-2", "prompt": "" }),
+        json!({ "model": "gpt-image-2", "prompt": "x", "size": "1024x1024" }),
+        json!({ "model": "gpt-image-2", "prompt": "x", "gptImage2Params": { "aspect_ratio": "16:9" } }),
+        json!({ "model": "gpt-image-2", "prompt": "x", "gptImage2Params": { "number_of_images": 11 } }),
+        json!({ "model": "gpt-image-2", "prompt": "x", "gptImage2Params": { "input_images": "https://a.example.com/x.png" } }),
+        json!({ "model": "gpt-image-2", "prompt": "x", "gptImage2Params": { "input_images": ["not a uri"] } }),
+        json!({ "model": "gpt-image-2", "prompt": "x", "webhook_url": "https://h.example.com" }),
+    ] {
+        assert!(!schema_errors(&bad).is_empty(), "accepted {bad}");
+    }
+    assert!(schema_errors(&json!({ "model": "gpt-image-2", "prompt": "x" })).is_empty());
+}
+
+#[test]
+fn the_generator_yields_valid_requests_often() {
+    // The schema property means little unless many generated requests are valid.
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let strategy = any_request();
+    let total = 2000;
+    let mut valid = 0;
+    let mut with_params = 0;
+    for _ in 0..total {
+        let req = strategy.new_tree(&mut runner).unwrap().current();
+        let v = validate_request(Provider::Apiframe, &req, ValidateOptions::default());
+        if v.ok() {
+            valid += 1;
+            if req.as_object().is_some_and(|m| m.len() > 2) {
+                with_params += 1;
+            }
+        }
+    }
+    println!("{valid} of {total} generated requests are valid for Apiframe ({with_params} with 2+ settings)");
+    assert!(valid * 5 >= total, "only {valid} of {total} valid");
+    assert!(
+        with_params * 5 >= total,
+        "only {with_params} valid requests with settings"
+    );
+}
