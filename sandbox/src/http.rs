@@ -1,0 +1,169 @@
+//! Response plumbing: a body that can be cut short on purpose, JSON helpers and CORS.
+
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http_body::{Frame, SizeHint};
+use hyper::header::{HeaderName, HeaderValue};
+use hyper::{Response, StatusCode};
+use serde_json::Value;
+
+/// A response body: whole, or deliberately truncated (half sent, then the connection dies).
+#[derive(Debug)]
+pub struct Body {
+    data: Option<Bytes>,
+    /// Length announced in `Content-Length`.
+    announced: u64,
+    /// After sending `data`, fail so hyper aborts the connection.
+    then_abort: bool,
+}
+
+impl Body {
+    /// A complete body.
+    pub fn full(data: impl Into<Bytes>) -> Body {
+        let data: Bytes = data.into();
+        Body {
+            announced: data.len() as u64,
+            data: Some(data),
+            then_abort: false,
+        }
+    }
+
+    /// An empty body.
+    pub fn empty() -> Body {
+        Body::full(Bytes::new())
+    }
+
+    /// The first half of `data`, announced at full length, then a broken connection.
+    pub fn truncated(data: Bytes) -> Body {
+        let announced = data.len() as u64;
+        let half = data.slice(..data.len() / 2);
+        Body {
+            data: Some(half),
+            announced,
+            then_abort: true,
+        }
+    }
+
+    /// The bytes still to be sent (the whole body for a fresh full body).
+    pub fn bytes(&self) -> Bytes {
+        self.data.clone().unwrap_or_default()
+    }
+}
+
+/// The error that makes hyper abort a connection mid-body.
+#[derive(Debug)]
+pub struct Aborted;
+
+impl fmt::Display for Aborted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connection aborted on purpose")
+    }
+}
+
+impl std::error::Error for Aborted {}
+
+impl http_body::Body for Body {
+    type Data = Bytes;
+    type Error = Aborted;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Aborted>>> {
+        match self.data.take() {
+            Some(data) if !data.is_empty() => Poll::Ready(Some(Ok(Frame::data(data)))),
+            _ if self.then_abort => {
+                self.then_abort = false;
+                Poll::Ready(Some(Err(Aborted)))
+            }
+            _ => Poll::Ready(None),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        !self.then_abort && self.data.as_ref().is_none_or(|d| d.is_empty())
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.announced)
+    }
+}
+
+/// What a handler wants done with the connection.
+#[derive(Debug)]
+pub enum Reply {
+    /// Send this response.
+    Respond(Response<Body>),
+    /// Close the connection without any response.
+    Drop,
+    /// Never answer; hold the connection until the client leaves or 10 minutes pass.
+    Hang,
+}
+
+impl From<Response<Body>> for Reply {
+    fn from(r: Response<Body>) -> Self {
+        Reply::Respond(r)
+    }
+}
+
+/// A JSON response.
+pub fn json(status: StatusCode, value: &Value) -> Response<Body> {
+    let body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
+    raw(status, "application/json", body)
+}
+
+/// A response with any content type.
+pub fn raw(
+    status: StatusCode,
+    content_type: &'static str,
+    body: impl Into<Bytes>,
+) -> Response<Body> {
+    let mut response = Response::new(Body::full(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type),
+    );
+    response
+}
+
+/// Adds a `Retry-After: secs` header.
+pub fn with_retry_after(mut response: Response<Body>, secs: u64) -> Response<Body> {
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        response.headers_mut().insert(hyper::header::RETRY_AFTER, v);
+    }
+    response
+}
+
+/// Headers allowed in cross-origin requests (besides `*`, which not every browser honours
+/// for `Authorization`).
+const ALLOWED_HEADERS: &str =
+    "*, Authorization, X-API-Key, Content-Type, Idempotency-Key, X-Sandbox-Fault";
+
+/// Adds the CORS headers every response carries.
+pub fn add_cors(response: &mut Response<Body>) {
+    let headers = response.headers_mut();
+    let pairs: [(&str, &'static str); 5] = [
+        ("access-control-allow-origin", "*"),
+        ("access-control-allow-methods", "GET, POST, DELETE, OPTIONS"),
+        ("access-control-allow-headers", ALLOWED_HEADERS),
+        ("access-control-expose-headers", "Retry-After"),
+        ("access-control-max-age", "600"),
+    ];
+    for (name, value) in pairs {
+        headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
+}
+
+/// The answer to a CORS preflight.
+pub fn preflight() -> Response<Body> {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    response
+}

@@ -1,0 +1,708 @@
+//! OpenAI Images API: `POST /v1/images/generations` (JSON) and `POST /v1/images/edits`
+//! (multipart), synchronous, images inline as `b64_json`, billed from token usage.
+
+use std::sync::Arc;
+
+use base64::Engine;
+use hyper::{Response, StatusCode};
+use serde_json::{json, Map, Value};
+
+use super::{authenticate_bearer, Incoming, JobFault, Problem};
+use crate::app::App;
+use crate::config::Provider;
+use crate::http::{json, Body};
+use crate::images::{self, Format, ImageSpec};
+use crate::multipart;
+use crate::schedule::generation_ms;
+
+/// Accepted model ids.
+pub const MODELS: [&str; 2] = ["gpt-image-2", "gpt-image-2-2026-04-21"];
+/// Longest prompt in characters.
+pub const MAX_PROMPT_CHARS: usize = 32_000;
+/// Most images per request.
+pub const MAX_N: i64 = 10;
+/// Most input images per edit.
+pub const MAX_EDIT_IMAGES: usize = 16;
+/// Every input image must be smaller than this.
+pub const MAX_IMAGE_BYTES: usize = 50 * 1024 * 1024;
+
+/// Micro-dollars per token: text input $5/M, image input $8/M, image output $30/M.
+pub const TEXT_INPUT_MICRO_USD: i64 = 5;
+/// See [`TEXT_INPUT_MICRO_USD`].
+pub const IMAGE_INPUT_MICRO_USD: i64 = 8;
+/// See [`TEXT_INPUT_MICRO_USD`].
+pub const IMAGE_OUTPUT_MICRO_USD: i64 = 30;
+
+/// Output tokens of one 1024x1024 image per quality: the published per-image prices
+/// (low $0.006, medium $0.053, high $0.211) divided by $30 per million tokens.
+pub fn output_tokens_1024(quality: &str) -> f64 {
+    match quality {
+        "low" => 200.0,
+        "medium" => 1767.0,
+        _ => 7033.0,
+    }
+}
+
+/// Output tokens of one image: scaled by area; non-square sizes of the same area cost
+/// slightly less (ASSUMED factor 0.97; the documents only say "slightly").
+pub fn output_tokens(quality: &str, width: u32, height: u32) -> u64 {
+    let area = f64::from(width) * f64::from(height) / 1_048_576.0;
+    let shape = if width == height { 1.0 } else { 0.97 };
+    (output_tokens_1024(quality) * area * shape).round() as u64
+}
+
+/// Text tokens of a prompt: about four characters per token.
+pub fn text_tokens(prompt: &str) -> u64 {
+    (prompt.chars().count() as u64).div_ceil(4).max(1)
+}
+
+/// Image input tokens of an uploaded image: 85 plus 170 per 512x512 tile it covers.
+/// ASSUMED: OpenAI's vision tiling, which grows with the image's area.
+pub fn image_input_tokens(width: u32, height: u32) -> u64 {
+    85 + 170 * u64::from(width.div_ceil(512)) * u64::from(height.div_ceil(512))
+}
+
+/// An error in OpenAI's `{"error": {"message", "type", "param", "code"}}` shape.
+pub fn error(
+    status: StatusCode,
+    kind: &str,
+    message: &str,
+    param: Option<&str>,
+    code: Option<&str>,
+) -> Response<Body> {
+    json(
+        status,
+        &json!({"error": {"message": message, "type": kind, "param": param, "code": code}}),
+    )
+}
+
+/// A 400 `invalid_request_error` naming the parameter at fault.
+#[derive(Debug, PartialEq)]
+struct Invalid {
+    message: String,
+    param: String,
+    code: &'static str,
+}
+
+impl Invalid {
+    fn response(&self) -> Response<Body> {
+        error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            &self.message,
+            Some(&self.param),
+            Some(self.code),
+        )
+    }
+}
+
+fn invalid(message: String, param: &str, code: &'static str) -> Invalid {
+    Invalid {
+        message,
+        param: param.to_string(),
+        code,
+    }
+}
+
+/// Shared failures in OpenAI's shape.
+pub fn problem(problem: &Problem) -> Response<Body> {
+    match problem {
+        Problem::Unauthorized { missing: true } => error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_request_error",
+            "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+            None,
+            Some("invalid_api_key"),
+        ),
+        Problem::Unauthorized { missing: false } => error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_request_error",
+            "Incorrect API key provided.",
+            None,
+            Some("invalid_api_key"),
+        ),
+        Problem::RateLimited { .. } => error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "requests",
+            "Rate limit reached for requests. Please try again shortly.",
+            None,
+            Some("rate_limit_exceeded"),
+        ),
+        Problem::Upstream(code) => error(
+            StatusCode::from_u16(*code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            "server_error",
+            "The server had an error while processing your request. Sorry about that!",
+            None,
+            None,
+        ),
+        Problem::InvalidBody(message) => error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            &format!("We could not parse the JSON body of your request. ({message})"),
+            None,
+            None,
+        ),
+        Problem::TooLarge => error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "invalid_request_error",
+            "Request body too large.",
+            None,
+            None,
+        ),
+    }
+}
+
+/// Validated generation settings, shared by both endpoints.
+#[derive(Debug, PartialEq)]
+struct Settings {
+    prompt: String,
+    n: u32,
+    quality: &'static str,
+    width: u32,
+    height: u32,
+    background: &'static str,
+    format: Format,
+    compression: Option<u8>,
+}
+
+const GENERATION_FIELDS: [&str; 12] = [
+    "model",
+    "prompt",
+    "n",
+    "quality",
+    "size",
+    "background",
+    "output_format",
+    "output_compression",
+    "moderation",
+    "user",
+    "stream",
+    "partial_images",
+];
+
+/// Parses `size`: "auto", or "WxH" with both edges multiples of 16, the longest at most
+/// 3840, a ratio within 1:3..3:1 and 655,360..8,294,400 pixels.
+pub fn parse_size(size: &str) -> Result<(u32, u32), String> {
+    if size == "auto" {
+        return Ok((1024, 1024));
+    }
+    let (w, h) = size
+        .split_once('x')
+        .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
+        .ok_or_else(|| format!("Invalid size '{size}'. Expected 'auto' or 'WIDTHxHEIGHT'."))?;
+    let why = if w % 16 != 0 || h % 16 != 0 {
+        Some("both edges must be multiples of 16")
+    } else if w.max(h) > 3840 {
+        Some("the longest edge must be at most 3840")
+    } else if u64::from(w.max(h)) > 3 * u64::from(w.min(h)) {
+        Some("the aspect ratio must be between 1:3 and 3:1")
+    } else if !(655_360..=8_294_400).contains(&(u64::from(w) * u64::from(h))) {
+        Some("the total pixels must be between 655,360 and 8,294,400")
+    } else {
+        None
+    };
+    match why {
+        Some(reason) => Err(format!("Invalid size '{size}': {reason}.")),
+        None => Ok((w, h)),
+    }
+}
+
+fn one_of(value: &str, param: &str, allowed: &[&'static str]) -> Result<&'static str, Invalid> {
+    allowed
+        .iter()
+        .find(|a| **a == value)
+        .copied()
+        .ok_or_else(|| {
+            let quoted: Vec<String> = allowed.iter().map(|a| format!("'{a}'")).collect();
+            invalid(
+                format!(
+                    "Invalid value: '{value}'. Supported values are: {}.",
+                    quoted.join(", ")
+                ),
+                param,
+                "invalid_value",
+            )
+        })
+}
+
+/// Parses the settings from JSON (`from_form` false) or form text fields (all strings).
+fn parse_settings(
+    fields: &Map<String, Value>,
+    from_form: bool,
+    allowed: &[&str],
+) -> Result<Settings, Invalid> {
+    if let Some(unknown) = fields.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(invalid(
+            format!("Unknown parameter: '{unknown}'."),
+            unknown,
+            "unknown_parameter",
+        ));
+    }
+    let text = |name: &str| -> Result<Option<&str>, Invalid> {
+        match fields.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(other) => Err(invalid(
+                format!(
+                    "Invalid type for '{name}': expected a string, but got {} instead.",
+                    type_word(other)
+                ),
+                name,
+                "invalid_type",
+            )),
+        }
+    };
+    let integer = |name: &str| -> Result<Option<i64>, Invalid> {
+        let bad = |v: &Value| {
+            invalid(
+                format!(
+                    "Invalid type for '{name}': expected an integer, but got {} instead.",
+                    type_word(v)
+                ),
+                name,
+                "invalid_type",
+            )
+        };
+        match fields.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) if !from_form => n
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| bad(&Value::Number(n.clone()))),
+            Some(Value::String(s)) if from_form => {
+                s.trim().parse().map(Some).map_err(|_| bad(&json!(s)))
+            }
+            Some(other) => Err(bad(other)),
+        }
+    };
+
+    match text("model")? {
+        Some(m) if MODELS.contains(&m) => {}
+        Some(m) => {
+            return Err(invalid(
+                format!("The sandbox simulates {} only; model '{m}' is not simulated.", MODELS.join(" and ")),
+                "model",
+                "invalid_value",
+            ))
+        }
+        None => {
+            return Err(invalid(
+                "The sandbox simulates gpt-image-2 only; without 'model' OpenAI uses dall-e-2, which is not simulated.".into(),
+                "model",
+                "invalid_value",
+            ))
+        }
+    }
+    let prompt = text("prompt")?.ok_or_else(|| {
+        invalid(
+            "Missing required parameter: 'prompt'.".into(),
+            "prompt",
+            "missing_required_parameter",
+        )
+    })?;
+    let chars = prompt.chars().count();
+    if chars == 0 {
+        return Err(invalid(
+            "Invalid 'prompt': empty string. Expected a string with minimum length 1, but got an empty string instead.".into(),
+            "prompt",
+            "empty_string",
+        ));
+    }
+    if chars > MAX_PROMPT_CHARS {
+        return Err(invalid(
+            format!("Invalid 'prompt': string too long. Expected a string with maximum length {MAX_PROMPT_CHARS}, but got a string with length {chars} instead."),
+            "prompt",
+            "string_above_max_length",
+        ));
+    }
+    let n = integer("n")?.unwrap_or(1);
+    if n < 1 {
+        return Err(invalid(
+            format!("Invalid 'n': integer below minimum value. Expected a value >= 1, but got {n} instead."),
+            "n",
+            "integer_below_min_value",
+        ));
+    }
+    if n > MAX_N {
+        return Err(invalid(
+            format!("Invalid 'n': integer above maximum value. Expected a value <= {MAX_N}, but got {n} instead."),
+            "n",
+            "integer_above_max_value",
+        ));
+    }
+    let quality = one_of(
+        text("quality")?.unwrap_or("auto"),
+        "quality",
+        &["low", "medium", "high", "auto"],
+    )?;
+    let background = text("background")?.unwrap_or("auto");
+    if background == "transparent" {
+        return Err(invalid(
+            "Transparent background is not supported for gpt-image-2. Supported values are: 'auto', 'opaque'.".into(),
+            "background",
+            "invalid_value",
+        ));
+    }
+    let background = one_of(background, "background", &["auto", "opaque"])?;
+    let format_name = one_of(
+        text("output_format")?.unwrap_or("png"),
+        "output_format",
+        &["png", "jpeg", "webp"],
+    )?;
+    let format = Format::parse(format_name).unwrap_or(Format::Png);
+    one_of(
+        text("moderation")?.unwrap_or("auto"),
+        "moderation",
+        &["auto", "low"],
+    )?;
+    let compression = match integer("output_compression")? {
+        None => None,
+        Some(_) if format == Format::Png => {
+            return Err(invalid(
+                "output_compression is only supported with output_format 'jpeg' or 'webp'.".into(),
+                "output_compression",
+                "invalid_value",
+            ))
+        }
+        Some(c) if !(0..=100).contains(&c) => {
+            return Err(invalid(
+                format!("Invalid 'output_compression': expected a value between 0 and 100, but got {c} instead."),
+                "output_compression",
+                "invalid_value",
+            ))
+        }
+        Some(c) => Some(c as u8),
+    };
+    let size = text("size")?.unwrap_or("auto");
+    let (width, height) = parse_size(size).map_err(|m| invalid(m, "size", "invalid_value"))?;
+    let streaming = match fields.get("stream") {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => false,
+        Some(Value::String(s)) if from_form && s == "false" => false,
+        _ => true,
+    };
+    if streaming {
+        return Err(invalid(
+            "The sandbox does not simulate streaming; send stream=false or leave it out.".into(),
+            "stream",
+            "invalid_value",
+        ));
+    }
+    Ok(Settings {
+        prompt: prompt.to_string(),
+        n: n as u32,
+        quality,
+        width,
+        height,
+        background,
+        format,
+        compression,
+    })
+}
+
+fn type_word(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_f64() => "a decimal",
+        Value::Number(_) => "an integer",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// `POST /v1/images/generations`.
+pub async fn generations(app: &Arc<App>, req: &Incoming<'_>, fault: JobFault) -> Response<Body> {
+    let key = match authenticate_bearer(app, req, Provider::OpenAi) {
+        Ok(k) => k,
+        Err(p) => return problem(&p),
+    };
+    let body: Value = match serde_json::from_slice(&req.body) {
+        Ok(v) => v,
+        Err(e) => return problem(&Problem::InvalidBody(e.to_string())),
+    };
+    let Some(fields) = body.as_object() else {
+        return problem(&Problem::InvalidBody(
+            "the body must be a JSON object".into(),
+        ));
+    };
+    match parse_settings(fields, false, &GENERATION_FIELDS) {
+        Ok(settings) => generate(app, &key, settings, 0, fault).await,
+        Err(e) => e.response(),
+    }
+}
+
+/// `POST /v1/images/edits`.
+pub async fn edits(app: &Arc<App>, req: &Incoming<'_>, fault: JobFault) -> Response<Body> {
+    let key = match authenticate_bearer(app, req, Provider::OpenAi) {
+        Ok(k) => k,
+        Err(p) => return problem(&p),
+    };
+    let content_type = req.header("content-type").unwrap_or_default();
+    let Some(boundary) = multipart::boundary(content_type) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            &format!("Invalid Content-Type header ({content_type}), expected multipart/form-data."),
+            None,
+            None,
+        );
+    };
+    let parts = match multipart::parse(&req.body, &boundary) {
+        Ok(p) => p,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request_error",
+                &format!("Could not parse the multipart form: {e}"),
+                None,
+                None,
+            )
+        }
+    };
+    let mut fields = Map::new();
+    let mut images = Vec::new();
+    let mut mask = None;
+    for part in parts {
+        match part.name.as_str() {
+            "image" | "image[]" => images.push(part.data),
+            "mask" => mask = Some(part.data),
+            name if part.filename.is_none() => match String::from_utf8(part.data) {
+                Ok(text) => {
+                    fields.insert(name.to_string(), Value::String(text));
+                }
+                Err(_) => {
+                    return invalid(
+                        format!("Field '{name}' is not UTF-8 text."),
+                        name,
+                        "invalid_value",
+                    )
+                    .response()
+                }
+            },
+            name => {
+                return invalid(
+                    format!("Unknown parameter: '{name}'."),
+                    name,
+                    "unknown_parameter",
+                )
+                .response()
+            }
+        }
+    }
+    if fields.contains_key("input_fidelity") {
+        return invalid(
+            "input_fidelity is not supported for gpt-image-2: input images are always processed at high fidelity.".into(),
+            "input_fidelity",
+            "unsupported_parameter",
+        )
+        .response();
+    }
+    let settings = match parse_settings(&fields, true, &GENERATION_FIELDS) {
+        Ok(s) => s,
+        Err(e) => return e.response(),
+    };
+    let image_tokens = match check_edit_images(&images, mask.as_deref()) {
+        Ok(tokens) => tokens,
+        Err(e) => return e.response(),
+    };
+    generate(app, &key, settings, image_tokens, fault).await
+}
+
+/// Validates edit inputs and returns their image input tokens.
+fn check_edit_images(images: &[Vec<u8>], mask: Option<&[u8]>) -> Result<u64, Invalid> {
+    if images.is_empty() {
+        return Err(invalid(
+            "Missing required parameter: 'image'.".into(),
+            "image",
+            "missing_required_parameter",
+        ));
+    }
+    if images.len() > MAX_EDIT_IMAGES {
+        return Err(invalid(
+            format!(
+                "Invalid 'image': too many images. Expected at most {MAX_EDIT_IMAGES}, but got {}.",
+                images.len()
+            ),
+            "image",
+            "too_many_images",
+        ));
+    }
+    let mut tokens = 0;
+    let mut first_size = None;
+    for (i, data) in images.iter().enumerate() {
+        let param = format!("image[{i}]");
+        if data.len() >= MAX_IMAGE_BYTES {
+            return Err(invalid(
+                format!("Invalid '{param}': each image must be smaller than 50 MB."),
+                &param,
+                "image_too_large",
+            ));
+        }
+        let size = images::sniff(data).and_then(|_| images::dimensions(data)).ok_or_else(|| {
+            invalid(
+                format!("Invalid '{param}': unsupported or unreadable image. Supported formats are PNG, JPEG and WebP."),
+                &param,
+                "invalid_image_format",
+            )
+        })?;
+        first_size.get_or_insert(size);
+        tokens += image_input_tokens(size.0, size.1);
+    }
+    if let Some(mask) = mask {
+        let bad = |why: &str| invalid(format!("Invalid 'mask': {why}."), "mask", "invalid_mask");
+        if images::sniff(mask) != Some(images::Format::Png) {
+            return Err(bad("the mask must be a PNG"));
+        }
+        if !images::has_alpha(mask) {
+            return Err(bad("the mask must have an alpha channel"));
+        }
+        if images::dimensions(mask) != first_size {
+            return Err(bad("the mask must have the same size as the first image"));
+        }
+    }
+    Ok(tokens)
+}
+
+/// Prices, waits, renders and answers one generation.
+async fn generate(
+    app: &Arc<App>,
+    key: &str,
+    s: Settings,
+    image_tokens: u64,
+    fault: JobFault,
+) -> Response<Body> {
+    let text = text_tokens(&s.prompt);
+    let output = output_tokens(s.quality, s.width, s.height) * u64::from(s.n);
+    let price = (text as i64) * TEXT_INPUT_MICRO_USD
+        + (image_tokens as i64) * IMAGE_INPUT_MICRO_USD
+        + (output as i64) * IMAGE_OUTPUT_MICRO_USD;
+    let delay = {
+        let mut state = app.state();
+        if state.reserve(key, price).is_err() {
+            return error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "insufficient_quota",
+                "You exceeded your current quota, please check your plan and billing details.",
+                None,
+                Some("insufficient_quota"),
+            );
+        }
+        let median = match s.quality {
+            "low" => 10.0,
+            "medium" => 20.0,
+            _ => 45.0,
+        };
+        let area = f64::from(s.width) * f64::from(s.height) / 1_048_576.0;
+        let median = median * area.sqrt() * (1.0 + 0.1 * f64::from(s.n - 1));
+        generation_ms(&mut state.rng, median, app.config.time_scale)
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    if fault.fail {
+        app.state().refund(key, price);
+        return problem(&Problem::Upstream(500));
+    }
+    let specs: Vec<ImageSpec> = (0..s.n)
+        .map(|i| ImageSpec {
+            jpeg_quality: s.compression.unwrap_or(100).max(1),
+            ..ImageSpec::for_prompt(&s.prompt, i, s.width, s.height, s.format)
+        })
+        .collect();
+    let rendered = tokio::task::spawn_blocking(move || {
+        specs
+            .iter()
+            .map(|spec| {
+                images::render(spec).map(|b| base64::engine::general_purpose::STANDARD.encode(b))
+            })
+            .collect::<Result<Vec<String>, String>>()
+    })
+    .await;
+    let encoded = match rendered {
+        Ok(Ok(encoded)) => encoded,
+        _ => {
+            app.state().refund(key, price);
+            return problem(&Problem::Upstream(500));
+        }
+    };
+    app.state().charge(key, price, s.n, price);
+    let created = app.clock.unix_ms(app.now()) / 1000;
+    let data: Vec<Value> = encoded
+        .into_iter()
+        .map(|b| json!({ "b64_json": b }))
+        .collect();
+    json(
+        StatusCode::OK,
+        &json!({
+            "created": created,
+            "background": if s.background == "auto" { "opaque" } else { s.background },
+            "data": data,
+            "output_format": s.format.name(),
+            "quality": if s.quality == "auto" { "high" } else { s.quality },
+            "size": format!("{}x{}", s.width, s.height),
+            "usage": {
+                "input_tokens": text + image_tokens,
+                "input_tokens_details": {"image_tokens": image_tokens, "text_tokens": text},
+                "output_tokens": output,
+                "total_tokens": text + image_tokens + output,
+            },
+        }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("auto"), Ok((1024, 1024)));
+        assert_eq!(parse_size("1536x1024"), Ok((1536, 1024)));
+        assert_eq!(parse_size("3840x2160"), Ok((3840, 2160)));
+        assert!(parse_size("1000x1000").is_err()); // not multiples of 16
+        assert!(parse_size("3856x2160").is_err()); // longest edge
+        assert!(parse_size("2400x784").is_err()); // ratio above 3:1
+        assert!(parse_size("768x768").is_err()); // too few pixels
+        assert!(parse_size("1024").is_err());
+    }
+
+    #[test]
+    fn tokens_track_published_prices() {
+        assert_eq!(output_tokens("low", 1024, 1024), 200);
+        assert_eq!(output_tokens("medium", 1024, 1024), 1767);
+        assert_eq!(output_tokens("high", 1024, 1024), 7033);
+        assert_eq!(output_tokens("auto", 1024, 1024), 7033);
+        assert!(output_tokens("high", 1536, 1024) > 7033);
+        assert_eq!(text_tokens("abcdefgh"), 2);
+        assert_eq!(image_input_tokens(1024, 1024), 85 + 170 * 4);
+    }
+
+    #[test]
+    fn settings_defaults_and_errors() {
+        let ok = |v: Value| parse_settings(v.as_object().unwrap(), false, &GENERATION_FIELDS);
+        let s = ok(json!({"model": "gpt-image-2", "prompt": "p"})).unwrap();
+        assert_eq!(
+            (s.n, s.quality, s.width, s.format),
+            (1, "auto", 1024, Format::Png)
+        );
+        for bad in [
+            json!({"prompt": "p"}),
+            json!({"model": "dall-e-3", "prompt": "p"}),
+            json!({"model": "gpt-image-2", "prompt": ""}),
+            json!({"model": "gpt-image-2", "prompt": "p", "n": 0}),
+            json!({"model": "gpt-image-2", "prompt": "p", "n": 11}),
+            json!({"model": "gpt-image-2", "prompt": "p", "n": "2"}),
+            json!({"model": "gpt-image-2", "prompt": "p", "quality": "ultra"}),
+            json!({"model": "gpt-image-2", "prompt": "p", "background": "transparent"}),
+            json!({"model": "gpt-image-2", "prompt": "p", "output_compression": 50}),
+            json!({"model": "gpt-image-2", "prompt": "p", "output_format": "jpeg", "output_compression": 101}),
+            json!({"model": "gpt-image-2", "prompt": "p", "moderation": "none"}),
+            json!({"model": "gpt-image-2", "prompt": "p", "style": "vivid"}),
+            json!({"model": "gpt-image-2", "prompt": "p", "stream": true}),
+        ] {
+            assert!(ok(bad.clone()).is_err(), "{bad}");
+        }
+        let form = json!({"model": "gpt-image-2", "prompt": "p", "n": "3", "output_format": "jpeg", "output_compression": "40"});
+        let s = parse_settings(form.as_object().unwrap(), true, &GENERATION_FIELDS).unwrap();
+        assert_eq!((s.n, s.compression), (3, Some(40)));
+    }
+}
