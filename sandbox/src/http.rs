@@ -1,6 +1,7 @@
 //! Response plumbing: a body that can be cut short on purpose, JSON helpers and CORS.
 
 use std::fmt;
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -16,9 +17,13 @@ pub struct Body {
     data: Option<Bytes>,
     /// Length announced in `Content-Length`.
     announced: u64,
-    /// After sending `data`, fail so hyper aborts the connection.
-    then_abort: bool,
+    /// After sending `data`, wait for this (so hyper flushes what it has), then fail so
+    /// hyper aborts the connection.
+    abort_after: Option<Pin<Box<tokio::time::Sleep>>>,
 }
+
+/// How long a truncated body waits after its first half before breaking the connection.
+const TRUNCATE_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
 
 impl Body {
     /// A complete body.
@@ -27,7 +32,7 @@ impl Body {
         Body {
             announced: data.len() as u64,
             data: Some(data),
-            then_abort: false,
+            abort_after: None,
         }
     }
 
@@ -43,7 +48,7 @@ impl Body {
         Body {
             data: Some(half),
             announced,
-            then_abort: true,
+            abort_after: Some(Box::pin(tokio::time::sleep(TRUNCATE_PAUSE))),
         }
     }
 
@@ -71,20 +76,23 @@ impl http_body::Body for Body {
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Aborted>>> {
-        match self.data.take() {
-            Some(data) if !data.is_empty() => Poll::Ready(Some(Ok(Frame::data(data)))),
-            _ if self.then_abort => {
-                self.then_abort = false;
+        if let Some(data) = self.data.take().filter(|d| !d.is_empty()) {
+            return Poll::Ready(Some(Ok(Frame::data(data))));
+        }
+        match self.abort_after.as_mut() {
+            Some(pause) => {
+                std::task::ready!(pause.as_mut().poll(cx));
+                self.abort_after = None;
                 Poll::Ready(Some(Err(Aborted)))
             }
-            _ => Poll::Ready(None),
+            None => Poll::Ready(None),
         }
     }
 
     fn is_end_stream(&self) -> bool {
-        !self.then_abort && self.data.as_ref().is_none_or(|d| d.is_empty())
+        self.abort_after.is_none() && self.data.as_ref().is_none_or(|d| d.is_empty())
     }
 
     fn size_hint(&self) -> SizeHint {
