@@ -1,8 +1,9 @@
 //! One error type with a stable code that JavaScript can branch on.
 
 use crate::issue::Issue;
+use crate::json;
+use crate::json::Json;
 use crate::provider::Provider;
-use serde_json::{json, Value};
 use std::fmt;
 
 /// The stable error codes. Renaming one is a breaking change (a test pins them).
@@ -124,9 +125,9 @@ pub struct ErrorData {
     /// Validation issues (for `INVALID_REQUEST` raised before sending).
     pub issues: Vec<Issue>,
     /// Structured details from the provider (already free of secrets).
-    pub details: Option<Value>,
+    pub details: Option<Json>,
     /// A resumable job handle, when a job exists or may exist.
-    pub handle: Option<Value>,
+    pub handle: Option<Json>,
 }
 
 impl Error {
@@ -190,13 +191,13 @@ impl Error {
     }
 
     /// Attach a resumable handle.
-    pub fn with_handle(mut self, handle: Value) -> Error {
+    pub fn with_handle(mut self, handle: Json) -> Error {
         self.handle = Some(handle);
         self
     }
 
     /// Attach provider details.
-    pub fn with_details(mut self, details: Value) -> Error {
+    pub fn with_details(mut self, details: Json) -> Error {
         self.details = Some(details);
         self
     }
@@ -230,7 +231,7 @@ impl Error {
     }
 
     /// The fields JavaScript sees on the thrown `Error` (besides `message`).
-    pub fn to_json(&self) -> Value {
+    pub fn to_json(&self) -> Json {
         let mut o = json!({
             "code": self.code.as_str(),
             "message": self.message,
@@ -239,30 +240,33 @@ impl Error {
             "retryable": self.retryable,
         });
         if let Some(ms) = self.retry_after_ms {
-            o["retryAfterMs"] = json!(ms);
+            o.set("retryAfterMs", json!(ms));
         }
         if let Some(id) = &self.job_id {
-            o["jobId"] = json!(id);
+            o.set("jobId", json!(id));
         }
         if !self.issues.is_empty() {
-            o["issues"] = Value::Array(self.issues.iter().map(Issue::to_json).collect());
+            o.set(
+                "issues",
+                Json::Array(self.issues.iter().map(Issue::to_json).collect()),
+            );
         }
         if let Some(d) = &self.details {
-            o["details"] = d.clone();
+            o.set("details", d.clone());
         }
         if let Some(h) = &self.handle {
-            o["handle"] = h.clone();
+            o.set("handle", h.clone());
         }
         o
     }
 }
 
 /// Replace `secret` in every string (and key) of a JSON value.
-pub fn redact_value(v: &mut Value, secret: &str) {
+pub fn redact_value(v: &mut Json, secret: &str) {
     match v {
-        Value::String(s) if s.contains(secret) => *s = s.replace(secret, "[REDACTED]"),
-        Value::Array(items) => items.iter_mut().for_each(|i| redact_value(i, secret)),
-        Value::Object(map) => {
+        Json::String(s) if s.contains(secret) => *s = s.replace(secret, "[REDACTED]"),
+        Json::Array(items) => items.iter_mut().for_each(|i| redact_value(i, secret)),
+        Json::Object(map) => {
             let keys: Vec<String> = map.keys().filter(|k| k.contains(secret)).cloned().collect();
             for k in keys {
                 if let Some(val) = map.remove(&k) {

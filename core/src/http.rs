@@ -1,6 +1,7 @@
 //! Plain HTTP values for sans-IO request building and response parsing.
 
 use crate::error::{Error, ErrorCode};
+use crate::json::Json;
 use crate::provider::Provider;
 use crate::url;
 use std::fmt;
@@ -31,18 +32,21 @@ impl fmt::Debug for ApiKey {
 pub const SECRET_HEADERS: [&str; 3] = ["authorization", "x-api-key", "proxy-authorization"];
 
 /// A request body.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq)]
 pub enum Body {
     /// No body.
     Empty,
-    /// UTF-8 text (JSON).
+    /// A JSON value, serialised by whoever sends it (`JSON.stringify` in
+    /// JavaScript, [`Json`]'s `Display` natively).
+    Json(Json),
+    /// UTF-8 text.
     Text(String),
     /// Raw bytes (multipart).
     Bytes(Vec<u8>),
 }
 
 /// An HTTP request, ready for any HTTP client.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq)]
 pub struct HttpRequest {
     /// `GET` or `POST`.
     pub method: &'static str,
@@ -76,6 +80,7 @@ impl fmt::Debug for HttpRequest {
             .collect();
         let body = match &self.body {
             Body::Empty => "empty".to_string(),
+            Body::Json(_) => "json".to_string(),
             Body::Text(t) => format!("{} bytes of text", t.len()),
             Body::Bytes(b) => format!("{} bytes", b.len()),
         };
@@ -132,7 +137,7 @@ pub fn origin(provider: Provider, base_url: Option<&str>) -> Result<String, Erro
     }
     if !matches!(parsed.path_and_rest.as_str(), "" | "/") {
         return bad(format!(
-            "must be scheme://host[:port] only; the documented path is appended (got {:?})",
+            "must be scheme://host[:port] only; the documented path is appended (got \"{}\")",
             parsed.path_and_rest
         ));
     }
@@ -172,11 +177,21 @@ pub fn retry_after_ms(value: Option<&str>) -> Option<u64> {
     if v.is_empty() {
         return None;
     }
-    match v.parse::<f64>() {
-        Ok(s) if s.is_finite() && s >= 0.0 => Some((s.min(3600.0) * 1000.0).round() as u64),
-        Ok(_) => None,
-        Err(_) => Some(1000),
+    let (whole, frac) = v.split_once('.').unwrap_or((v, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if v.starts_with('-') {
+        return None;
     }
+    if whole.is_empty() || !digits(whole) || !digits(frac) {
+        return Some(1000);
+    }
+    let secs: u64 = whole.parse().unwrap_or(u64::MAX).min(3600);
+    let ms_frac: u64 = frac
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(3)
+        .fold(0, |acc, b| acc * 10 + u64::from(b - b'0'));
+    Some(secs * 1000 + if secs == 3600 { 0 } else { ms_frac })
 }
 
 #[cfg(test)]
@@ -218,7 +233,7 @@ mod tests {
                 ("X-API-Key".into(), "afk_secret".into()),
                 ("Content-Type".into(), "application/json".into()),
             ],
-            body: Body::Text("{}".into()),
+            body: Body::Text(String::new()),
         };
         let printed = format!("{r:?} {:?}", ApiKey::new("sk-secret"));
         assert!(!printed.contains("secret"), "{printed}");

@@ -1,6 +1,7 @@
 //! Validation issues: what is wrong with a request, where, and why.
 
-use serde_json::{json, Value};
+use crate::json;
+use crate::json::Json;
 use std::fmt;
 
 /// The closed set of validation codes. Renaming one is a breaking change.
@@ -100,7 +101,7 @@ impl Issue {
     }
 
     /// `{ path, code, message }`
-    pub fn to_json(&self) -> Value {
+    pub fn to_json(&self) -> Json {
         json!({ "path": self.path, "code": self.code.as_str(), "message": self.message })
     }
 }

@@ -1,8 +1,9 @@
 //! The normalised job every provider's answers are turned into.
 
+use crate::json;
+use crate::json::Json;
 use crate::price::Cost;
 use crate::provider::Provider;
-use serde_json::{json, Value};
 
 /// Where a job is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,9 +76,9 @@ pub struct Image {
 }
 
 impl Image {
-    fn to_json(&self) -> Value {
-        let mut o = serde_json::Map::new();
-        let mut put = |k: &str, v: Value| {
+    fn to_json(&self) -> Json {
+        let mut o = crate::json::Map::new();
+        let mut put = |k: &str, v: Json| {
             if !v.is_null() {
                 o.insert(k.to_string(), v);
             }
@@ -90,14 +91,14 @@ impl Image {
         put("seed", json!(self.seed));
         put("finalPrompt", json!(self.final_prompt));
         put("expiresAt", json!(self.expires_at));
-        Value::Object(o)
+        Json::Object(o)
     }
 
-    fn from_json(v: &Value) -> Image {
-        let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    fn from_json(v: &Json) -> Image {
+        let s = |k: &str| v.get(k).and_then(Json::as_str).map(str::to_string);
         let n = |k: &str| {
             v.get(k)
-                .and_then(Value::as_u64)
+                .and_then(Json::as_u64)
                 .and_then(|x| u32::try_from(x).ok())
         };
         Image {
@@ -162,7 +163,7 @@ impl Job {
     }
 
     /// `{ id, provider, status, rawStatus, progress, images, error, cost, expired }`
-    pub fn to_json(&self) -> Value {
+    pub fn to_json(&self) -> Json {
         json!({
             "id": self.id,
             "provider": self.provider.id(),
@@ -177,19 +178,19 @@ impl Job {
     }
 
     /// Read back what [`Job::to_json`] wrote (for handles that carry a finished job).
-    pub fn from_json(v: &Value) -> Option<Job> {
+    pub fn from_json(v: &Json) -> Option<Job> {
         let provider = Provider::from_id(v.get("provider")?.as_str()?)?;
         let status = JobStatus::parse(v.get("status")?.as_str()?)?;
-        let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        let s = |k: &str| v.get(k).and_then(Json::as_str).map(str::to_string);
         let cost = v.get("cost").filter(|c| c.is_object()).map(|c| Cost {
             provider,
-            images: c.get("images").and_then(Value::as_u64).unwrap_or(0) as u32,
-            credits: c.get("credits").and_then(Value::as_u64),
-            usd: c.get("usd").and_then(Value::as_f64),
-            exact: c.get("exact").and_then(Value::as_bool).unwrap_or(false),
+            images: c.get("images").and_then(Json::as_u64).unwrap_or(0) as u32,
+            credits: c.get("credits").and_then(Json::as_u64),
+            usd: c.get("usd").and_then(Json::as_f64),
+            exact: c.get("exact").and_then(Json::as_bool).unwrap_or(false),
             basis: c
                 .get("basis")
-                .and_then(Value::as_str)
+                .and_then(Json::as_str)
                 .unwrap_or("")
                 .to_string(),
         });
@@ -200,27 +201,27 @@ impl Job {
             raw_status: s("rawStatus").unwrap_or_else(|| status.as_str().to_string()),
             progress: v
                 .get("progress")
-                .and_then(Value::as_u64)
+                .and_then(Json::as_u64)
                 .map(|p| p.min(100) as u8),
             images: v
                 .get("images")
-                .and_then(Value::as_array)
+                .and_then(Json::as_array)
                 .map(|a| a.iter().map(Image::from_json).collect())
                 .unwrap_or_default(),
             error: v.get("error").filter(|e| e.is_object()).map(|e| JobError {
                 code: e
                     .get("code")
-                    .and_then(Value::as_str)
+                    .and_then(Json::as_str)
                     .unwrap_or("failed")
                     .to_string(),
                 message: e
                     .get("message")
-                    .and_then(Value::as_str)
+                    .and_then(Json::as_str)
                     .unwrap_or("")
                     .to_string(),
             }),
             cost,
-            expired: v.get("expired").and_then(Value::as_bool).unwrap_or(false),
+            expired: v.get("expired").and_then(Json::as_bool).unwrap_or(false),
         })
     }
 }

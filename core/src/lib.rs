@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use gpt_image_core::{validate_request, estimate_cost, Provider, ValidateOptions, PriceOptions};
-//! use serde_json::json;
+//! use gpt_image_core::json;
 //!
 //! let req = json!({ "prompt": "a lighthouse at dusk", "quality": "medium", "count": 4 });
 //! let v = validate_request(Provider::Apiframe, &req, ValidateOptions::default());
@@ -25,6 +25,7 @@ pub mod error;
 pub mod http;
 pub mod issue;
 pub mod job;
+pub mod json;
 pub mod multipart;
 pub mod price;
 pub mod provider;
@@ -37,22 +38,21 @@ pub use error::{Error, ErrorCode};
 pub use http::{ApiKey, Body, HttpRequest, HttpResponse};
 pub use issue::{Issue, IssueCode};
 pub use job::{Image, Job, JobError, JobStatus};
+pub use json::{Json, Map};
 pub use price::{Cost, Plan, PriceOptions};
 pub use provider::{provider_info, Field, Flow, Provider};
 pub use request::{ImageRequest, Size, ValidateOptions, Validation};
 pub use wire::{MultipartPlan, ParseContext, ResponseBody, SubmitPlan};
 
-use serde_json::Value;
-
 /// Validate a neutral request (any JSON value) for `provider`.
-pub fn validate_request(provider: Provider, request: &Value, opts: ValidateOptions) -> Validation {
+pub fn validate_request(provider: Provider, request: &Json, opts: ValidateOptions) -> Validation {
     request::validate(provider, request, opts)
 }
 
 /// Validate, then return the typed request and the warnings, or `INVALID_REQUEST`.
 pub fn checked_request(
     provider: Provider,
-    request: &Value,
+    request: &Json,
     opts: ValidateOptions,
 ) -> Result<(ImageRequest, Vec<Issue>), Error> {
     let v = request::validate(provider, request, opts);
@@ -65,7 +65,7 @@ pub fn checked_request(
 /// Price a neutral request before sending it; an invalid request is an error.
 pub fn estimate_cost(
     provider: Provider,
-    request: &Value,
+    request: &Json,
     opts: ValidateOptions,
     price: &PriceOptions,
 ) -> Result<Cost, Error> {
@@ -109,7 +109,7 @@ impl Target {
 /// fields were left out.
 pub fn build_submit_request(
     target: &Target,
-    request: &Value,
+    request: &Json,
     strict: bool,
     idempotency_key: Option<&str>,
 ) -> Result<(SubmitPlan, Vec<Issue>), Error> {

@@ -1,10 +1,11 @@
 //! What a request costs, before it is sent, and what a finished job cost.
 
 use crate::assumptions as assumed;
+use crate::json;
+use crate::json::Json;
 use crate::provider::Provider;
 use crate::request::{ImageRequest, Size};
 use crate::wire::openai::effective_size;
-use serde_json::{json, Value};
 
 /// Apiframe pay-as-you-go: $0.01 per credit.
 pub const APIFRAME_PAYG_USD_PER_CREDIT: f64 = 0.01;
@@ -105,7 +106,7 @@ pub struct Cost {
 
 impl Cost {
     /// `{ provider, images, credits, usd, exact, basis }`
-    pub fn to_json(&self) -> Value {
+    pub fn to_json(&self) -> Json {
         json!({
             "provider": self.provider.id(),
             "images": self.images,
@@ -122,15 +123,21 @@ pub fn round_usd(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
-fn fmt_usd(x: f64) -> String {
-    let s = format!("{:.6}", round_usd(x));
-    let s = s.trim_end_matches('0');
-    let s = s.strip_suffix('.').unwrap_or(s);
-    if s.contains('.') && s.split('.').nth(1).is_some_and(|d| d.len() == 1) {
-        format!("{s}0")
-    } else {
-        s.to_string()
+/// Dollars for people: at least two decimals, at most six (`0.06`, `0.00383`).
+/// Written with integers only, so no float formatting code is linked.
+pub(crate) fn fmt_usd(x: f64) -> String {
+    let micros = (x.max(0.0) * 1e6).round() as u64;
+    let (whole, frac) = (micros / 1_000_000, micros % 1_000_000);
+    let mut digits = format!("{frac:06}");
+    while digits.len() > 2 && digits.ends_with('0') {
+        digits.pop();
     }
+    format!("{whole}.{digits}")
+}
+
+/// A token or item count read as a JSON number, for messages.
+fn fmt_count(x: f64) -> u64 {
+    x.max(0.0).round() as u64
 }
 
 /// Credits times a price per credit, with the words for it.
@@ -238,15 +245,16 @@ fn openai_estimate(req: &ImageRequest) -> Cost {
         usd: Some(usd),
         exact: false,
         basis: format!(
-            "estimate: ${} per 1024x1024 {priced_as}-quality image{auto_note} scaled by area to {size_words} x {n}, plus ~{prompt_tokens} prompt tokens at $5/M{refs_note}; the exact bill comes from the response's usage",
-            fmt_usd(per_1024)
+            "estimate: ${} per 1024x1024 {priced_as}-quality image{auto_note} scaled by area to {size_words} x {n}, plus ~{} prompt tokens at $5/M{refs_note}; the exact bill comes from the response's usage",
+            fmt_usd(per_1024),
+            fmt_count(prompt_tokens)
         ),
     }
 }
 
 /// The exact price of an OpenAI response from its `usage` block.
-pub fn openai_cost_from_usage(usage: &Value, images: u32) -> Option<Cost> {
-    let num = |v: &Value| v.as_f64().filter(|x| x.is_finite() && *x >= 0.0);
+pub fn openai_cost_from_usage(usage: &Json, images: u32) -> Option<Cost> {
+    let num = |v: &Json| v.as_f64().filter(|x| x.is_finite() && *x >= 0.0);
     let input = usage.get("input_tokens").and_then(num)?;
     let output = usage.get("output_tokens").and_then(num)?;
     let details = usage.get("input_tokens_details");
@@ -265,20 +273,29 @@ pub fn openai_cost_from_usage(usage: &Value, images: u32) -> Option<Cost> {
                 + output * OPENAI_IMAGE_OUTPUT_PER_M)
                 / 1e6;
             let cached_words = if cached > 0.0 {
-                format!(" ({cached} cached at $2/M)")
+                format!(" ({} cached at $2/M)", fmt_count(cached))
             } else {
                 String::new()
             };
             (
                 usd,
                 true,
-                format!("{text} text tokens at $5/M + {image} image input tokens at $8/M{cached_words} + {output} image output tokens at $30/M"),
+                format!(
+                    "{} text tokens at $5/M + {} image input tokens at $8/M{cached_words} + {} image output tokens at $30/M",
+                    fmt_count(text),
+                    fmt_count(image),
+                    fmt_count(output)
+                ),
             )
         }
         _ => (
             (input * OPENAI_TEXT_INPUT_PER_M + output * OPENAI_IMAGE_OUTPUT_PER_M) / 1e6,
             false,
-            format!("{input} input tokens at $5/M (no breakdown given) + {output} image output tokens at $30/M"),
+            format!(
+                "{} input tokens at $5/M (no breakdown given) + {} image output tokens at $30/M",
+                fmt_count(input),
+                fmt_count(output)
+            ),
         ),
     };
     Some(Cost {

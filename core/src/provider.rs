@@ -1,7 +1,8 @@
 //! The four providers and what each one accepts.
 
 use crate::assumptions as assumed;
-use serde_json::{json, Value};
+use crate::json;
+use crate::json::Json;
 
 /// A provider that sells GPT Image 2.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -323,8 +324,8 @@ impl Provider {
 }
 
 /// Every provider's allowed values and limits, as JSON for building forms.
-pub fn provider_info() -> Value {
-    let mut out = serde_json::Map::new();
+pub fn provider_info() -> Json {
+    let mut out = crate::json::Map::new();
     for p in Provider::ALL {
         let l = p.limits();
         let fields: Vec<&str> = l.fields.iter().map(|f| f.name()).collect();
@@ -347,19 +348,25 @@ pub fn provider_info() -> Value {
             "typicalDurationMs": p.typical_duration_ms(),
         });
         if p == Provider::Openai {
-            info["size"] = json!({
-                "multipleOf": 16,
-                "maxEdge": 3840,
-                "minPixels": 655_360,
-                "maxPixels": 8_294_400,
-                "maxRatio": 3,
-                "outputCompression": { "min": 0, "max": 100, "formats": ["jpeg", "webp"] },
-            });
+            info.set(
+                "size",
+                json!({
+                    "multipleOf": 16,
+                    "maxEdge": 3840,
+                    "minPixels": 655_360,
+                    "maxPixels": 8_294_400,
+                    "maxRatio": 3,
+                    "outputCompression": { "min": 0, "max": 100, "formats": ["jpeg", "webp"] },
+                }),
+            );
         }
         if p == Provider::Gptimage2ai {
-            info["styleExamples"] = json!(["editorial-photo", "studio-product", "cinematic"]);
+            info.set(
+                "styleExamples",
+                json!(["editorial-photo", "studio-product", "cinematic"]),
+            );
         }
         out.insert(p.id().to_string(), info);
     }
-    Value::Object(out)
+    Json::Object(out)
 }

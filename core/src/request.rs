@@ -6,9 +6,10 @@
 
 use crate::assumptions as assumed;
 use crate::issue::{Issue, IssueCode};
+use crate::json;
+use crate::json::{number_text, Json, Map};
 use crate::provider::{Field, Provider};
 use crate::url::{self, UrlProblem};
-use serde_json::{json, Map, Value};
 
 /// An OpenAI `size`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,7 +123,7 @@ impl Validation {
     }
 
     /// `{ ok, errors, warnings }`
-    pub fn to_json(&self) -> Value {
+    pub fn to_json(&self) -> Json {
         json!({
             "ok": self.ok(),
             "errors": self.errors.iter().map(Issue::to_json).collect::<Vec<_>>(),
@@ -132,7 +133,7 @@ impl Validation {
 }
 
 /// Validate `input` for `provider`, reporting every problem at once.
-pub fn validate(provider: Provider, input: &Value, opts: ValidateOptions) -> Validation {
+pub fn validate(provider: Provider, input: &Json, opts: ValidateOptions) -> Validation {
     let mut v = Validator {
         provider,
         opts,
@@ -140,7 +141,7 @@ pub fn validate(provider: Provider, input: &Value, opts: ValidateOptions) -> Val
         warnings: Vec::new(),
     };
     let request = match input {
-        Value::Object(map) => v.request(map),
+        Json::Object(map) => v.request(map),
         other => {
             v.error(
                 "",
@@ -166,14 +167,14 @@ struct Validator {
 }
 
 /// A JSON type name for messages.
-fn kind(v: &Value) -> &'static str {
+fn kind(v: &Json) -> &'static str {
     match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
     }
 }
 
@@ -210,7 +211,7 @@ fn suggestion(name: &str) -> Option<&'static str> {
             if c == '_' || c == '-' {
                 upper = true;
             } else if upper {
-                out.extend(c.to_uppercase());
+                out.push(c.to_ascii_uppercase());
                 upper = false;
             } else {
                 out.push(c);
@@ -229,7 +230,7 @@ impl Validator {
         self.errors.push(Issue::new(path, code, message));
     }
 
-    fn request(&mut self, map: &Map<String, Value>) -> Option<ImageRequest> {
+    fn request(&mut self, map: &Map) -> Option<ImageRequest> {
         for key in map.keys() {
             if Field::from_name(key).is_none() {
                 let message = match (key.as_str(), suggestion(key)) {
@@ -248,7 +249,7 @@ impl Validator {
         }
         // Present fields, null meaning absent; unsupported ones are reported
         // here and left out of the typed request.
-        let mut present = |field: Field| -> Option<&Value> {
+        let mut present = |field: Field| -> Option<&Json> {
             let value = map.get(field.name()).filter(|v| !v.is_null())?;
             if self.provider.supports(field) {
                 return Some(value);
@@ -324,7 +325,7 @@ impl Validator {
             );
         }
         if given(Field::OutputCompression) {
-            let format = map.get("outputFormat").and_then(Value::as_str);
+            let format = map.get("outputFormat").and_then(Json::as_str);
             if !matches!(format, Some("jpeg" | "webp")) {
                 let got = match format {
                     Some(f) => format!("`outputFormat` is {f}"),
@@ -358,9 +359,9 @@ impl Validator {
         })
     }
 
-    fn string<'a>(&mut self, path: &str, v: &'a Value) -> Option<&'a str> {
+    fn string<'a>(&mut self, path: &str, v: &'a Json) -> Option<&'a str> {
         match v {
-            Value::String(s) => Some(s),
+            Json::String(s) => Some(s),
             other => {
                 self.error(
                     path,
@@ -372,7 +373,7 @@ impl Validator {
         }
     }
 
-    fn prompt(&mut self, v: Option<&Value>, max: usize) -> Option<String> {
+    fn prompt(&mut self, v: Option<&Json>, max: usize) -> Option<String> {
         let Some(v) = v else {
             self.error(
                 "prompt",
@@ -405,7 +406,7 @@ impl Validator {
         Some(s.to_string())
     }
 
-    fn one_of(&mut self, path: &str, v: &Value, allowed: &[&'static str]) -> Option<&'static str> {
+    fn one_of(&mut self, path: &str, v: &Json, allowed: &[&'static str]) -> Option<&'static str> {
         let s = self.string(path, v)?;
         if let Some(found) = allowed.iter().find(|a| **a == s) {
             return Some(found);
@@ -414,7 +415,7 @@ impl Validator {
             path,
             IssueCode::NotAllowed,
             format!(
-                "{s:?} is not allowed for {}; use one of {}",
+                "\"{s}\" is not allowed for {}; use one of {}",
                 self.provider.display_name(),
                 list(allowed)
             ),
@@ -422,7 +423,7 @@ impl Validator {
         None
     }
 
-    fn background(&mut self, v: &Value, allowed: &[&'static str]) -> Option<&'static str> {
+    fn background(&mut self, v: &Json, allowed: &[&'static str]) -> Option<&'static str> {
         if v.as_str() == Some("transparent") {
             self.error(
                 "background",
@@ -437,8 +438,8 @@ impl Validator {
         self.one_of("background", v, allowed)
     }
 
-    fn integer(&mut self, path: &str, v: &Value, min: u32, max: u32) -> Option<u64> {
-        let Value::Number(n) = v else {
+    fn integer(&mut self, path: &str, v: &Json, min: u32, max: u32) -> Option<u64> {
+        let Json::Number(n) = v else {
             self.error(
                 path,
                 IssueCode::InvalidType,
@@ -446,12 +447,12 @@ impl Validator {
             );
             return None;
         };
-        let f = n.as_f64().unwrap_or(f64::NAN);
+        let f = *n;
         if f.fract() != 0.0 || !f.is_finite() {
             self.error(
                 path,
                 IssueCode::NotInteger,
-                format!("`{path}` must be a whole number, got {n}"),
+                format!("`{path}` must be a whole number, got {}", number_text(*n)),
             );
             return None;
         }
@@ -460,8 +461,9 @@ impl Validator {
                 path,
                 IssueCode::OutOfRange,
                 format!(
-                    "`{path}` must be between {min} and {max} for {}, got {n}",
-                    self.provider.display_name()
+                    "`{path}` must be between {min} and {max} for {}, got {}",
+                    self.provider.display_name(),
+                    number_text(*n)
                 ),
             );
             return None;
@@ -469,7 +471,7 @@ impl Validator {
         Some(f as u64)
     }
 
-    fn size(&mut self, v: &Value) -> Option<Size> {
+    fn size(&mut self, v: &Json) -> Option<Size> {
         let s = self.string("size", v)?;
         if s == "auto" {
             return Some(Size::Auto);
@@ -492,7 +494,7 @@ impl Validator {
                 "size",
                 IssueCode::NotAllowed,
                 format!(
-                    "{s:?} is not a size; use \"auto\" or \"WIDTHxHEIGHT\" such as \"1024x1024\""
+                    "\"{s}\" is not a size; use \"auto\" or \"WIDTHxHEIGHT\" such as \"1024x1024\""
                 ),
             );
             return None;
@@ -523,8 +525,8 @@ impl Validator {
         (self.errors.len() == before).then_some(Size::Exact(w, h))
     }
 
-    fn references(&mut self, v: &Value, max: usize) -> Vec<String> {
-        let Value::Array(items) = v else {
+    fn references(&mut self, v: &Json, max: usize) -> Vec<String> {
+        let Json::Array(items) = v else {
             self.error(
                 "references",
                 IssueCode::InvalidType,
@@ -550,7 +552,7 @@ impl Validator {
             .collect()
     }
 
-    fn url(&mut self, path: &str, v: &Value) -> Option<String> {
+    fn url(&mut self, path: &str, v: &Json) -> Option<String> {
         let s = self.string(path, v)?;
         if js_len(s) > assumed::URL_MAX {
             self.error(
@@ -577,7 +579,7 @@ impl Validator {
         }
     }
 
-    fn text(&mut self, path: &str, v: &Value, max: usize) -> Option<String> {
+    fn text(&mut self, path: &str, v: &Json, max: usize) -> Option<String> {
         let s = self.string(path, v)?.trim();
         if s.is_empty() {
             self.error(path, IssueCode::Empty, format!("`{path}` is blank"));
@@ -594,11 +596,11 @@ impl Validator {
         Some(s.to_string())
     }
 
-    fn hint(&mut self, path: &str, v: &Value) -> Option<String> {
+    fn hint(&mut self, path: &str, v: &Json) -> Option<String> {
         self.text(path, v, assumed::HINT_MAX)
     }
 
-    fn style(&mut self, v: &Value) -> Option<String> {
+    fn style(&mut self, v: &Json) -> Option<String> {
         let s = self.text("style", v, assumed::STYLE_MAX)?;
         let slug = s
             .bytes()
@@ -608,7 +610,7 @@ impl Validator {
                 "style",
                 IssueCode::NotAllowed,
                 format!(
-                    "{s:?} is not a style preset slug (lower-case letters, digits and hyphens, such as \"studio-product\")"
+                    "\"{s}\" is not a style preset slug (lower-case letters, digits and hyphens, such as \"studio-product\")"
                 ),
             );
             return None;

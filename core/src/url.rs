@@ -54,7 +54,7 @@ pub fn parse(s: &str) -> Result<ParsedUrl, UrlProblem> {
         .find(|c| !is_uri_char(*c) && *c != '[' && *c != ']')
     {
         return Err(UrlProblem::Invalid(if bad.is_ascii() {
-            format!("the character {bad:?} must be percent-encoded")
+            format!("the character '{bad}' must be percent-encoded")
         } else {
             "non-ASCII characters must be percent-encoded".to_string()
         }));

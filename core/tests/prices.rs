@@ -4,7 +4,7 @@ use gpt_image_core::price::openai_cost_from_usage;
 use gpt_image_core::{
     estimate_cost, Cost, ErrorCode, Plan, PriceOptions, Provider, ValidateOptions,
 };
-use serde_json::{json, Value};
+use gpt_image_core::{json, Json as Value};
 
 fn cost(p: Provider, req: Value, opts: PriceOptions) -> Cost {
     estimate_cost(p, &req, ValidateOptions::default(), &opts).expect("valid request")
@@ -246,6 +246,6 @@ fn cost_json_has_the_documented_shape() {
     let keys: Vec<String> = c.to_json().as_object().unwrap().keys().cloned().collect();
     assert_eq!(
         keys,
-        ["basis", "credits", "exact", "images", "provider", "usd"]
+        ["provider", "images", "credits", "usd", "exact", "basis"]
     );
 }

@@ -3,8 +3,8 @@
 //! document accepts.
 
 use gpt_image_core::{
-    build_submit_request, estimate_cost, parse_job, validate_request, ApiKey, Body, ParseContext,
-    PriceOptions, Provider, ResponseBody, Target, ValidateOptions,
+    build_submit_request, estimate_cost, parse_job, validate_request, ApiKey, Body, Json,
+    ParseContext, PriceOptions, Provider, ResponseBody, Target, ValidateOptions,
 };
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
@@ -254,6 +254,11 @@ fn any_request() -> impl Strategy<Value = Value> {
     prop_oneof![request(), apiframe_request()]
 }
 
+/// A generated serde_json value as the core's JSON.
+fn core(v: &Value) -> Json {
+    Json::parse(&v.to_string()).expect("serde_json writes valid JSON")
+}
+
 fn target(p: Provider) -> Target {
     Target::new(p, ApiKey::new("test-key"), None).unwrap()
 }
@@ -266,12 +271,13 @@ proptest! {
 
     #[test]
     fn valid_apiframe_requests_satisfy_the_openapi_schema(req in any_request()) {
+        let req = core(&req);
         let v = validate_request(Provider::Apiframe, &req, ValidateOptions::default());
         if v.ok() {
             let (plan, _) = build_submit_request(&target(Provider::Apiframe), &req, false, Some("k-1"))
                 .expect("a valid request builds");
-            let Body::Text(text) = &plan.request.body else { panic!("Apiframe sends JSON") };
-            let body: Value = serde_json::from_str(text).unwrap();
+            let Body::Json(json) = &plan.request.body else { panic!("Apiframe sends JSON") };
+            let body: Value = serde_json::from_str(&json.to_string()).expect("the body is JSON");
             let errors = schema_errors(&body);
             prop_assert!(errors.is_empty(), "request {req}\nbody {body}\nschema errors {errors:?}");
         }
@@ -279,6 +285,7 @@ proptest! {
 
     #[test]
     fn no_request_panics_and_prices_are_sane(req in any_request()) {
+        let req = core(&req);
         for p in Provider::ALL {
             for strict in [false, true] {
                 let opts = ValidateOptions { strict, allow_local_urls: strict };
@@ -298,6 +305,7 @@ proptest! {
 
     #[test]
     fn junk_never_panics_the_validator(req in any_json()) {
+        let req = core(&req);
         for p in Provider::ALL {
             let v = validate_request(p, &req, ValidateOptions::default());
             prop_assert_eq!(v.request.is_some(), v.ok());
@@ -308,7 +316,7 @@ proptest! {
     fn no_response_panics_the_parser(status in 0u16..1000, body in any_json(), text in ".{0,40}", retry in prop::option::of(".{0,8}")) {
         let ctx = ParseContext { retry_after: retry, ..ParseContext::default() };
         for p in Provider::ALL {
-            for b in [ResponseBody::Json(body.clone()), ResponseBody::Text(text.clone()), ResponseBody::Text(body.to_string())] {
+            for b in [ResponseBody::Json(core(&body)), ResponseBody::from_text(&text), ResponseBody::from_text(&body.to_string()), ResponseBody::NotJson(text.clone())] {
                 match parse_job(p, status, &b, &ctx) {
                     Ok(job) => {
                         prop_assert!((200..300).contains(&status));
@@ -350,7 +358,7 @@ fn the_generator_yields_valid_requests_often() {
     let mut valid = 0;
     let mut with_params = 0;
     for _ in 0..total {
-        let req = strategy.new_tree(&mut runner).unwrap().current();
+        let req = core(&strategy.new_tree(&mut runner).unwrap().current());
         let v = validate_request(Provider::Apiframe, &req, ValidateOptions::default());
         if v.ok() {
             valid += 1;

@@ -1,8 +1,8 @@
 //! Every validation code, for every provider: each row is a request, the issue
 //! it must produce (path, code, error or warning), and nothing else.
 
+use gpt_image_core::{json, Json as Value};
 use gpt_image_core::{validate_request, IssueCode, Provider, ValidateOptions};
-use serde_json::{json, Value};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Severity {

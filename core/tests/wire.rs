@@ -4,7 +4,7 @@ use gpt_image_core::{
     build_poll_request, build_submit_request, parse_job, ApiKey, Body, ErrorCode, JobStatus,
     ParseContext, Plan, PriceOptions, Provider, ResponseBody, Target,
 };
-use serde_json::{json, Value};
+use gpt_image_core::{json, Json as Value};
 
 fn target(p: Provider, base: Option<&str>) -> Target {
     Target::new(p, ApiKey::new("KEY123"), base).unwrap()
@@ -12,7 +12,7 @@ fn target(p: Provider, base: Option<&str>) -> Target {
 
 fn body_json(body: &Body) -> Value {
     match body {
-        Body::Text(t) => serde_json::from_str(t).unwrap(),
+        Body::Json(v) => v.clone(),
         other => panic!("expected JSON text, got {:?}", matches!(other, Body::Empty)),
     }
 }
@@ -460,7 +460,7 @@ fn error_answers_get_codes_in_every_shape() {
     let e = parse_job(
         Provider::Openai,
         502,
-        &ResponseBody::Text("<html>\n<b>Bad Gateway</b></html>".into()),
+        &ResponseBody::from_text("<html>\n<b>Bad Gateway</b></html>"),
         &ctx(None),
     )
     .unwrap_err();
@@ -472,8 +472,8 @@ fn error_answers_get_codes_in_every_shape() {
 fn malformed_success_bodies_are_decode_errors() {
     for p in Provider::ALL {
         for body in [
-            ResponseBody::Text("{\"jobId\": \"abc\", \"sta".into()),
-            ResponseBody::Text("not json".into()),
+            ResponseBody::from_text("{\"jobId\": \"abc\", \"sta"),
+            ResponseBody::from_text("not json"),
             ResponseBody::Json(json!([1, 2])),
             ResponseBody::Json(json!({ "unexpected": true })),
         ] {
@@ -486,7 +486,7 @@ fn malformed_success_bodies_are_decode_errors() {
     let job = parse_job(
         Provider::Apiframe,
         202,
-        &ResponseBody::Text("{\"jobId\":\"j9\",\"status\":\"QUEUED\"}".into()),
+        &ResponseBody::from_text("{\"jobId\":\"j9\",\"status\":\"QUEUED\"}"),
         &ParseContext::default(),
     )
     .unwrap();

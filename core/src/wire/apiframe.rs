@@ -4,19 +4,20 @@ use super::{decode_error, mime_of, post_json, ParseContext, SubmitPlan};
 use crate::error::Error;
 use crate::http::ApiKey;
 use crate::job::{Image, Job, JobError, JobStatus};
+use crate::json;
+use crate::json::{Json, Map};
 use crate::price::credit_cost;
 use crate::provider::Provider;
 use crate::request::ImageRequest;
-use serde_json::{json, Map, Value};
 
 pub(crate) fn auth(key: &ApiKey) -> Vec<(String, String)> {
     vec![("X-API-Key".to_string(), key.expose().to_string())]
 }
 
 /// The JSON body Apiframe's OpenAPI document describes for `gpt-image-2`.
-pub fn body(req: &ImageRequest) -> Value {
+pub fn body(req: &ImageRequest) -> Json {
     let mut params = Map::new();
-    let mut put = |k: &str, v: Option<Value>| {
+    let mut put = |k: &str, v: Option<Json>| {
         if let Some(v) = v {
             params.insert(k.to_string(), v);
         }
@@ -33,21 +34,17 @@ pub fn body(req: &ImageRequest) -> Value {
     );
     let mut body = json!({ "model": "gpt-image-2", "prompt": req.prompt });
     if !params.is_empty() {
-        body["gptImage2Params"] = Value::Object(params);
+        body.set("gptImage2Params", Json::Object(params));
     }
     if let Some(url) = &req.webhook_url {
-        body["webhookUrl"] = json!(url);
+        body.set("webhookUrl", json!(url));
     }
     body
 }
 
 pub(crate) fn submit(req: &ImageRequest, origin: &str, key: &ApiKey) -> SubmitPlan {
     SubmitPlan {
-        request: post_json(
-            format!("{origin}/v2/images/generate"),
-            auth(key),
-            &body(req),
-        ),
+        request: post_json(format!("{origin}/v2/images/generate"), auth(key), body(req)),
         calls: 1,
         multipart: None,
     }
@@ -67,11 +64,11 @@ fn status_of(raw: &str) -> JobStatus {
 
 /// Image URLs from `result` in any of its seen shapes: a URL, a list of URLs,
 /// `{ "images": [...] }`, and lists of `{ "url": ... }` objects.
-fn result_urls(result: &Value) -> Vec<String> {
+fn result_urls(result: &Json) -> Vec<String> {
     match result {
-        Value::String(s) if !s.is_empty() => vec![s.clone()],
-        Value::Array(items) => items.iter().flat_map(result_urls).collect(),
-        Value::Object(o) => {
+        Json::String(s) if !s.is_empty() => vec![s.clone()],
+        Json::Array(items) => items.iter().flat_map(result_urls).collect(),
+        Json::Object(o) => {
             for k in ["images", "urls", "image_urls", "output"] {
                 if let Some(v) = o.get(k) {
                     return result_urls(v);
@@ -79,7 +76,7 @@ fn result_urls(result: &Value) -> Vec<String> {
             }
             ["url", "imageUrl", "image_url"]
                 .iter()
-                .find_map(|k| o.get(*k).and_then(Value::as_str))
+                .find_map(|k| o.get(k).and_then(Json::as_str))
                 .map(|s| vec![s.to_string()])
                 .unwrap_or_default()
         }
@@ -93,30 +90,30 @@ fn mime_from_url(url: &str) -> Option<String> {
     mime_of(&ext)
 }
 
-pub(crate) fn parse(v: &Value, ctx: &ParseContext) -> Result<Job, Error> {
+pub(crate) fn parse(v: &Json, ctx: &ParseContext) -> Result<Job, Error> {
     let p = Provider::Apiframe;
     // The submit answer: `{ jobId, status }`.
-    if let Some(id) = v.get("jobId").and_then(Value::as_str) {
-        let raw = v.get("status").and_then(Value::as_str).unwrap_or("QUEUED");
+    if let Some(id) = v.get("jobId").and_then(Json::as_str) {
+        let raw = v.get("status").and_then(Json::as_str).unwrap_or("QUEUED");
         return Ok(Job::new(p, Some(id.to_string()), status_of(raw), raw));
     }
-    let Some(id) = v.get("id").and_then(Value::as_str) else {
+    let Some(id) = v.get("id").and_then(Json::as_str) else {
         return Err(decode_error(p, 200, "neither `jobId` nor `id` is present"));
     };
-    let Some(raw) = v.get("status").and_then(Value::as_str) else {
+    let Some(raw) = v.get("status").and_then(Json::as_str) else {
         return Err(decode_error(p, 200, "the job has no `status`"));
     };
     let status = status_of(raw);
     let mut job = Job::new(p, Some(id.to_string()), status, raw);
     job.progress = v
         .get("progress")
-        .and_then(Value::as_f64)
+        .and_then(Json::as_f64)
         .filter(|x| x.is_finite())
         .map(|x| x.clamp(0.0, 100.0) as u8);
-    job.expired = v.get("expired").and_then(Value::as_bool).unwrap_or(false);
+    job.expired = v.get("expired").and_then(Json::as_bool).unwrap_or(false);
     if status == JobStatus::Succeeded {
         job.progress = Some(100);
-        job.images = result_urls(v.get("result").unwrap_or(&Value::Null))
+        job.images = result_urls(v.get("result").unwrap_or(&Json::Null))
             .into_iter()
             .map(|url| Image {
                 mime_type: mime_from_url(&url),
@@ -128,7 +125,7 @@ pub(crate) fn parse(v: &Value, ctx: &ParseContext) -> Result<Job, Error> {
     if matches!(status, JobStatus::Failed | JobStatus::Cancelled) {
         let message = v
             .get("error")
-            .and_then(Value::as_str)
+            .and_then(Json::as_str)
             .map(|s| super::clean_text(s, 500))
             .unwrap_or_else(|| format!("the job ended {raw}"));
         job.error = Some(JobError {
@@ -136,7 +133,7 @@ pub(crate) fn parse(v: &Value, ctx: &ParseContext) -> Result<Job, Error> {
             message,
         });
     }
-    if let Some(credits) = v.get("creditCost").and_then(Value::as_u64) {
+    if let Some(credits) = v.get("creditCost").and_then(Json::as_u64) {
         let images = job.images.len() as u32;
         let words = "Apiframe's creditCost".to_string();
         job.cost = Some(credit_cost(p, images, credits, words, &ctx.price));

@@ -4,26 +4,27 @@ use super::{bearer, decode_error, mime_of, post_json, str_or_num, ParseContext, 
 use crate::error::Error;
 use crate::http::ApiKey;
 use crate::job::{Image, Job, JobError, JobStatus};
-use crate::price::{round_usd, Cost};
+use crate::json;
+use crate::json::Json;
+use crate::price::{fmt_usd, round_usd, Cost};
 use crate::provider::Provider;
 use crate::request::ImageRequest;
-use serde_json::{json, Value};
 
 /// The JSON body of one getimg.ai call (one image; N images are N calls).
-pub fn body(req: &ImageRequest) -> Value {
+pub fn body(req: &ImageRequest) -> Json {
     let mut body = json!({ "model": "gpt-image-2", "prompt": req.prompt });
     if let Some(r) = req.aspect_ratio {
-        body["aspect_ratio"] = json!(r);
+        body.set("aspect_ratio", json!(r));
     }
     if let Some(r) = req.resolution {
-        body["resolution"] = json!(r);
+        body.set("resolution", json!(r));
     }
     if let Some(f) = req.output_format {
-        body["output_format"] = json!(f);
+        body.set("output_format", json!(f));
     }
     if !req.references.is_empty() {
-        let images: Vec<Value> = req.references.iter().map(|u| json!({ "url": u })).collect();
-        body["images"] = Value::Array(images);
+        let images: Vec<Json> = req.references.iter().map(|u| json!({ "url": u })).collect();
+        body.set("images", Json::Array(images));
     }
     body
 }
@@ -33,18 +34,18 @@ pub(crate) fn submit(req: &ImageRequest, origin: &str, key: &ApiKey) -> SubmitPl
         request: post_json(
             format!("{origin}/v2/images/generations"),
             bearer(key),
-            &body(req),
+            body(req),
         ),
         calls: req.images(),
         multipart: None,
     }
 }
 
-pub(crate) fn parse(v: &Value, _ctx: &ParseContext) -> Result<Job, Error> {
+pub(crate) fn parse(v: &Json, _ctx: &ParseContext) -> Result<Job, Error> {
     let p = Provider::Getimg;
     let raw = v
         .get("status")
-        .and_then(Value::as_str)
+        .and_then(Json::as_str)
         .unwrap_or("completed");
     let status = match raw {
         "completed" | "succeeded" => JobStatus::Succeeded,
@@ -56,7 +57,7 @@ pub(crate) fn parse(v: &Value, _ctx: &ParseContext) -> Result<Job, Error> {
     let id = str_or_num(v.get("id"));
     let mut job = Job::new(p, id, status, raw);
     if status == JobStatus::Succeeded {
-        let Some(data) = v.get("data").and_then(Value::as_array) else {
+        let Some(data) = v.get("data").and_then(Json::as_array) else {
             return Err(decode_error(
                 p,
                 200,
@@ -64,24 +65,24 @@ pub(crate) fn parse(v: &Value, _ctx: &ParseContext) -> Result<Job, Error> {
             ));
         };
         job.progress = Some(100);
-        let dim = |d: &Value, k: &str| {
+        let dim = |d: &Json, k: &str| {
             d.get(k)
-                .and_then(Value::as_u64)
+                .and_then(Json::as_u64)
                 .and_then(|x| u32::try_from(x).ok())
         };
         job.images = data
             .iter()
             .filter_map(|d| {
-                let url = d.get("url").and_then(Value::as_str)?;
+                let url = d.get("url").and_then(Json::as_str)?;
                 Some(Image {
                     url: Some(url.to_string()),
                     mime_type: d
                         .get("mime_type")
-                        .and_then(Value::as_str)
+                        .and_then(Json::as_str)
                         .map(str::to_string)
                         .or_else(|| {
                             d.get("output_format")
-                                .and_then(Value::as_str)
+                                .and_then(Json::as_str)
                                 .and_then(mime_of)
                         }),
                     width: dim(d, "width"),
@@ -95,18 +96,21 @@ pub(crate) fn parse(v: &Value, _ctx: &ParseContext) -> Result<Job, Error> {
         let usage = v.get("usage");
         let total = usage
             .and_then(|u| u.get("total_cost"))
-            .and_then(Value::as_f64)
+            .and_then(Json::as_f64)
             .filter(|x| x.is_finite() && *x >= 0.0);
         if let Some(total) = total {
             let unit = usage
                 .and_then(|u| u.get("unit_price"))
-                .and_then(Value::as_f64);
-            let qty = usage
-                .and_then(|u| u.get("quantity"))
-                .and_then(Value::as_f64);
+                .and_then(Json::as_f64);
+            let qty = usage.and_then(|u| u.get("quantity")).and_then(Json::as_f64);
             let words = match (unit, qty) {
-                (Some(u), Some(q)) => format!("getimg.ai usage: {q} x ${u} = ${total}"),
-                _ => format!("getimg.ai usage: total_cost ${total}"),
+                (Some(u), Some(q)) => format!(
+                    "getimg.ai usage: {} x ${} = ${}",
+                    q.max(0.0).round() as u64,
+                    fmt_usd(u),
+                    fmt_usd(total)
+                ),
+                _ => format!("getimg.ai usage: total_cost ${}", fmt_usd(total)),
             };
             job.cost = Some(Cost {
                 provider: p,

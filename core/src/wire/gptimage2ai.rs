@@ -4,26 +4,27 @@ use super::{bearer, clean_text, decode_error, post_json, str_or_num, ParseContex
 use crate::error::Error;
 use crate::http::ApiKey;
 use crate::job::{Image, Job, JobError, JobStatus};
+use crate::json;
+use crate::json::Json;
 use crate::price::{credit_cost, GPTIMAGE2AI_CREDITS_PER_IMAGE};
 use crate::provider::Provider;
 use crate::request::ImageRequest;
-use serde_json::{json, Value};
 
 /// The JSON body of GPTImage2.ai's `GptImage2GenerateRequest`.
-pub fn body(req: &ImageRequest) -> Value {
+pub fn body(req: &ImageRequest) -> Json {
     let edit = !req.references.is_empty();
     let mut body = json!({
         "prompt": req.prompt,
         "mode": if edit { "image-to-image" } else { "text-to-image" },
     });
     if edit {
-        body["imageUrls"] = json!(req.references);
+        body.set("imageUrls", json!(req.references));
     }
     if let Some(r) = req.aspect_ratio {
-        body["ratio"] = json!(r);
+        body.set("ratio", json!(r));
     }
     if let Some(n) = req.count {
-        body["count"] = json!(n);
+        body.set("count", json!(n));
     }
     for (k, v) in [
         ("style", &req.style),
@@ -32,7 +33,7 @@ pub fn body(req: &ImageRequest) -> Value {
         ("negative", &req.negative),
     ] {
         if let Some(v) = v {
-            body[k] = json!(v);
+            body.set(k, json!(v));
         }
     }
     body
@@ -40,7 +41,7 @@ pub fn body(req: &ImageRequest) -> Value {
 
 pub(crate) fn submit(req: &ImageRequest, origin: &str, key: &ApiKey) -> SubmitPlan {
     SubmitPlan {
-        request: post_json(format!("{origin}/api/generate"), bearer(key), &body(req)),
+        request: post_json(format!("{origin}/api/generate"), bearer(key), body(req)),
         calls: 1,
         multipart: None,
     }
@@ -62,24 +63,24 @@ fn describe(code: &str) -> String {
     format!("GPTImage2.ai reported {}", code.replace('_', " "))
 }
 
-pub(crate) fn parse(v: &Value, ctx: &ParseContext) -> Result<Job, Error> {
+pub(crate) fn parse(v: &Json, ctx: &ParseContext) -> Result<Job, Error> {
     let p = Provider::Gptimage2ai;
-    let Some(id) = v.get("jobId").and_then(Value::as_str) else {
+    let Some(id) = v.get("jobId").and_then(Json::as_str) else {
         return Err(decode_error(p, 200, "`jobId` is missing"));
     };
-    let raw = v.get("status").and_then(Value::as_str).unwrap_or("pending");
+    let raw = v.get("status").and_then(Json::as_str).unwrap_or("pending");
     let status = status_of(raw);
     let mut job = Job::new(p, Some(id.to_string()), status, raw);
     if status == JobStatus::Succeeded {
         job.progress = Some(100);
         job.images = v
             .get("results")
-            .and_then(Value::as_array)
+            .and_then(Json::as_array)
             .map(|items| {
                 items
                     .iter()
                     .filter_map(|r| {
-                        let url = r.get("imageUrl").and_then(Value::as_str)?;
+                        let url = r.get("imageUrl").and_then(Json::as_str)?;
                         Some(Image {
                             url: Some(url.to_string()),
                             seed: str_or_num(r.get("seed")),
@@ -103,7 +104,7 @@ pub(crate) fn parse(v: &Value, ctx: &ParseContext) -> Result<Job, Error> {
     if matches!(status, JobStatus::Failed | JobStatus::Cancelled) {
         let code = v
             .get("error")
-            .and_then(Value::as_str)
+            .and_then(Json::as_str)
             .map(|c| clean_text(c, 100))
             .unwrap_or_else(|| raw.to_string());
         job.error = Some(JobError {

@@ -8,10 +8,11 @@ pub mod openai;
 use crate::error::{Error, ErrorCode};
 use crate::http::{self, ApiKey, Body, HttpRequest};
 use crate::job::Job;
+use crate::json;
+use crate::json::Json;
 use crate::price::PriceOptions;
 use crate::provider::Provider;
 use crate::request::ImageRequest;
-use serde_json::{json, Value};
 
 /// Longest `Idempotency-Key` Apiframe accepts.
 pub const IDEMPOTENCY_KEY_MAX: usize = 255;
@@ -27,7 +28,7 @@ pub struct MultipartPlan {
 }
 
 /// What to send to submit a request.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SubmitPlan {
     /// The request (for a multipart plan its body is empty until encoded).
     pub request: HttpRequest,
@@ -37,29 +38,38 @@ pub struct SubmitPlan {
     pub multipart: Option<MultipartPlan>,
 }
 
-/// A provider answer: parsed JSON, or text that may or may not be JSON.
+/// A provider answer, already parsed: the caller parses the text (natively
+/// with [`ResponseBody::from_text`], in JavaScript with `JSON.parse`).
 #[derive(Clone, Debug, PartialEq)]
 pub enum ResponseBody {
-    /// Already-parsed JSON.
-    Json(Value),
-    /// Raw text.
-    Text(String),
+    /// A body that is JSON.
+    Json(Json),
+    /// A body that is not JSON (an HTML error page, a truncated answer).
+    NotJson(String),
 }
 
 impl ResponseBody {
-    fn json(&self) -> Option<Value> {
-        match self {
-            ResponseBody::Json(v) => Some(v.clone()),
-            ResponseBody::Text(t) => serde_json::from_str(t).ok(),
+    /// Parse response text with the core's own JSON parser.
+    pub fn from_text(text: &str) -> ResponseBody {
+        match Json::parse(text) {
+            Ok(v) => ResponseBody::Json(v),
+            Err(_) => ResponseBody::NotJson(text.to_string()),
         }
     }
 
+    fn json(&self) -> Option<&Json> {
+        match self {
+            ResponseBody::Json(v) => Some(v),
+            ResponseBody::NotJson(_) => None,
+        }
+    }
+
+    /// A short, clean excerpt of a non-JSON body, for messages.
     fn snippet(&self) -> String {
-        let text = match self {
-            ResponseBody::Json(v) => v.to_string(),
-            ResponseBody::Text(t) => t.clone(),
-        };
-        clean_text(&text, 200)
+        match self {
+            ResponseBody::Json(_) => String::new(),
+            ResponseBody::NotJson(t) => clean_text(t, 200),
+        }
     }
 }
 
@@ -173,10 +183,10 @@ pub fn parse_response(
         ));
     }
     match provider {
-        Provider::Apiframe => apiframe::parse(&value, ctx),
-        Provider::Gptimage2ai => gptimage2ai::parse(&value, ctx),
-        Provider::Getimg => getimg::parse(&value, ctx),
-        Provider::Openai => openai::parse(&value, ctx),
+        Provider::Apiframe => apiframe::parse(value, ctx),
+        Provider::Gptimage2ai => gptimage2ai::parse(value, ctx),
+        Provider::Getimg => getimg::parse(value, ctx),
+        Provider::Openai => openai::parse(value, ctx),
     }
     .map_err(|e| e.with_status(status))
 }
@@ -199,7 +209,6 @@ pub(crate) fn decode_error(provider: Provider, status: u16, why: &str) -> Error 
 fn status_error(provider: Provider, status: u16, body: &ResponseBody, ctx: &ParseContext) -> Error {
     let value = body.json();
     let said = value
-        .as_ref()
         .and_then(provider_message)
         .unwrap_or_else(|| body.snippet());
     let code = match status {
@@ -229,60 +238,60 @@ fn status_error(provider: Provider, status: u16, body: &ResponseBody, ctx: &Pars
         .with_status(status)
         .retryable(retryable);
     err.retry_after_ms = http::retry_after_ms(ctx.retry_after.as_deref());
-    if let Some(details) = value.as_ref().and_then(error_details) {
+    if let Some(details) = value.and_then(error_details) {
         err = err.with_details(details);
     }
     err
 }
 
 /// The human message in any of the providers' error shapes.
-pub(crate) fn provider_message(v: &Value) -> Option<String> {
+pub(crate) fn provider_message(v: &Json) -> Option<String> {
     let text = match v.get("error") {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Object(o)) => o
+        Some(Json::String(s)) => s.clone(),
+        Some(Json::Object(o)) => o
             .get("message")
             .or_else(|| o.get("code"))
             .or_else(|| o.get("type"))
-            .and_then(Value::as_str)?
+            .and_then(Json::as_str)?
             .to_string(),
-        _ => v.get("message").and_then(Value::as_str)?.to_string(),
+        _ => v.get("message").and_then(Json::as_str)?.to_string(),
     };
     Some(clean_text(&text, 300))
 }
 
 /// Structured details worth keeping: Apiframe's per-field `details` and credit
 /// figures, OpenAI's `param`/`code`. Nothing else passes through.
-fn error_details(v: &Value) -> Option<Value> {
-    let mut out = serde_json::Map::new();
-    if let Some(Value::Object(fields)) = v.get("details") {
-        let mut clean = serde_json::Map::new();
+fn error_details(v: &Json) -> Option<Json> {
+    let mut out = crate::json::Map::new();
+    if let Some(Json::Object(fields)) = v.get("details") {
+        let mut clean = crate::json::Map::new();
         for (path, msgs) in fields.iter().take(50) {
-            let msgs: Vec<Value> = msgs
+            let msgs: Vec<Json> = msgs
                 .as_array()
                 .map(|a| {
                     a.iter()
-                        .filter_map(Value::as_str)
+                        .filter_map(Json::as_str)
                         .take(10)
                         .map(|m| json!(clean_text(m, 200)))
                         .collect()
                 })
                 .unwrap_or_default();
-            clean.insert(clean_text(path, 100), Value::Array(msgs));
+            clean.insert(clean_text(path, 100), Json::Array(msgs));
         }
-        out.insert("fields".to_string(), Value::Object(clean));
+        out.insert("fields".to_string(), Json::Object(clean));
     }
     for k in ["creditsRequired", "creditsAvailable"] {
         if let Some(n) = v.get(k).filter(|n| n.is_number()) {
             out.insert(k.to_string(), n.clone());
         }
     }
-    if let Some(Value::Object(e)) = v.get("error") {
+    if let Some(Json::Object(e)) = v.get("error") {
         for k in ["param", "code", "type"] {
-            if let Some(Value::String(s)) = e.get(k) {
+            if let Some(Json::String(s)) = e.get(k) {
                 out.insert(k.to_string(), json!(clean_text(s, 100)));
             }
         }
-    } else if let Some(Value::String(code)) = v.get("error") {
+    } else if let Some(Json::String(code)) = v.get("error") {
         let machine = !code.is_empty()
             && code
                 .bytes()
@@ -291,7 +300,7 @@ fn error_details(v: &Value) -> Option<Value> {
             out.insert("code".to_string(), json!(code));
         }
     }
-    (!out.is_empty()).then_some(Value::Object(out))
+    (!out.is_empty()).then_some(Json::Object(out))
 }
 
 /// Collapse control characters and cut to `max` characters.
@@ -327,7 +336,7 @@ fn get(url: String, mut headers: Vec<(String, String)>) -> HttpRequest {
 pub(crate) fn post_json(
     url: String,
     mut headers: Vec<(String, String)>,
-    body: &Value,
+    body: Json,
 ) -> HttpRequest {
     headers.push(("Content-Type".to_string(), "application/json".to_string()));
     headers.push(("Accept".to_string(), "application/json".to_string()));
@@ -335,15 +344,15 @@ pub(crate) fn post_json(
         method: "POST",
         url,
         headers,
-        body: Body::Text(body.to_string()),
+        body: Body::Json(body),
     }
 }
 
 /// A string field, or a number written as a string (seeds come both ways).
-pub(crate) fn str_or_num(v: Option<&Value>) -> Option<String> {
+pub(crate) fn str_or_num(v: Option<&Json>) -> Option<String> {
     match v? {
-        Value::String(s) => Some(clean_text(s, 10_000)),
-        Value::Number(n) => Some(n.to_string()),
+        Json::String(s) => Some(clean_text(s, 10_000)),
+        Json::Number(n) => Some(crate::json::number_text(*n)),
         _ => None,
     }
 }

@@ -5,10 +5,11 @@ use super::{bearer, decode_error, mime_of, post_json, MultipartPlan, ParseContex
 use crate::error::Error;
 use crate::http::{ApiKey, Body, HttpRequest};
 use crate::job::{Image, Job, JobStatus};
+use crate::json;
+use crate::json::Json;
 use crate::price::openai_cost_from_usage;
 use crate::provider::Provider;
 use crate::request::{ImageRequest, Size};
-use serde_json::{json, Value};
 
 /// Sizes for `aspectRatio` at 1K; 2K doubles both edges. Every size is a
 /// multiple of 16 within OpenAI's pixel and ratio limits (a test checks it).
@@ -42,7 +43,7 @@ pub fn effective_size(req: &ImageRequest) -> Size {
 }
 
 /// The generation parameters, as `(name, JSON value)` pairs.
-fn params(req: &ImageRequest) -> Vec<(&'static str, Value)> {
+fn params(req: &ImageRequest) -> Vec<(&'static str, Json)> {
     let mut out = vec![
         ("model", json!("gpt-image-2")),
         ("prompt", json!(req.prompt)),
@@ -71,8 +72,8 @@ fn params(req: &ImageRequest) -> Vec<(&'static str, Value)> {
 }
 
 /// The JSON body of `POST /v1/images/generations`.
-pub fn body(req: &ImageRequest) -> Value {
-    Value::Object(
+pub fn body(req: &ImageRequest) -> Json {
+    Json::Object(
         params(req)
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
@@ -86,7 +87,7 @@ pub(crate) fn submit(req: &ImageRequest, origin: &str, key: &ApiKey) -> SubmitPl
             request: post_json(
                 format!("{origin}/v1/images/generations"),
                 bearer(key),
-                &body(req),
+                body(req),
             ),
             calls: 1,
             multipart: None,
@@ -96,8 +97,8 @@ pub(crate) fn submit(req: &ImageRequest, origin: &str, key: &ApiKey) -> SubmitPl
         .into_iter()
         .map(|(k, v)| {
             let text = match v {
-                Value::String(s) => s,
-                other => other.to_string(),
+                Json::String(s) => s,
+                other => crate::json::number_text(other.as_f64().unwrap_or(0.0)),
             };
             (k.to_string(), text)
         })
@@ -119,30 +120,27 @@ pub(crate) fn submit(req: &ImageRequest, origin: &str, key: &ApiKey) -> SubmitPl
     }
 }
 
-pub(crate) fn parse(v: &Value, ctx: &ParseContext) -> Result<Job, Error> {
+pub(crate) fn parse(v: &Json, ctx: &ParseContext) -> Result<Job, Error> {
     let p = Provider::Openai;
-    let Some(data) = v.get("data").and_then(Value::as_array) else {
+    let Some(data) = v.get("data").and_then(Json::as_array) else {
         return Err(decode_error(p, 200, "`data` is missing"));
     };
     let format = v
         .get("output_format")
-        .and_then(Value::as_str)
+        .and_then(Json::as_str)
         .or(ctx.output_format.as_deref())
         .unwrap_or("png");
     let (width, height) = v
         .get("size")
-        .and_then(Value::as_str)
+        .and_then(Json::as_str)
         .and_then(|s| s.split_once('x'))
         .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
         .map_or((None, None), |(w, h)| (Some(w), Some(h)));
     let images: Vec<Image> = data
         .iter()
         .filter_map(|d| {
-            let b64 = d
-                .get("b64_json")
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            let url = d.get("url").and_then(Value::as_str).map(str::to_string);
+            let b64 = d.get("b64_json").and_then(Json::as_str).map(str::to_string);
+            let url = d.get("url").and_then(Json::as_str).map(str::to_string);
             if b64.is_none() && url.is_none() {
                 return None;
             }
@@ -154,7 +152,7 @@ pub(crate) fn parse(v: &Value, ctx: &ParseContext) -> Result<Job, Error> {
                 height,
                 final_prompt: d
                     .get("revised_prompt")
-                    .and_then(Value::as_str)
+                    .and_then(Json::as_str)
                     .map(str::to_string),
                 ..Image::default()
             })

@@ -1,0 +1,878 @@
+//! A small JSON value, its text parser and writer, and a `json!` macro.
+//!
+//! The core carries its own JSON type instead of `serde_json` because every
+//! byte ships to edge workers: in WebAssembly the host's native `JSON.parse`
+//! and `JSON.stringify` do the text work and only this data model is linked.
+//! Objects keep insertion order and look keys up linearly (they are small).
+
+use std::fmt::{self, Write};
+
+/// A JSON value.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Json {
+    /// `null`
+    #[default]
+    Null,
+    /// `true` / `false`
+    Bool(bool),
+    /// A number (JSON numbers are read as f64, as in JavaScript).
+    Number(f64),
+    /// A string.
+    String(String),
+    /// An array.
+    Array(Vec<Json>),
+    /// An object.
+    Object(Map),
+}
+
+/// A JSON object: keys in insertion order.
+#[derive(Clone, Debug, Default)]
+pub struct Map(Vec<(String, Json)>);
+
+impl PartialEq for Map {
+    /// Objects are equal when they have the same keys with equal values, in any order.
+    fn eq(&self, other: &Map) -> bool {
+        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
+}
+
+impl Map {
+    /// An empty object.
+    pub fn new() -> Map {
+        Map(Vec::new())
+    }
+
+    /// The value at `key`.
+    pub fn get(&self, key: &str) -> Option<&Json> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Set `key` to `value`, replacing an existing value in place.
+    pub fn insert(&mut self, key: impl Into<String>, value: Json) {
+        let key = key.into();
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    /// Remove `key`, returning its value.
+    pub fn remove(&mut self, key: &str) -> Option<Json> {
+        let i = self.0.iter().position(|(k, _)| k == key)?;
+        Some(self.0.remove(i).1)
+    }
+
+    /// Whether `key` is present.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// The keys, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    /// Key/value pairs, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Json)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    /// Mutable values, in order.
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Json> {
+        self.0.iter_mut().map(|(_, v)| v)
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are no keys.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl IntoIterator for Map {
+    type Item = (String, Json);
+    type IntoIter = std::vec::IntoIter<(String, Json)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl FromIterator<(String, Json)> for Map {
+    fn from_iter<I: IntoIterator<Item = (String, Json)>>(iter: I) -> Map {
+        let mut m = Map::new();
+        for (k, v) in iter {
+            m.insert(k, v);
+        }
+        m
+    }
+}
+
+/// Largest integer a JSON number (an f64) holds exactly.
+const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
+
+impl Json {
+    /// `obj[key]` for objects; `None` otherwise.
+    pub fn get(&self, key: &str) -> Option<&Json> {
+        match self {
+            Json::Object(m) => m.get(key),
+            _ => None,
+        }
+    }
+
+    /// Set `obj[key]`; does nothing unless this is an object.
+    pub fn set(&mut self, key: &str, value: Json) {
+        if let Json::Object(m) = self {
+            m.insert(key, value);
+        }
+    }
+
+    /// The string, if this is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Json::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The number, if this is one.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Json::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// The number as an unsigned integer, if it is a whole number in range.
+    pub fn as_u64(&self) -> Option<u64> {
+        match self {
+            Json::Number(n) if n.fract() == 0.0 && *n >= 0.0 && *n <= MAX_SAFE => Some(*n as u64),
+            _ => None,
+        }
+    }
+
+    /// The boolean, if this is one.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Json::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The items, if this is an array.
+    pub fn as_array(&self) -> Option<&Vec<Json>> {
+        match self {
+            Json::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The object, if this is one.
+    pub fn as_object(&self) -> Option<&Map> {
+        match self {
+            Json::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Whether this is `null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Json::Null)
+    }
+
+    /// Whether this is an object.
+    pub fn is_object(&self) -> bool {
+        matches!(self, Json::Object(_))
+    }
+
+    /// Whether this is a number.
+    pub fn is_number(&self) -> bool {
+        matches!(self, Json::Number(_))
+    }
+
+    /// A JSON type name for messages (`a string`, `an array`, ...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Json::Null => "null",
+            Json::Bool(_) => "a boolean",
+            Json::Number(_) => "a number",
+            Json::String(_) => "a string",
+            Json::Array(_) => "an array",
+            Json::Object(_) => "an object",
+        }
+    }
+
+    /// Parse JSON text (RFC 8259). Nesting deeper than 128 is refused.
+    pub fn parse(text: &str) -> Result<Json, ParseError> {
+        let mut p = Parser {
+            b: text.as_bytes(),
+            i: 0,
+            depth: 0,
+        };
+        p.ws();
+        let v = p.value()?;
+        p.ws();
+        if p.i != p.b.len() {
+            return Err(p.err("trailing characters"));
+        }
+        Ok(v)
+    }
+}
+
+/// A number for messages, written without float-formatting code (which
+/// would add kilobytes to the WebAssembly): whole numbers exactly, others
+/// to three decimals.
+pub fn number_text(n: f64) -> String {
+    if n.is_nan() {
+        return "NaN".to_string();
+    }
+    if n.is_infinite() {
+        return if n > 0.0 { "Infinity" } else { "-Infinity" }.to_string();
+    }
+    if n.fract() == 0.0 && n.abs() <= MAX_SAFE {
+        return format!("{}", n as i64);
+    }
+    if n.abs() >= 1e15 {
+        return "a very large number".to_string();
+    }
+    let sign = if n < 0.0 { "-" } else { "" };
+    let thousandths = (n.abs() * 1000.0).round() as u64;
+    let mut frac = format!("{:03}", thousandths % 1000);
+    while frac.ends_with('0') && frac.len() > 1 {
+        frac.pop();
+    }
+    format!("{sign}{}.{frac}", thousandths / 1000)
+}
+
+static NULL: Json = Json::Null;
+
+impl std::ops::Index<&str> for Json {
+    type Output = Json;
+    /// `v["key"]`: the value, or `null` when absent or not an object.
+    fn index(&self, key: &str) -> &Json {
+        self.get(key).unwrap_or(&NULL)
+    }
+}
+
+impl std::ops::Index<usize> for Json {
+    type Output = Json;
+    /// `v[i]`: the item, or `null` when absent or not an array.
+    fn index(&self, i: usize) -> &Json {
+        self.as_array().and_then(|a| a.get(i)).unwrap_or(&NULL)
+    }
+}
+
+impl PartialEq<&str> for Json {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == Some(*other)
+    }
+}
+
+impl PartialEq<f64> for Json {
+    fn eq(&self, other: &f64) -> bool {
+        self.as_f64() == Some(*other)
+    }
+}
+
+impl PartialEq<i32> for Json {
+    fn eq(&self, other: &i32) -> bool {
+        self.as_f64() == Some(f64::from(*other))
+    }
+}
+
+/// Where and why JSON text could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    /// Byte offset.
+    pub offset: usize,
+    /// What was wrong.
+    pub reason: &'static str,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at byte {}", self.reason, self.offset)
+    }
+}
+
+const MAX_DEPTH: usize = 128;
+
+struct Parser<'a> {
+    b: &'a [u8],
+    i: usize,
+    depth: usize,
+}
+
+impl Parser<'_> {
+    fn err(&self, reason: &'static str) -> ParseError {
+        ParseError {
+            offset: self.i,
+            reason,
+        }
+    }
+
+    fn ws(&mut self) {
+        while matches!(self.b.get(self.i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, lit: &[u8]) -> bool {
+        if self.b[self.i..].starts_with(lit) {
+            self.i += lit.len();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn value(&mut self) -> Result<Json, ParseError> {
+        match self.b.get(self.i) {
+            None => Err(self.err("unexpected end")),
+            Some(b'{') => self.nested(Self::object),
+            Some(b'[') => self.nested(Self::array),
+            Some(b'"') => self.string().map(Json::String),
+            Some(b't') if self.eat(b"true") => Ok(Json::Bool(true)),
+            Some(b'f') if self.eat(b"false") => Ok(Json::Bool(false)),
+            Some(b'n') if self.eat(b"null") => Ok(Json::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(_) => Err(self.err("unexpected character")),
+        }
+    }
+
+    fn nested(&mut self, f: fn(&mut Self) -> Result<Json, ParseError>) -> Result<Json, ParseError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.err("nested too deeply"));
+        }
+        let v = f(self);
+        self.depth -= 1;
+        v
+    }
+
+    fn object(&mut self) -> Result<Json, ParseError> {
+        self.i += 1;
+        let mut m = Map::new();
+        self.ws();
+        if self.eat(b"}") {
+            return Ok(Json::Object(m));
+        }
+        loop {
+            self.ws();
+            if self.b.get(self.i) != Some(&b'"') {
+                return Err(self.err("expected a key"));
+            }
+            let k = self.string()?;
+            self.ws();
+            if !self.eat(b":") {
+                return Err(self.err("expected ':'"));
+            }
+            self.ws();
+            let v = self.value()?;
+            m.insert(k, v);
+            self.ws();
+            if self.eat(b",") {
+                continue;
+            }
+            if self.eat(b"}") {
+                return Ok(Json::Object(m));
+            }
+            return Err(self.err("expected ',' or '}'"));
+        }
+    }
+
+    fn array(&mut self) -> Result<Json, ParseError> {
+        self.i += 1;
+        let mut items = Vec::new();
+        self.ws();
+        if self.eat(b"]") {
+            return Ok(Json::Array(items));
+        }
+        loop {
+            self.ws();
+            items.push(self.value()?);
+            self.ws();
+            if self.eat(b",") {
+                continue;
+            }
+            if self.eat(b"]") {
+                return Ok(Json::Array(items));
+            }
+            return Err(self.err("expected ',' or ']'"));
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, ParseError> {
+        let s = self
+            .b
+            .get(self.i..self.i + 4)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+            .ok_or_else(|| self.err("bad \\u escape"))?;
+        self.i += 4;
+        Ok(s)
+    }
+
+    fn string(&mut self) -> Result<String, ParseError> {
+        self.i += 1;
+        let mut out = String::new();
+        loop {
+            let start = self.i;
+            while let Some(&c) = self.b.get(self.i) {
+                if c == b'"' || c == b'\\' || c < 0x20 {
+                    break;
+                }
+                self.i += 1;
+            }
+            // The input is a &str, so any run between ASCII delimiters is UTF-8.
+            out.push_str(
+                std::str::from_utf8(&self.b[start..self.i]).map_err(|_| self.err("bad UTF-8"))?,
+            );
+            match self.b.get(self.i) {
+                Some(b'"') => {
+                    self.i += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    self.i += 1;
+                    let c = *self
+                        .b
+                        .get(self.i)
+                        .ok_or_else(|| self.err("unexpected end"))?;
+                    self.i += 1;
+                    match c {
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'/' => out.push('/'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => {
+                            let hi = self.hex4()?;
+                            let code = if (0xD800..0xDC00).contains(&hi) && self.eat(b"\\u") {
+                                let lo = self.hex4()?;
+                                if (0xDC00..0xE000).contains(&lo) {
+                                    0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                                } else {
+                                    out.push('\u{FFFD}');
+                                    lo
+                                }
+                            } else {
+                                hi
+                            };
+                            out.push(char::from_u32(code).unwrap_or('\u{FFFD}'));
+                        }
+                        _ => return Err(self.err("bad escape")),
+                    }
+                }
+                Some(_) => return Err(self.err("control character in string")),
+                None => return Err(self.err("unterminated string")),
+            }
+        }
+    }
+
+    fn number(&mut self) -> Result<Json, ParseError> {
+        let start = self.i;
+        self.eat(b"-");
+        let digits = |p: &mut Self| {
+            let s = p.i;
+            while matches!(p.b.get(p.i), Some(b'0'..=b'9')) {
+                p.i += 1;
+            }
+            p.i - s
+        };
+        let int_start = self.i;
+        if digits(self) == 0 {
+            return Err(self.err("expected digits"));
+        }
+        if self.b[int_start] == b'0' && self.i - int_start > 1 {
+            return Err(self.err("leading zero"));
+        }
+        if self.eat(b".") && digits(self) == 0 {
+            return Err(self.err("expected digits after '.'"));
+        }
+        if matches!(self.b.get(self.i), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.b.get(self.i), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            if digits(self) == 0 {
+                return Err(self.err("expected exponent digits"));
+            }
+        }
+        let text =
+            std::str::from_utf8(&self.b[start..self.i]).map_err(|_| self.err("bad number"))?;
+        text.parse::<f64>()
+            .map(Json::Number)
+            .map_err(|_| self.err("bad number"))
+    }
+}
+
+fn write_str(f: &mut impl Write, s: &str) -> fmt::Result {
+    f.write_char('"')?;
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        let esc = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            c if (c as u32) < 0x20 => "",
+            _ => continue,
+        };
+        f.write_str(&s[start..i])?;
+        if esc.is_empty() {
+            write!(f, "\\u{:04x}", c as u32)?;
+        } else {
+            f.write_str(esc)?;
+        }
+        start = i + c.len_utf8();
+    }
+    f.write_str(&s[start..])?;
+    f.write_char('"')
+}
+
+impl fmt::Display for Json {
+    /// Compact JSON text. Non-finite numbers are written as `null`, as
+    /// `JSON.stringify` does.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Json::Null => f.write_str("null"),
+            Json::Bool(b) => f.write_str(if *b { "true" } else { "false" }),
+            Json::Number(n) if !n.is_finite() => f.write_str("null"),
+            Json::Number(n) if n.fract() == 0.0 && n.abs() <= MAX_SAFE => {
+                write!(f, "{}", *n as i64)
+            }
+            Json::Number(n) => write!(f, "{n}"),
+            Json::String(s) => write_str(f, s),
+            Json::Array(items) => {
+                f.write_char('[')?;
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_char(',')?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                f.write_char(']')
+            }
+            Json::Object(m) => {
+                f.write_char('{')?;
+                for (i, (k, v)) in m.iter().enumerate() {
+                    if i > 0 {
+                        f.write_char(',')?;
+                    }
+                    write_str(f, k)?;
+                    write!(f, ":{v}")?;
+                }
+                f.write_char('}')
+            }
+        }
+    }
+}
+
+macro_rules! from_number {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Json {
+            fn from(n: $t) -> Json {
+                Json::Number(n as f64)
+            }
+        }
+    )*};
+}
+from_number!(u8, u16, u32, u64, usize, i32, i64, f64);
+
+impl From<bool> for Json {
+    fn from(b: bool) -> Json {
+        Json::Bool(b)
+    }
+}
+
+impl From<&str> for Json {
+    fn from(s: &str) -> Json {
+        Json::String(s.to_string())
+    }
+}
+
+impl From<String> for Json {
+    fn from(s: String) -> Json {
+        Json::String(s)
+    }
+}
+
+impl From<&String> for Json {
+    fn from(s: &String) -> Json {
+        Json::String(s.clone())
+    }
+}
+
+impl From<Map> for Json {
+    fn from(m: Map) -> Json {
+        Json::Object(m)
+    }
+}
+
+impl From<&Json> for Json {
+    fn from(v: &Json) -> Json {
+        v.clone()
+    }
+}
+
+impl<T: Into<Json>> From<Option<T>> for Json {
+    fn from(v: Option<T>) -> Json {
+        v.map_or(Json::Null, Into::into)
+    }
+}
+
+impl<T: Into<Json>> From<Vec<T>> for Json {
+    fn from(v: Vec<T>) -> Json {
+        Json::Array(v.into_iter().map(Into::into).collect())
+    }
+}
+
+impl<T: Into<Json> + Clone> From<&[T]> for Json {
+    fn from(v: &[T]) -> Json {
+        Json::Array(v.iter().cloned().map(Into::into).collect())
+    }
+}
+
+impl<T: Into<Json> + Clone> From<&Vec<T>> for Json {
+    fn from(v: &Vec<T>) -> Json {
+        Json::from(v.as_slice())
+    }
+}
+
+impl<T: Into<Json>, const N: usize> From<[T; N]> for Json {
+    fn from(v: [T; N]) -> Json {
+        Json::Array(v.into_iter().map(Into::into).collect())
+    }
+}
+
+impl FromIterator<Json> for Json {
+    fn from_iter<I: IntoIterator<Item = Json>>(iter: I) -> Json {
+        Json::Array(iter.into_iter().collect())
+    }
+}
+
+/// An empty item list for `json!` arrays to push into.
+#[doc(hidden)]
+pub fn array_builder() -> Vec<Json> {
+    Vec::new()
+}
+
+/// Conversion to JSON by reference, as `json!` uses it.
+pub trait ToJson {
+    /// This value as JSON.
+    fn to_json(&self) -> Json;
+}
+
+impl<T: ToJson + ?Sized> ToJson for &T {
+    fn to_json(&self) -> Json {
+        (**self).to_json()
+    }
+}
+
+macro_rules! to_json_number {
+    ($($t:ty),*) => {$(
+        impl ToJson for $t {
+            fn to_json(&self) -> Json {
+                Json::Number(*self as f64)
+            }
+        }
+    )*};
+}
+to_json_number!(u8, u16, u32, u64, usize, i32, i64, f64);
+
+impl ToJson for bool {
+    fn to_json(&self) -> Json {
+        Json::Bool(*self)
+    }
+}
+
+impl ToJson for str {
+    fn to_json(&self) -> Json {
+        Json::String(self.to_string())
+    }
+}
+
+impl ToJson for String {
+    fn to_json(&self) -> Json {
+        Json::String(self.clone())
+    }
+}
+
+impl ToJson for Json {
+    fn to_json(&self) -> Json {
+        self.clone()
+    }
+}
+
+impl ToJson for Map {
+    fn to_json(&self) -> Json {
+        Json::Object(self.clone())
+    }
+}
+
+impl<T: ToJson> ToJson for Option<T> {
+    fn to_json(&self) -> Json {
+        self.as_ref().map_or(Json::Null, ToJson::to_json)
+    }
+}
+
+impl<T: ToJson> ToJson for [T] {
+    fn to_json(&self) -> Json {
+        Json::Array(self.iter().map(ToJson::to_json).collect())
+    }
+}
+
+impl<T: ToJson> ToJson for Vec<T> {
+    fn to_json(&self) -> Json {
+        self.as_slice().to_json()
+    }
+}
+
+impl<T: ToJson, const N: usize> ToJson for [T; N] {
+    fn to_json(&self) -> Json {
+        self.as_slice().to_json()
+    }
+}
+
+/// Build a [`Json`] value with JSON-like syntax; values are any expression
+/// whose type implements [`ToJson`] (taken by reference).
+///
+/// ```
+/// use gpt_image_core::json;
+/// let n = 3;
+/// let v = json!({ "a": [1, "two", null], "b": { "n": n * 2 }, "c": Some("x") });
+/// assert_eq!(v.to_string(), r#"{"a":[1,"two",null],"b":{"n":6},"c":"x"}"#);
+/// ```
+#[macro_export]
+macro_rules! json {
+    (null) => { $crate::json::Json::Null };
+    ([]) => { $crate::json::Json::Array(::std::vec::Vec::new()) };
+    ([ $($tt:tt)+ ]) => {{
+        let mut items = $crate::json::array_builder();
+        $crate::json!(@array items $($tt)+);
+        $crate::json::Json::Array(items)
+    }};
+    ({}) => { $crate::json::Json::Object($crate::json::Map::new()) };
+    ({ $($tt:tt)+ }) => {{
+        let mut map = $crate::json::Map::new();
+        $crate::json!(@object map $($tt)+);
+        $crate::json::Json::Object(map)
+    }};
+    ($other:expr) => { $crate::json::ToJson::to_json(&$other) };
+
+    (@array $v:ident) => {};
+    (@array $v:ident null $(, $($rest:tt)*)?) => {
+        $v.push($crate::json::Json::Null);
+        $($crate::json!(@array $v $($rest)*);)?
+    };
+    (@array $v:ident [ $($inner:tt)* ] $(, $($rest:tt)*)?) => {
+        $v.push($crate::json!([ $($inner)* ]));
+        $($crate::json!(@array $v $($rest)*);)?
+    };
+    (@array $v:ident { $($inner:tt)* } $(, $($rest:tt)*)?) => {
+        $v.push($crate::json!({ $($inner)* }));
+        $($crate::json!(@array $v $($rest)*);)?
+    };
+    (@array $v:ident $value:expr $(, $($rest:tt)*)?) => {
+        $v.push($crate::json::ToJson::to_json(&$value));
+        $($crate::json!(@array $v $($rest)*);)?
+    };
+
+    (@object $m:ident) => {};
+    (@object $m:ident $key:literal : null $(, $($rest:tt)*)?) => {
+        $m.insert($key, $crate::json::Json::Null);
+        $($crate::json!(@object $m $($rest)*);)?
+    };
+    (@object $m:ident $key:literal : [ $($inner:tt)* ] $(, $($rest:tt)*)?) => {
+        $m.insert($key, $crate::json!([ $($inner)* ]));
+        $($crate::json!(@object $m $($rest)*);)?
+    };
+    (@object $m:ident $key:literal : { $($inner:tt)* } $(, $($rest:tt)*)?) => {
+        $m.insert($key, $crate::json!({ $($inner)* }));
+        $($crate::json!(@object $m $($rest)*);)?
+    };
+    (@object $m:ident $key:literal : $value:expr $(, $($rest:tt)*)?) => {
+        $m.insert($key, $crate::json::ToJson::to_json(&$value));
+        $($crate::json!(@object $m $($rest)*);)?
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_text() {
+        let text = r#"{"a":[1,-2.5,1e3,true,false,null],"s":"q\"\\\n\t\u0001é🙂","o":{}}"#;
+        let v = Json::parse(text).unwrap();
+        assert_eq!(
+            v.get("a").unwrap().as_array().unwrap()[2].as_f64(),
+            Some(1000.0)
+        );
+        assert_eq!(v.get("s").unwrap().as_str(), Some("q\"\\\n\t\u{1}é🙂"));
+        let again = Json::parse(&v.to_string()).unwrap();
+        assert_eq!(again, v);
+        assert_eq!(
+            Json::parse(r#""\ud83d\ude42""#).unwrap().as_str(),
+            Some("🙂")
+        );
+    }
+
+    #[test]
+    fn refuses_bad_text() {
+        for bad in [
+            "",
+            "{",
+            "[1,]",
+            "{\"a\" 1}",
+            "01",
+            "1.",
+            "-",
+            "\"abc",
+            "tru",
+            "[1] x",
+            "{\"a\":1,}",
+            "\"\\x\"",
+            "\"a\nb\"",
+            "1e",
+        ] {
+            assert!(Json::parse(bad).is_err(), "{bad:?}");
+        }
+        let deep = "[".repeat(200) + &"]".repeat(200);
+        assert_eq!(Json::parse(&deep).unwrap_err().reason, "nested too deeply");
+    }
+
+    #[test]
+    fn macro_builds_values() {
+        let name = String::from("x");
+        let list = vec!["a", "b"];
+        let v = json!({ "n": 1, "name": name, "list": list, "none": Option::<u8>::None, "nested": [{ "k": [] }, null] });
+        assert_eq!(
+            v.to_string(),
+            r#"{"n":1,"name":"x","list":["a","b"],"none":null,"nested":[{"k":[]},null]}"#
+        );
+        let mut m = Map::new();
+        m.insert("a", json!(1));
+        m.insert("a", json!(2));
+        assert_eq!(Json::Object(m).to_string(), r#"{"a":2}"#);
+        assert_eq!(json!({ "a": 1, "b": 2 }), json!({ "b": 2, "a": 1 }));
+        assert_ne!(json!({ "a": 1, "b": 2 }), json!({ "a": 1 }));
+    }
+
+    #[test]
+    fn numbers_print_like_javascript() {
+        assert_eq!(json!(3.0).to_string(), "3");
+        assert_eq!(json!(0.36).to_string(), "0.36");
+        assert_eq!(json!(f64::NAN).to_string(), "null");
+        assert_eq!(json!(-0.5).as_u64(), None);
+        assert_eq!(json!(7).as_u64(), Some(7));
+    }
+}
