@@ -1,0 +1,7 @@
+// Browsers: validation, prices, wire formats and webhook checks. This build has
+// no networking client: a page never holds a provider key.
+import init from "./browser/gpt_image_edge.js";
+
+await init({ module_or_path: new URL("./browser/gpt_image_edge_bg.wasm", import.meta.url) });
+
+export * from "./browser/gpt_image_edge.js";

@@ -1,0 +1,277 @@
+// Types for gpt-image-edge. Every function validates its input at run time as
+// well: these types describe what is accepted, the errors say what was not.
+
+/** The four providers that sell GPT Image 2. */
+export type ProviderId = "apiframe" | "gptimage2ai" | "getimg" | "openai";
+
+export type Quality = "low" | "medium" | "high" | "auto";
+export type OutputFormat = "png" | "jpeg" | "webp";
+export type Background = "auto" | "opaque";
+export type Moderation = "auto" | "low";
+export type Resolution = "1K" | "2K";
+/** Each provider accepts a subset: see `providerInfo()[id].aspectRatios`. */
+export type AspectRatio = "1:1" | "3:2" | "2:3" | "4:3" | "3:4" | "4:5" | "16:9" | "9:16" | "21:9";
+/** OpenAI only: `"auto"` or `"WIDTHxHEIGHT"`, both edges multiples of 16. */
+export type Size = "auto" | `${number}x${number}`;
+
+/** The provider-neutral request. Fields a provider lacks are reported as `unsupported`. */
+export interface ImageRequest {
+  /** The image brief (blank prompts are refused; it is trimmed before sending). */
+  prompt: string;
+  /** Reference image URLs (https, public hosts); non-empty means edit or compose. */
+  references?: string[];
+  aspectRatio?: AspectRatio;
+  /** OpenAI only. */
+  size?: Size;
+  /** getimg.ai and OpenAI. */
+  resolution?: Resolution;
+  /** Apiframe and OpenAI; drives price. */
+  quality?: Quality;
+  outputFormat?: OutputFormat;
+  /** OpenAI only, 0..100, with jpeg or webp. */
+  outputCompression?: number;
+  background?: Background;
+  moderation?: Moderation;
+  /** Images to make (Apiframe 1..10, GPTImage2.ai 1..4, getimg.ai 1..10 as parallel calls, OpenAI 1..10). */
+  count?: number;
+  /** GPTImage2.ai style preset slug, such as "studio-product". */
+  style?: string;
+  /** GPTImage2.ai hint appended to the prompt. */
+  lighting?: string;
+  /** GPTImage2.ai hint appended to the prompt. */
+  camera?: string;
+  /** GPTImage2.ai avoid list appended to the prompt. */
+  negative?: string;
+  /** Apiframe only: where to POST signed progress/completed/failed events. */
+  webhookUrl?: string;
+}
+
+/** The closed set of validation codes. */
+export type IssueCode =
+  | "required"
+  | "invalid_type"
+  | "empty"
+  | "too_long"
+  | "not_allowed"
+  | "out_of_range"
+  | "not_integer"
+  | "invalid_url"
+  | "insecure_url"
+  | "too_many"
+  | "unsupported"
+  | "conflict"
+  | "unknown_field";
+
+export interface Issue {
+  /** A field name, or `references[2]`; `""` for the request itself. */
+  path: string;
+  code: IssueCode;
+  message: string;
+}
+
+export interface ValidationResult {
+  ok: boolean;
+  errors: Issue[];
+  warnings: Issue[];
+}
+
+export interface ValidateOptions {
+  /** Report fields the provider lacks as errors instead of warnings. */
+  strict?: boolean;
+  /** Accept http and loopback/private hosts in URLs (local development only). */
+  allowLocalUrls?: boolean;
+}
+
+/** Validate a request for a provider. Never throws for a bad request: all problems come back at once. */
+export declare function validateRequest(provider: ProviderId, request: unknown, options?: ValidateOptions): ValidationResult;
+
+export interface PriceOptions {
+  /** Apiframe plan: pay-as-you-go ($0.01/credit, the default) or Growth ($0.00383/credit). */
+  plan?: "payg" | "growth";
+  /** Your USD price per credit (needed for GPTImage2.ai dollars; overrides the Apiframe plan). */
+  creditPriceUsd?: number;
+}
+
+export interface Cost {
+  provider: ProviderId;
+  images: number;
+  /** Credits, for credit-priced providers (Apiframe, GPTImage2.ai). */
+  credits: number | null;
+  /** US dollars, when known. */
+  usd: number | null;
+  /** True for a provider's tariff or bill; false for OpenAI's estimate before the call. */
+  exact: boolean;
+  /** In words, how it was computed. */
+  basis: string;
+}
+
+/** Price a request before sending it. Throws `INVALID_REQUEST` (with `issues`) for a bad request. */
+export declare function estimateCost(provider: ProviderId, request: ImageRequest, options?: PriceOptions & ValidateOptions): Cost;
+
+export interface OpenAIUsage {
+  input_tokens: number;
+  output_tokens: number;
+  input_tokens_details?: { text_tokens?: number; image_tokens?: number; cached_tokens?: number };
+}
+
+/** The exact price of an OpenAI answer from its `usage` block. */
+export declare function openaiCostFromUsage(usage: OpenAIUsage, images?: number): Cost;
+
+export interface FieldRange {
+  min: number;
+  max: number;
+}
+
+/** What a provider accepts: enough to build a form. */
+export interface ProviderDetails {
+  id: ProviderId;
+  name: string;
+  flow: "async" | "sync";
+  defaultBaseUrl: string;
+  /** The neutral fields this provider supports. */
+  fields: (keyof ImageRequest)[];
+  promptMaxLength: number;
+  aspectRatios: AspectRatio[];
+  resolutions: Resolution[];
+  qualities: Quality[];
+  outputFormats: OutputFormat[];
+  backgrounds: Background[];
+  moderations: Moderation[];
+  count: FieldRange;
+  referencesMax: number;
+  /** Whether a replayed Idempotency-Key returns the original job. */
+  idempotency: boolean;
+  typicalDurationMs: number;
+  size?: {
+    multipleOf: number;
+    maxEdge: number;
+    minPixels: number;
+    maxPixels: number;
+    maxRatio: number;
+    outputCompression: FieldRange & { formats: OutputFormat[] };
+  };
+  styleExamples?: string[];
+}
+
+/** Every provider's allowed values and limits. */
+export declare function providerInfo(): Record<ProviderId, ProviderDetails>;
+
+export interface KeyOptions {
+  apiKey: string;
+  /** Replaces only scheme, host and port (`http://127.0.0.1:PORT` for the sandbox); https unless loopback. */
+  baseUrl?: string;
+}
+
+export interface HttpRequestSpec {
+  method: "GET" | "POST";
+  url: string;
+  headers: Record<string, string>;
+  /** JSON text, or null (GET, or a multipart edit still to be encoded). */
+  body: string | null;
+}
+
+export interface SubmitRequestSpec extends HttpRequestSpec {
+  /** How many times to send it: getimg.ai makes N images with N calls. */
+  calls: number;
+  /** The key sent as `Idempotency-Key` (null where the provider takes none). */
+  idempotencyKey: string | null;
+  /** Fields left out because the provider lacks them. */
+  warnings: Issue[];
+  /** OpenAI edits: download each file URL and post it as `image[]` with these fields. */
+  multipart: { fields: [string, string][]; files: { name: "image[]"; url: string }[] } | null;
+}
+
+/** Build the submit request for any HTTP client. Throws `INVALID_REQUEST` for a bad request. */
+export declare function buildSubmitRequest(
+  provider: ProviderId,
+  request: ImageRequest,
+  options: KeyOptions & { idempotencyKey?: string; strict?: boolean },
+): SubmitRequestSpec;
+
+/** Build the request that polls an asynchronous provider's job once. */
+export declare function buildPollRequest(provider: "apiframe" | "gptimage2ai", jobId: string, options: KeyOptions): HttpRequestSpec;
+
+export type JobStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+
+export interface GeneratedImage {
+  url?: string;
+  /** Base64 image bytes (OpenAI). */
+  b64?: string;
+  mimeType?: string;
+  width?: number;
+  height?: number;
+  seed?: string;
+  finalPrompt?: string;
+  /** When the URL stops working, when the provider says. */
+  expiresAt?: string;
+}
+
+/** A job, the same whatever the provider. */
+export interface Job {
+  /** The provider's job id (null for OpenAI, which has none). */
+  id: string | null;
+  provider: ProviderId;
+  status: JobStatus;
+  /** The status exactly as the provider sent it (unknown ones are kept, the job counts as running). */
+  rawStatus: string;
+  progress: number | null;
+  images: GeneratedImage[];
+  error: { code: string; message: string } | null;
+  cost: Cost | null;
+  /** The provider has purged the image files. */
+  expired: boolean;
+}
+
+export interface ParseOptions extends PriceOptions {
+  /** The response's Retry-After header. */
+  retryAfter?: string | number;
+  /** The format asked for (OpenAI's answer may not say). */
+  outputFormat?: OutputFormat;
+}
+
+/** Read any answer a provider sends (body: parsed JSON or raw text). Throws a coded error for error statuses. */
+export declare function parseJob(provider: ProviderId, httpStatus: number, body: unknown, options?: ParseOptions): Job;
+
+/** Verify an Apiframe webhook signature (constant time). Pass the raw body, not parsed JSON. */
+export declare function verifyWebhook(options: {
+  provider: "apiframe";
+  apiKey: string;
+  body: string | Uint8Array | ArrayBuffer;
+  signature: string | null;
+}): boolean;
+
+/** Stable error codes: branch on `err.code`. */
+export type ErrorCode =
+  | "INVALID_REQUEST"
+  | "UNAUTHORIZED"
+  | "FORBIDDEN"
+  | "INSUFFICIENT_CREDITS"
+  | "RATE_LIMITED"
+  | "NOT_FOUND"
+  | "PROVIDER_ERROR"
+  | "NETWORK"
+  | "TIMEOUT"
+  | "DEADLINE_EXCEEDED"
+  | "ABORTED"
+  | "JOB_FAILED"
+  | "OUTCOME_UNKNOWN"
+  | "DECODE"
+  | "BUDGET_EXCEEDED"
+  | "BROWSER_KEY";
+
+/** Every error this package throws. It never contains the API key. */
+export interface GptImageError extends Error {
+  name: "GptImageError";
+  code: ErrorCode;
+  /** The HTTP status, when one was received. */
+  status: number | null;
+  provider: ProviderId | null;
+  /** Whether trying again may help. */
+  retryable: boolean;
+  retryAfterMs?: number;
+  jobId?: string;
+  /** Validation issues (`INVALID_REQUEST` before sending). */
+  issues?: Issue[];
+  /** Provider details, filtered (per-field messages, credit figures). */
+  details?: Record<string, unknown>;
+}

@@ -1,0 +1,268 @@
+//! The stateless functions: validation, prices, wire formats, webhooks.
+
+use crate::convert::{
+    from_json, get, js_error, opt_bool, opt_number, opt_string, provider, provider_issue, to_json,
+};
+use gpt_image_core::json;
+use gpt_image_core::{
+    build_poll_request, build_submit_request, estimate_cost, parse_job, price, provider_info,
+    validate_request, webhook, ApiKey, Body, Error, ErrorCode, HttpRequest, Json, ParseContext,
+    Plan, PriceOptions, ResponseBody, Target, ValidateOptions,
+};
+use wasm_bindgen::prelude::*;
+
+fn validate_options(options: &JsValue) -> Result<ValidateOptions, JsValue> {
+    Ok(ValidateOptions {
+        strict: opt_bool(options, "strict")?.unwrap_or(false),
+        allow_local_urls: opt_bool(options, "allowLocalUrls")?.unwrap_or(false),
+    })
+}
+
+/// Price options from `{ plan?, creditPriceUsd? }`.
+pub(crate) fn price_options(options: &JsValue) -> Result<PriceOptions, JsValue> {
+    let plan = match opt_string(options, "plan")? {
+        None => Plan::Payg,
+        Some(id) => Plan::from_id(&id).ok_or_else(|| {
+            js_error(&Error::new(
+                ErrorCode::InvalidRequest,
+                format!("unknown plan \"{id}\"; use \"payg\" or \"growth\""),
+            ))
+        })?,
+    };
+    Ok(PriceOptions {
+        plan,
+        credit_price_usd: opt_number(options, "creditPriceUsd")?,
+    })
+}
+
+/// Validate a request for a provider; never throws for a bad request.
+#[wasm_bindgen(js_name = validateRequest, skip_typescript)]
+pub fn validate_request_js(
+    provider_id: JsValue,
+    request: JsValue,
+    options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let opts = validate_options(&options)?;
+    let p = match provider_issue(&provider_id) {
+        Ok(p) => p,
+        Err(issue) => {
+            return Ok(from_json(
+                &json!({ "ok": false, "errors": [issue.to_json()], "warnings": [] }),
+            ))
+        }
+    };
+    let value = to_json(&request).unwrap_or(Json::Null);
+    Ok(from_json(&validate_request(p, &value, opts).to_json()))
+}
+
+/// Price a request before sending it; throws `INVALID_REQUEST` for a bad one.
+#[wasm_bindgen(js_name = estimateCost, skip_typescript)]
+pub fn estimate_cost_js(
+    provider_id: JsValue,
+    request: JsValue,
+    options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let p = provider(&provider_id)?;
+    let price = price_options(&options)?;
+    let opts = validate_options(&options)?;
+    let value = to_json(&request)?;
+    estimate_cost(p, &value, opts, &price)
+        .map(|c| from_json(&c.to_json()))
+        .map_err(|e| js_error(&e))
+}
+
+/// The exact price of an OpenAI answer from its `usage` block.
+#[wasm_bindgen(js_name = openaiCostFromUsage, skip_typescript)]
+pub fn openai_cost_from_usage_js(usage: JsValue, images: Option<u32>) -> Result<JsValue, JsValue> {
+    let value = to_json(&usage)?;
+    price::openai_cost_from_usage(&value, images.unwrap_or(1))
+        .map(|c| from_json(&c.to_json()))
+        .ok_or_else(|| {
+            js_error(&Error::new(
+                ErrorCode::Decode,
+                "usage must have numeric input_tokens and output_tokens",
+            ))
+        })
+}
+
+/// Every provider's allowed values and limits, for building forms.
+#[wasm_bindgen(js_name = providerInfo, skip_typescript)]
+pub fn provider_info_js() -> JsValue {
+    from_json(&provider_info())
+}
+
+fn target(provider_id: &JsValue, options: &JsValue) -> Result<Target, JsValue> {
+    let p = provider(provider_id)?;
+    let key = opt_string(options, "apiKey")?
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| {
+            js_error(
+                &Error::new(ErrorCode::InvalidRequest, "option `apiKey` is required")
+                    .with_provider(p),
+            )
+        })?;
+    let base = opt_string(options, "baseUrl")?;
+    Target::new(p, ApiKey::new(key), base.as_deref()).map_err(|e| js_error(&e))
+}
+
+/// `{ method, url, headers, body }` as JavaScript (body: string, bytes or null).
+pub(crate) fn request_to_js(r: &HttpRequest) -> JsValue {
+    let headers: gpt_image_core::Map = r
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), json!(v)))
+        .collect();
+    let out = from_json(&json!({ "method": r.method, "url": r.url, "headers": headers }));
+    let body = match &r.body {
+        Body::Empty => JsValue::NULL,
+        Body::Json(v) => JsValue::from_str(&crate::convert::stringify(v)),
+        Body::Text(t) => JsValue::from_str(t),
+        Body::Bytes(b) => js_sys::Uint8Array::from(b.as_slice()).into(),
+    };
+    let _ = js_sys::Reflect::set(&out, &"body".into(), &body);
+    out
+}
+
+/// A random UUID from the platform (`crypto.randomUUID`).
+pub(crate) fn random_uuid() -> Result<String, JsValue> {
+    let crypto = get(&js_sys::global(), "crypto");
+    let f = get(&crypto, "randomUUID");
+    let f: &js_sys::Function = f.dyn_ref().ok_or_else(|| {
+        js_error(&Error::new(
+            ErrorCode::InvalidRequest,
+            "crypto.randomUUID is not available; pass an idempotencyKey",
+        ))
+    })?;
+    f.call0(&crypto)?
+        .as_string()
+        .ok_or_else(|| JsValue::from_str("crypto.randomUUID returned no string"))
+}
+
+/// Build the submit request; throws `INVALID_REQUEST` for a bad request.
+#[wasm_bindgen(js_name = buildSubmitRequest, skip_typescript)]
+pub fn build_submit_request_js(
+    provider_id: JsValue,
+    request: JsValue,
+    options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let t = target(&provider_id, &options)?;
+    let strict = opt_bool(&options, "strict")?.unwrap_or(false);
+    let key = match opt_string(&options, "idempotencyKey")? {
+        Some(k) => k,
+        None => random_uuid()?,
+    };
+    let value = to_json(&request)?;
+    let (plan, warnings) =
+        build_submit_request(&t, &value, strict, Some(&key)).map_err(|e| js_error(&e))?;
+    let out = request_to_js(&plan.request);
+    let extra = json!({
+        "calls": plan.calls,
+        "idempotencyKey": if t.provider.sends_idempotency_key() { Some(&key) } else { None },
+        "warnings": warnings.iter().map(|w| w.to_json()).collect::<Vec<_>>(),
+        "multipart": plan.multipart.as_ref().map(|m| json!({
+            "fields": m.fields.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
+            "files": m.files.iter().map(|u| json!({ "name": "image[]", "url": u })).collect::<Vec<_>>(),
+        })),
+    });
+    if let Json::Object(fields) = extra {
+        for (k, v) in fields.iter() {
+            let _ = js_sys::Reflect::set(&out, &JsValue::from_str(k), &from_json(v));
+        }
+    }
+    Ok(out)
+}
+
+/// Build the request that polls a job once.
+#[wasm_bindgen(js_name = buildPollRequest, skip_typescript)]
+pub fn build_poll_request_js(
+    provider_id: JsValue,
+    job_id: JsValue,
+    options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let t = target(&provider_id, &options)?;
+    let id = job_id.as_string().ok_or_else(|| {
+        js_error(&Error::new(
+            ErrorCode::InvalidRequest,
+            "the job id must be a string",
+        ))
+    })?;
+    build_poll_request(&t, &id)
+        .map(|r| request_to_js(&r))
+        .map_err(|e| js_error(&e))
+}
+
+/// Read any provider answer into a normalised job; throws a coded error for
+/// error statuses and unreadable bodies.
+#[wasm_bindgen(js_name = parseJob, skip_typescript)]
+pub fn parse_job_js(
+    provider_id: JsValue,
+    status: JsValue,
+    body: JsValue,
+    options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let p = provider(&provider_id)?;
+    let status = status
+        .as_f64()
+        .filter(|s| s.fract() == 0.0 && (100.0..=599.0).contains(s))
+        .ok_or_else(|| {
+            js_error(
+                &Error::new(
+                    ErrorCode::InvalidRequest,
+                    "httpStatus must be an integer HTTP status",
+                )
+                .with_provider(p),
+            )
+        })? as u16;
+    let body = match body.as_string() {
+        Some(text) => crate::convert::parse_text(&text),
+        None => ResponseBody::Json(to_json(&body).unwrap_or(Json::Null)),
+    };
+    let retry_after = match get(&options, "retryAfter") {
+        v if v.is_undefined() || v.is_null() => None,
+        v => v
+            .as_string()
+            .or_else(|| v.as_f64().map(gpt_image_core::json::number_text)),
+    };
+    let ctx = ParseContext {
+        price: price_options(&options)?,
+        retry_after,
+        output_format: opt_string(&options, "outputFormat")?,
+    };
+    parse_job(p, status, &body, &ctx)
+        .map(|j| from_json(&j.to_json()))
+        .map_err(|e| js_error(&e))
+}
+
+/// Verify an Apiframe webhook: `{ provider: "apiframe", apiKey, body, signature }`,
+/// body as the raw string or bytes. Constant-time; never throws for a bad signature.
+#[wasm_bindgen(js_name = verifyWebhook, skip_typescript)]
+pub fn verify_webhook_js(options: JsValue) -> Result<bool, JsValue> {
+    let p = provider(&get(&options, "provider"))?;
+    if p != gpt_image_core::Provider::Apiframe {
+        return Err(js_error(&Error::new(
+            ErrorCode::InvalidRequest,
+            format!("{} documents no webhook signatures", p.display_name()),
+        )));
+    }
+    let key = opt_string(&options, "apiKey")?.ok_or_else(|| {
+        js_error(&Error::new(
+            ErrorCode::InvalidRequest,
+            "option `apiKey` is required",
+        ))
+    })?;
+    let body = get(&options, "body");
+    let bytes: Vec<u8> = if let Some(s) = body.as_string() {
+        s.into_bytes()
+    } else if body.is_instance_of::<js_sys::Uint8Array>()
+        || body.is_instance_of::<js_sys::ArrayBuffer>()
+    {
+        js_sys::Uint8Array::new(&body).to_vec()
+    } else {
+        return Err(js_error(&Error::new(
+            ErrorCode::InvalidRequest,
+            "option `body` must be the raw body as a string, Uint8Array or ArrayBuffer",
+        )));
+    };
+    let signature = opt_string(&options, "signature")?.unwrap_or_default();
+    Ok(webhook::verify_apiframe(&key, &bytes, &signature))
+}

@@ -1,0 +1,17 @@
+//! `gpt-image-edge`: call OpenAI's GPT Image 2 through Apiframe, GPTImage2.ai,
+//! getimg.ai or OpenAI from a server route or an edge worker, and validate and
+//! price requests in the browser without a key.
+//!
+//! This crate is the thin WebAssembly layer: it converts between JavaScript and
+//! the pure core in [`gpt_image_core`], where all the logic lives and is tested
+//! natively. Everything here compiles only for `wasm32`.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub use gpt_image_core as core;
+
+#[cfg(target_arch = "wasm32")]
+mod api;
+#[cfg(target_arch = "wasm32")]
+mod convert;
