@@ -21,7 +21,8 @@ pub const ROOT_PATH: &str = "(root)";
 /// Compiled validators for Apiframe's image submit endpoint.
 pub struct ApiframeSchema {
     full: Validator,
-    by_model: HashMap<String, Validator>,
+    variants: Vec<Validator>,
+    by_model: HashMap<String, usize>,
     models: Vec<String>,
 }
 
@@ -49,36 +50,53 @@ impl ApiframeSchema {
             .get("components")
             .cloned()
             .ok_or("the OpenAPI document has no components")?;
-        let compile = |pointer: &str| -> Result<Validator, String> {
-            let schema = json!({ "$ref": pointer, "components": components });
-            jsonschema::options()
-                .should_validate_formats(true)
-                .build(&schema)
-                .map_err(|e| format!("compiling {pointer}: {e}"))
-        };
-        let full = compile("#/components/schemas/GenerateImageRequest")?;
+        // OpenAPI 3.1 schemas are JSON Schema 2020-12; `format` is asserted, not just noted.
+        let options = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true);
+        let full = options
+            .build(&json!({
+                "$ref": "#/components/schemas/GenerateImageRequest",
+                "components": components,
+            }))
+            .map_err(|e| format!("compiling GenerateImageRequest: {e}"))?;
         let variants = components
             .pointer("/schemas/GenerateImageRequest/oneOf")
             .and_then(Value::as_array)
             .ok_or("GenerateImageRequest has no oneOf")?;
         let mut by_model = HashMap::new();
         let mut models = Vec::new();
+        let mut compiled = Vec::with_capacity(variants.len());
         for (i, variant) in variants.iter().enumerate() {
+            // A variant without references compiles on its own; one with references needs
+            // the components beside it (a copy per variant, so only when needed).
+            let schema = if variant.to_string().contains("\"$ref\"") {
+                json!({
+                    "$ref": format!("#/components/schemas/GenerateImageRequest/oneOf/{i}"),
+                    "components": components,
+                })
+            } else {
+                variant.clone()
+            };
+            compiled.push(
+                options
+                    .build(&schema)
+                    .map_err(|e| format!("compiling GenerateImageRequest variant {i}: {e}"))?,
+            );
             let names = variant
                 .pointer("/properties/model/enum")
                 .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            for name in names.iter().filter_map(Value::as_str) {
-                let validator = compile(&format!(
-                    "#/components/schemas/GenerateImageRequest/oneOf/{i}"
-                ))?;
-                by_model.insert(name.to_string(), validator);
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str);
+            for name in names {
+                by_model.insert(name.to_string(), i);
                 models.push(name.to_string());
             }
         }
         Ok(ApiframeSchema {
             full,
+            variants: compiled,
             by_model,
             models,
         })
@@ -106,7 +124,9 @@ impl ApiframeSchema {
         match obj.get("model") {
             None => add(&mut details, "model", "Required".to_string()),
             Some(Value::String(model)) if self.by_model.contains_key(model) => {
-                if let Some(validator) = self.by_model.get(model) {
+                if let Some(validator) =
+                    self.by_model.get(model).and_then(|i| self.variants.get(*i))
+                {
                     for error in validator.iter_errors(body) {
                         describe(&error, &mut details);
                     }

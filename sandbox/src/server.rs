@@ -13,7 +13,7 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
@@ -45,9 +45,7 @@ impl Server {
     pub async fn start(config: Config) -> Result<Server, String> {
         config.check()?;
         let schema = ApiframeSchema::load(&config.apiframe_openapi)?;
-        let listener = TcpListener::bind(config.addr)
-            .await
-            .map_err(|e| format!("binding {}: {e}", config.addr))?;
+        let listener = listen(config.addr).map_err(|e| format!("binding {}: {e}", config.addr))?;
         let addr = listener
             .local_addr()
             .map_err(|e| format!("reading the bound address: {e}"))?;
@@ -87,6 +85,20 @@ impl Server {
         self.stop.send_replace(true);
         let _ = self.task.await;
     }
+}
+
+/// Pending connections the kernel may queue (capped by `net.core.somaxconn`): a client
+/// that opens thousands of connections at once must not see resets.
+const LISTEN_BACKLOG: u32 = 4096;
+
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 async fn accept_loop(
