@@ -110,6 +110,9 @@ pub struct Config {
     pub idle_exit_secs: Option<u64>,
 }
 
+/// Largest `--time-scale` (jobs of hours are slow enough for anyone).
+pub const MAX_TIME_SCALE: f64 = 1000.0;
+
 /// Starting balance of a key in credits (Apiframe, GPTImage2.ai) when none is given.
 pub const DEFAULT_CREDIT_BALANCE: f64 = 10_000_000.0;
 /// Starting balance of a key in US dollars (getimg, OpenAI) when none is given.
@@ -200,8 +203,12 @@ impl Config {
                     config.time_scale = v
                         .parse::<f64>()
                         .ok()
-                        .filter(|f| f.is_finite() && *f >= 0.0)
-                        .ok_or_else(|| format!("--time-scale: expected a number >= 0, got {v}"))?;
+                        .filter(|f| (0.0..=MAX_TIME_SCALE).contains(f))
+                        .ok_or_else(|| {
+                            format!(
+                                "--time-scale: expected a number in 0..={MAX_TIME_SCALE}, got {v}"
+                            )
+                        })?;
                 }
                 "--asset-ttl" => {
                     let v = value("SECS")?;
@@ -268,6 +275,12 @@ impl Config {
 
     /// Rejects contradictory settings.
     pub fn check(&self) -> Result<(), String> {
+        if !(0.0..=MAX_TIME_SCALE).contains(&self.time_scale) {
+            return Err(format!("time scale must be in 0..={MAX_TIME_SCALE}"));
+        }
+        if !(0.0..=1.0).contains(&self.fault_rate) {
+            return Err("fault rate must be in 0..=1".into());
+        }
         if !self.addr.ip().is_loopback() && !self.allow_non_loopback {
             return Err(format!(
                 "refusing to bind non-loopback {} without --allow-non-loopback",
@@ -359,6 +372,8 @@ mod tests {
         assert!(parse(&["--balance", "nobody=3"]).is_err());
         assert!(parse(&["--key", "openai=afk_sandbox"]).is_err());
         assert!(parse(&["--fault-rate", "2"]).is_err());
+        assert!(parse(&["--time-scale", "1e9"]).is_err());
+        assert!(parse(&["--time-scale", "-1"]).is_err());
         assert!(parse(&["--wat"]).is_err());
     }
 }
