@@ -10,7 +10,7 @@ use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming as HyperBody;
 use hyper::header::{HeaderValue, ALLOW, CONTENT_LENGTH};
 use hyper::service::service_fn;
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::{HeaderMap, Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
 use tokio::net::{TcpListener, TcpSocket};
@@ -320,7 +320,8 @@ async fn route(app: &Arc<App>, req: Request<HyperBody>) -> Reply {
         )
         .into(),
         Route::FaultsAdd => {
-            let body = match read_body(req, MAX_JSON_BODY).await {
+            let (parts, body) = req.into_parts();
+            let body = match read_body(&parts.headers, body, MAX_JSON_BODY).await {
                 Ok(b) => b,
                 Err(BodyError::TooLarge) => {
                     return sandbox_error(StatusCode::PAYLOAD_TOO_LARGE, "body too large").into()
@@ -370,16 +371,16 @@ enum BodyError {
     Gone,
 }
 
-async fn read_body(req: Request<HyperBody>, limit: usize) -> Result<Bytes, BodyError> {
-    let announced = req
-        .headers()
+/// Reads a whole body of at most `limit` bytes.
+async fn read_body(headers: &HeaderMap, body: HyperBody, limit: usize) -> Result<Bytes, BodyError> {
+    let announced = headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if announced.is_some_and(|n| n > limit as u64) {
         return Err(BodyError::TooLarge);
     }
-    match Limited::new(req.into_body(), limit).collect().await {
+    match Limited::new(body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e)
             if e.downcast_ref::<http_body_util::LengthLimitError>()
@@ -410,7 +411,7 @@ async fn provider_request(app: &Arc<App>, operation: Operation, req: Request<Hyp
     } else {
         MAX_JSON_BODY
     };
-    let body = match read_body(Request::from_parts(parts.clone(), body), limit).await {
+    let body = match read_body(&parts.headers, body, limit).await {
         Ok(b) => b,
         Err(BodyError::TooLarge) => return providers::problem(provider, &Problem::TooLarge).into(),
         Err(BodyError::Gone) => return Reply::Drop,
