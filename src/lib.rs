@@ -12,6 +12,6 @@
 pub use gpt_image_core as core;
 
 #[cfg(target_arch = "wasm32")]
-mod api;
+pub mod api;
 #[cfg(target_arch = "wasm32")]
-mod convert;
+pub mod convert;
