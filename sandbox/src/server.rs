@@ -535,6 +535,7 @@ fn percent_decode(s: &str) -> String {
 pub async fn run(config: Config) -> Result<(), String> {
     use std::io::Write;
     let exit_on_eof = config.exit_on_stdin_eof;
+    let mut signals = TerminationSignals::install()?;
     let server = Server::start(config).await?;
     {
         let mut stdout = std::io::stdout().lock();
@@ -551,7 +552,7 @@ pub async fn run(config: Config) -> Result<(), String> {
     tokio::select! {
         _ = server.stopped() => {}
         _ = stdin_closed => eprintln!("sandbox: standard input closed, exiting"),
-        signal = termination_signal() => eprintln!("sandbox: {signal}, exiting"),
+        signal = signals.recv() => eprintln!("sandbox: {signal}, exiting"),
     }
     server.stop().await;
     Ok(())
@@ -569,28 +570,45 @@ async fn wait_for_stdin_eof() {
     }
 }
 
-#[cfg(unix)]
-async fn termination_signal() -> &'static str {
-    use tokio::signal::unix::{signal, SignalKind};
-    match (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) {
-        (Ok(mut term), Ok(mut int)) => tokio::select! {
-            _ = term.recv() => "SIGTERM",
-            _ = int.recv() => "SIGINT",
-        },
-        _ => {
+/// SIGTERM and SIGINT, listened for from the moment this is created (so a signal that
+/// arrives right after the `listening on` line is not missed).
+struct TerminationSignals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl TerminationSignals {
+    fn install() -> Result<Self, String> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let term =
+                signal(SignalKind::terminate()).map_err(|e| format!("SIGTERM handler: {e}"))?;
+            let int =
+                signal(SignalKind::interrupt()).map_err(|e| format!("SIGINT handler: {e}"))?;
+            Ok(TerminationSignals { term, int })
+        }
+        #[cfg(not(unix))]
+        Ok(TerminationSignals {})
+    }
+
+    /// The name of the first signal received.
+    async fn recv(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.term.recv() => "SIGTERM",
+                _ = self.int.recv() => "SIGINT",
+            }
+        }
+        #[cfg(not(unix))]
+        {
             let _ = tokio::signal::ctrl_c().await;
             "interrupt"
         }
     }
-}
-
-#[cfg(not(unix))]
-async fn termination_signal() -> &'static str {
-    let _ = tokio::signal::ctrl_c().await;
-    "interrupt"
 }
 
 #[cfg(test)]

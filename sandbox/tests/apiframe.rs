@@ -12,7 +12,11 @@ use sha2::{Digest, Sha256};
 
 #[tokio::test]
 async fn job_lifecycle_with_rising_progress_and_a_full_job_object() {
-    let sb = Sandbox::start().await;
+    let sb = Sandbox::with(sandbox::Config {
+        time_scale: WATCHABLE_TIME_SCALE,
+        ..config()
+    })
+    .await;
     let id = sb
         .apiframe_submit(&json!({"model": "gpt-image-2", "prompt": "a red fox",
             "gptImage2Params": {"quality": "medium", "aspect_ratio": "3:2", "number_of_images": 2}}))
@@ -327,7 +331,7 @@ async fn auth_and_job_ownership() {
 #[tokio::test]
 async fn assets_expire_after_the_ttl() {
     let sb = Sandbox::with(sandbox::Config {
-        asset_ttl_secs: 1,
+        asset_ttl_secs: 2,
         ..config()
     })
     .await;
@@ -335,7 +339,7 @@ async fn assets_expire_after_the_ttl() {
     let done = sb.apiframe_wait(&id).await.pop().unwrap();
     let url = result_urls(&done["result"]).remove(0);
     assert_eq!(sb.fetch_url(&url).await.status, 200);
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
     let job = sb
         .get(&format!("/v2/jobs/{id}"), &[("X-API-Key", APIFRAME)])
         .await

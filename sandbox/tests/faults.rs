@@ -84,8 +84,7 @@ async fn drop_malformed_and_truncated_do_the_work_then_spoil_the_answer() {
         Err(ClientError::Truncated)
     ));
     // All three jobs exist and are billed once done.
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    let ledger = sb.ledger(APIFRAME).await;
+    let ledger = sb.wait_ledger(APIFRAME, "jobsCharged", 3).await;
     assert_eq!(ledger["jobsCreated"], 3);
     assert_eq!(ledger["jobsCharged"], 3);
     assert_eq!(ledger["credits"], 12);
@@ -117,7 +116,7 @@ async fn drop_malformed_and_truncated_do_the_work_then_spoil_the_answer() {
 #[tokio::test]
 async fn hang_holds_the_connection_until_the_client_leaves() {
     let sb = Sandbox::start().await;
-    let timeout = Duration::from_millis(300);
+    let timeout = Duration::from_millis(600);
     let body = low("h").to_string();
     let headers = [("X-API-Key", APIFRAME), ("X-Sandbox-Fault", "hang")];
     let started = std::time::Instant::now();
@@ -151,7 +150,11 @@ async fn hang_holds_the_connection_until_the_client_leaves() {
 
 #[tokio::test]
 async fn fail_and_unknown_status_shape_the_job() {
-    let sb = Sandbox::start().await;
+    let sb = Sandbox::with(sandbox::Config {
+        time_scale: WATCHABLE_TIME_SCALE,
+        ..config()
+    })
+    .await;
     let failed = submit_with_fault(&sb, "fail", &low("f")).await.unwrap();
     let failed = failed.json().unwrap()["jobId"]
         .as_str()
@@ -251,15 +254,19 @@ async fn faults_speak_each_providers_error_shape() {
         assert!(send("malformed").await.unwrap().json().is_err());
     }
     // Dropped answers were still billed: the work was done.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(sb.ledger(GETIMG).await["jobsCharged"], 3);
-    assert_eq!(sb.ledger(OPENAI).await["jobsCharged"], 3);
-    assert_eq!(sb.ledger(GPTIMAGE2).await["jobsCharged"], 3);
+    for key in [GETIMG, OPENAI, GPTIMAGE2] {
+        let ledger = sb.wait_ledger(key, "jobsCharged", 3).await;
+        assert_eq!(ledger["jobsCreated"], 3);
+    }
 }
 
 #[tokio::test]
 async fn fail_and_unknown_status_on_the_other_providers() {
-    let sb = Sandbox::start().await;
+    let sb = Sandbox::with(sandbox::Config {
+        time_scale: WATCHABLE_TIME_SCALE,
+        ..config()
+    })
+    .await;
     // GPTImage2.ai: a failed job is refunded; an odd one says "paused" while it runs.
     let g2 = [("Authorization", "Bearer g2_sandbox")];
     let mut ids = Vec::new();

@@ -21,6 +21,9 @@ pub const GPTIMAGE2: &str = "g2_sandbox";
 pub const GETIMG: &str = "gi_sandbox";
 pub const OPENAI: &str = "sk-sandbox";
 
+/// A slower time scale for tests that must see a job mid-run (~15 s jobs take ~750 ms).
+pub const WATCHABLE_TIME_SCALE: f64 = 0.05;
+
 /// A test configuration: any free port, fast jobs.
 pub fn config() -> Config {
     Config {
@@ -104,6 +107,19 @@ impl Sandbox {
             .await
             .json()
             .unwrap()
+    }
+
+    /// Waits until the ledger of `key` shows `field == value` (or panics after 10 s).
+    pub async fn wait_ledger(&self, key: &str, field: &str, value: u64) -> Value {
+        let mut ledger = Value::Null;
+        for _ in 0..1000 {
+            ledger = self.ledger(key).await;
+            if ledger[field].as_u64() == Some(value) {
+                return ledger;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("ledger of {key} never reached {field} = {value}: {ledger}");
     }
 
     pub async fn stats(&self) -> Value {
