@@ -93,15 +93,15 @@ impl fmt::Debug for HttpRequest {
     }
 }
 
-/// An HTTP response as received.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// An HTTP response as received, its body already parsed by the host.
+#[derive(Clone, Debug, PartialEq)]
 pub struct HttpResponse {
     /// Status code.
     pub status: u16,
     /// Header name/value pairs (only those the parser needs are required).
     pub headers: Vec<(String, String)>,
-    /// The body text (providers answer in JSON; images are fetched separately).
-    pub body: String,
+    /// The body: JSON, or the text when it is not JSON.
+    pub body: crate::wire::ResponseBody,
 }
 
 impl HttpResponse {

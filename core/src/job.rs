@@ -182,18 +182,7 @@ impl Job {
         let provider = Provider::from_id(v.get("provider")?.as_str()?)?;
         let status = JobStatus::parse(v.get("status")?.as_str()?)?;
         let s = |k: &str| v.get(k).and_then(Json::as_str).map(str::to_string);
-        let cost = v.get("cost").filter(|c| c.is_object()).map(|c| Cost {
-            provider,
-            images: c.get("images").and_then(Json::as_u64).unwrap_or(0) as u32,
-            credits: c.get("credits").and_then(Json::as_u64),
-            usd: c.get("usd").and_then(Json::as_f64),
-            exact: c.get("exact").and_then(Json::as_bool).unwrap_or(false),
-            basis: c
-                .get("basis")
-                .and_then(Json::as_str)
-                .unwrap_or("")
-                .to_string(),
-        });
+        let cost = v.get("cost").and_then(|c| Cost::from_json(provider, c));
         Some(Job {
             id: s("id"),
             provider,

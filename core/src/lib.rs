@@ -21,8 +21,11 @@
 #![deny(missing_docs)]
 
 pub mod assumptions;
+pub mod client;
 pub mod error;
+pub mod handle;
 pub mod http;
+pub mod io;
 pub mod issue;
 pub mod job;
 pub mod json;
@@ -30,6 +33,7 @@ pub mod multipart;
 pub mod price;
 pub mod provider;
 pub mod request;
+pub mod schedule;
 pub mod url;
 pub mod webhook;
 pub mod wire;

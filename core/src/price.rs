@@ -105,6 +105,23 @@ pub struct Cost {
 }
 
 impl Cost {
+    /// Read back what [`Cost::to_json`] wrote.
+    pub fn from_json(provider: Provider, c: &Json) -> Option<Cost> {
+        c.as_object()?;
+        Some(Cost {
+            provider,
+            images: c.get("images").and_then(Json::as_u64).unwrap_or(0) as u32,
+            credits: c.get("credits").and_then(Json::as_u64),
+            usd: c.get("usd").and_then(Json::as_f64),
+            exact: c.get("exact").and_then(Json::as_bool).unwrap_or(false),
+            basis: c
+                .get("basis")
+                .and_then(Json::as_str)
+                .unwrap_or("")
+                .to_string(),
+        })
+    }
+
     /// `{ provider, images, credits, usd, exact, basis }`
     pub fn to_json(&self) -> Json {
         json!({

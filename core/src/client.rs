@@ -1,0 +1,930 @@
+//! The client: submit, poll, wait and generate, over any [`Io`].
+//!
+//! The rules that keep money safe:
+//! - one idempotency key per logical job, reused on every attempt;
+//! - a submit whose outcome is unknown (sent, no readable answer) is resent
+//!   only to a provider that deduplicates by that key (Apiframe); otherwise it
+//!   fails with `OUTCOME_UNKNOWN`, carrying the key and the request;
+//! - a request the provider refused (429, 503) or that never left is retried;
+//! - every error that concerns a job that exists, or may, carries its handle.
+
+use crate::error::{Error, ErrorCode};
+use crate::handle::Handle;
+use crate::http::{Body, HttpRequest};
+use crate::io::{Io, TransportError};
+use crate::job::{Job, JobStatus};
+use crate::json::Json;
+use crate::multipart::{self, FilePart};
+use crate::price::{self, Cost, PriceOptions};
+use crate::provider::{Flow, Provider};
+use crate::request::{ImageRequest, ValidateOptions};
+use crate::schedule::{retry_delay, DurationMemory, PollPlanner, MAX_POLL_MS};
+use crate::wire::{self, ParseContext, SubmitPlan};
+use crate::{assumptions, url, Issue, Target};
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// Per-request timeout unless set.
+pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+/// How long `generate` and `waitFor` wait for a job unless told.
+pub const DEFAULT_DEADLINE_MS: f64 = 600_000.0;
+/// Retries of one request unless set.
+pub const DEFAULT_MAX_RETRIES: u32 = 3;
+/// Most redirects followed when downloading a reference image.
+const MAX_REDIRECTS: usize = 3;
+
+/// How a client is set up.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// Provider, origin and key.
+    pub target: Target,
+    /// Timeout of one HTTP request (synchronous generations use the deadline).
+    pub timeout_ms: u64,
+    /// Retries of one request.
+    pub max_retries: u32,
+    /// How to turn credits into dollars.
+    pub price: PriceOptions,
+    /// Refuse fields the provider lacks instead of leaving them out.
+    pub strict: bool,
+    /// How long jobs usually take, when known better than the provider's figure.
+    pub typical_duration_ms: Option<f64>,
+}
+
+impl ClientConfig {
+    /// A configuration with the defaults.
+    pub fn new(target: Target) -> ClientConfig {
+        ClientConfig {
+            target,
+            timeout_ms: DEFAULT_TIMEOUT_MS,
+            max_retries: DEFAULT_MAX_RETRIES,
+            price: PriceOptions::default(),
+            strict: false,
+            typical_duration_ms: None,
+        }
+    }
+}
+
+/// Options of one submit (and of `generate`).
+#[derive(Clone, Debug, Default)]
+pub struct SubmitOptions {
+    /// Overall deadline from now, in ms (default 10 minutes).
+    pub deadline_ms: Option<f64>,
+    /// Refuse before any request when the estimate is higher.
+    pub max_cost_usd: Option<f64>,
+    /// The logical job's key (default: a fresh UUID).
+    pub idempotency_key: Option<String>,
+}
+
+/// Options of `wait_for`.
+#[derive(Clone, Debug, Default)]
+pub struct WaitOptions {
+    /// A new deadline from now, in ms (default: the handle's).
+    pub deadline_ms: Option<f64>,
+}
+
+/// Whether resending a request can create a second billed job.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Resend {
+    /// Polls, and submits to a provider that honours the idempotency key.
+    Safe,
+    /// Submits to a provider that does not deduplicate.
+    Unsafe,
+}
+
+/// A validated, priced submit, ready to send.
+struct Prepared {
+    request: ImageRequest,
+    plan: SubmitPlan,
+    estimate: Cost,
+    key: String,
+}
+
+/// The GPT Image 2 client for one provider and key.
+pub struct Client {
+    cfg: ClientConfig,
+    memory: RefCell<DurationMemory>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("provider", &self.cfg.target.provider.id())
+            .field("origin", &self.cfg.target.origin)
+            .field("api_key", &self.cfg.target.api_key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client with this configuration.
+    pub fn new(cfg: ClientConfig) -> Client {
+        Client {
+            cfg,
+            memory: RefCell::new(DurationMemory::default()),
+        }
+    }
+
+    /// The provider.
+    pub fn provider(&self) -> Provider {
+        self.cfg.target.provider
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.cfg
+    }
+
+    /// Every error leaves through here: the key is scrubbed from all its text.
+    fn seal(&self, e: Error) -> Error {
+        e.redact(self.cfg.target.api_key.expose())
+    }
+
+    fn parse_context(&self, output_format: Option<&str>) -> ParseContext {
+        ParseContext {
+            price: self.cfg.price,
+            retry_after: None,
+            output_format: output_format.map(str::to_string),
+        }
+    }
+
+    /// Validate and price a request the way `submit` would, without sending it.
+    pub fn estimate(&self, request: &Json) -> Result<(Cost, Vec<Issue>), Error> {
+        let (req, warnings) = self.validate(request).map_err(|e| self.seal(e))?;
+        Ok((
+            price::estimate(self.provider(), &req, &self.cfg.price),
+            warnings,
+        ))
+    }
+
+    fn validate(&self, request: &Json) -> Result<(ImageRequest, Vec<Issue>), Error> {
+        let opts = ValidateOptions {
+            strict: self.cfg.strict,
+            allow_local_urls: self.cfg.target.is_local(),
+        };
+        crate::checked_request(self.provider(), request, opts)
+    }
+
+    fn prepare<I: Io>(
+        &self,
+        io: &I,
+        request: &Json,
+        opts: &SubmitOptions,
+    ) -> Result<Prepared, Error> {
+        let (req, _) = self.validate(request)?;
+        let estimate = price::estimate(self.provider(), &req, &self.cfg.price);
+        if let Some(max) = opts.max_cost_usd {
+            let over = match estimate.usd {
+                None => Some("its price in dollars is unknown (pass creditPriceUsd)".to_string()),
+                Some(usd) if usd > max => Some(format!(
+                    "the estimate is ${}, above maxCostUsd ${}",
+                    price::fmt_usd(usd),
+                    price::fmt_usd(max)
+                )),
+                Some(_) => None,
+            };
+            if let Some(why) = over {
+                return Err(
+                    Error::new(ErrorCode::BudgetExceeded, format!("not sent: {why}"))
+                        .with_provider(self.provider())
+                        .with_details(
+                            crate::json!({ "estimate": estimate.to_json(), "maxCostUsd": max }),
+                        ),
+                );
+            }
+        }
+        let key = match &opts.idempotency_key {
+            Some(k) => k.clone(),
+            None => io.new_id(),
+        };
+        let t = &self.cfg.target;
+        let plan = wire::build_submit(t.provider, &req, &t.origin, &t.api_key, Some(&key))?;
+        Ok(Prepared {
+            request: req,
+            plan,
+            estimate,
+            key,
+        })
+    }
+
+    fn expected_ms(&self, quality: Option<&str>) -> f64 {
+        let kind = format!("{}/{}", self.provider().id(), quality.unwrap_or("auto"));
+        if let Some(ms) = self.memory.borrow().get(&kind) {
+            return ms;
+        }
+        let base = self
+            .cfg
+            .typical_duration_ms
+            .unwrap_or_else(|| self.provider().typical_duration_ms());
+        base * assumptions::quality_duration_factor(quality)
+    }
+
+    fn remember(&self, quality: Option<&str>, duration_ms: f64) {
+        let kind = format!("{}/{}", self.provider().id(), quality.unwrap_or("auto"));
+        self.memory.borrow_mut().record(&kind, duration_ms);
+    }
+
+    /// Send one request, retrying what is safe to retry. `Resend::Unsafe`
+    /// turns an unknown outcome into `OUTCOME_UNKNOWN` instead of a resend.
+    async fn send<I: Io>(
+        &self,
+        io: &I,
+        req: &HttpRequest,
+        timeout_ms: u64,
+        deadline: f64,
+        resend: Resend,
+        ctx: &ParseContext,
+    ) -> Result<Job, Error> {
+        let p = self.provider();
+        let mut attempt = 0;
+        loop {
+            let left = deadline - io.now_ms();
+            if left <= 0.0 {
+                return Err(deadline_error(p));
+            }
+            let timeout = (timeout_ms as f64).min(left).ceil() as u64;
+            let (err, unknown) = match io.send(req, timeout).await {
+                Ok(resp) => {
+                    let ctx = ParseContext {
+                        retry_after: resp.header("retry-after").map(str::to_string),
+                        ..ctx.clone()
+                    };
+                    match wire::parse_response(p, resp.status, &resp.body, &ctx) {
+                        Ok(job) => return Ok(job),
+                        Err(e) => {
+                            let status = resp.status;
+                            // Refused before any work: safe to send again.
+                            let refused = status == 429 || status == 503;
+                            // The provider may have created the job.
+                            let unknown = !refused
+                                && (e.code == ErrorCode::Decode || status >= 500 || status == 408);
+                            if !refused && !unknown {
+                                return Err(e);
+                            }
+                            (e, unknown)
+                        }
+                    }
+                }
+                Err(TransportError::Aborted) => return Err(aborted_error(p)),
+                Err(TransportError::Timeout) => (
+                    Error::new(
+                        ErrorCode::Timeout,
+                        format!("{} did not answer within {timeout} ms", p.display_name()),
+                    )
+                    .with_provider(p),
+                    true,
+                ),
+                Err(TransportError::Network {
+                    message,
+                    maybe_sent,
+                }) => (
+                    Error::new(
+                        ErrorCode::Network,
+                        format!("the request to {} failed: {message}", p.display_name()),
+                    )
+                    .with_provider(p),
+                    maybe_sent,
+                ),
+            };
+            if unknown && resend == Resend::Unsafe {
+                return Err(outcome_unknown(p, &err));
+            }
+            if attempt >= self.cfg.max_retries {
+                return Err(if unknown && req.method == "POST" {
+                    outcome_unknown(p, &err)
+                } else {
+                    err
+                });
+            }
+            let wait = retry_delay(attempt, err.retry_after_ms, io.random());
+            if io.now_ms() + wait >= deadline {
+                return Err(err);
+            }
+            io.sleep(wait.ceil() as u64)
+                .await
+                .map_err(|_| aborted_error(p))?;
+            attempt += 1;
+        }
+    }
+
+    /// Submit a request. Asynchronous providers answer with a job to poll;
+    /// for synchronous ones (getimg.ai, OpenAI) this makes the images, and the
+    /// handle carries the finished job.
+    pub async fn submit<I: Io>(
+        &self,
+        io: &I,
+        request: &Json,
+        opts: &SubmitOptions,
+        on_progress: &mut dyn FnMut(&Job),
+    ) -> Result<Handle, Error> {
+        let prepared = self.prepare(io, request, opts).map_err(|e| self.seal(e))?;
+        let now = io.now_ms();
+        let deadline = now + opts.deadline_ms.unwrap_or(DEFAULT_DEADLINE_MS);
+        let mut handle = Handle {
+            provider: self.provider(),
+            job_id: None,
+            idempotency_key: prepared.key.clone(),
+            submitted_at: now,
+            deadline,
+            quality: prepared.request.quality.map(str::to_string),
+            count: prepared.request.images(),
+            output_format: prepared.request.output_format.map(str::to_string),
+            estimate: Some(prepared.estimate.clone()),
+            result: None,
+            request: None,
+        };
+        let result = match self.provider().flow() {
+            Flow::Async => self.submit_job(io, &prepared, deadline).await.map(|job| {
+                handle.job_id = job.id.clone();
+                on_progress(&job);
+            }),
+            Flow::Sync => {
+                let mut running = Job::new(self.provider(), None, JobStatus::Running, "running");
+                running.progress = Some(0);
+                on_progress(&running);
+                self.generate_now(io, &prepared, deadline, &mut handle)
+                    .await
+            }
+        };
+        match result {
+            Ok(()) => Ok(handle),
+            Err(e) => {
+                // Keep what finds the job again: the key, and the request.
+                if matches!(
+                    e.code,
+                    ErrorCode::OutcomeUnknown | ErrorCode::Aborted | ErrorCode::DeadlineExceeded
+                ) || handle.result.is_some()
+                {
+                    if handle.job_id.is_none() {
+                        handle.request = Some(request.clone());
+                    }
+                    let h = handle.to_json();
+                    return Err(self.seal(e.with_handle(h)));
+                }
+                Err(self.seal(e))
+            }
+        }
+    }
+
+    async fn submit_job<I: Io>(
+        &self,
+        io: &I,
+        prepared: &Prepared,
+        deadline: f64,
+    ) -> Result<Job, Error> {
+        let resend = if self.provider().honours_idempotency_key() {
+            Resend::Safe
+        } else {
+            Resend::Unsafe
+        };
+        let ctx = self.parse_context(prepared.request.output_format);
+        let job = self
+            .send(
+                io,
+                &prepared.plan.request,
+                self.cfg.timeout_ms,
+                deadline,
+                resend,
+                &ctx,
+            )
+            .await
+            .map_err(|e| unknown_with_key(e, &prepared.key))?;
+        if job.id.is_none() {
+            return Err(wire_error(
+                self.provider(),
+                "the submit answer has no job id",
+            ));
+        }
+        Ok(job)
+    }
+
+    /// The synchronous providers: make the images now (getimg.ai: N calls at once).
+    async fn generate_now<I: Io>(
+        &self,
+        io: &I,
+        prepared: &Prepared,
+        deadline: f64,
+        handle: &mut Handle,
+    ) -> Result<(), Error> {
+        let p = self.provider();
+        let mut request = prepared.plan.request.clone();
+        if let Some(mp) = &prepared.plan.multipart {
+            let mut files = Vec::with_capacity(mp.files.len());
+            for (i, u) in mp.files.iter().enumerate() {
+                files.push(self.download_reference(io, u, i, deadline).await?);
+            }
+            let boundary = format!("gpt-image-edge-{}", io.new_id());
+            request.body = Body::Bytes(multipart::encode(&mp.fields, &files, &boundary));
+            request.headers.push((
+                "Content-Type".to_string(),
+                multipart::content_type(&boundary),
+            ));
+        }
+        // A generation can take minutes: its timeout is the deadline, not the
+        // per-request timeout (fixed short timeouts lose billed images).
+        let timeout = (deadline - io.now_ms()).max(1.0) as u64;
+        let ctx = self.parse_context(prepared.request.output_format);
+        let calls = (0..prepared.plan.calls)
+            .map(|_| self.send(io, &request, timeout, deadline, Resend::Unsafe, &ctx))
+            .collect();
+        let results = JoinAll::new(calls).await;
+        let (done, failed): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
+        let jobs: Vec<Job> = done.into_iter().filter_map(Result::ok).collect();
+        let errors: Vec<Error> = failed.into_iter().filter_map(Result::err).collect();
+        if !jobs.is_empty() {
+            let merged = merge_jobs(p, jobs);
+            handle.job_id = merged.id.clone();
+            handle.result = Some(merged);
+        }
+        match errors.into_iter().next() {
+            None => Ok(()),
+            Some(e) => {
+                let made = handle.result.as_ref().map_or(0, |j| j.images.len());
+                let e = unknown_with_key(e, &prepared.key);
+                if made == 0 {
+                    return Err(e);
+                }
+                let mut e = e;
+                e.message = format!(
+                    "{}; {made} of {} images were made and are in the error's handle.result",
+                    e.message, prepared.plan.calls
+                );
+                Err(e)
+            }
+        }
+    }
+
+    async fn download_reference<I: Io>(
+        &self,
+        io: &I,
+        first: &str,
+        index: usize,
+        deadline: f64,
+    ) -> Result<FilePart, Error> {
+        let p = self.provider();
+        let path = format!("references[{index}]");
+        let refuse = |why: String| {
+            Error::invalid_request(
+                p,
+                vec![Issue::new(path.clone(), crate::IssueCode::InvalidUrl, why)],
+            )
+        };
+        let local = self.cfg.target.is_local();
+        let mut current = first.to_string();
+        for _ in 0..=MAX_REDIRECTS {
+            if let Err(url::UrlProblem::Invalid(why) | url::UrlProblem::Insecure(why)) =
+                url::check(&current, local)
+            {
+                return Err(refuse(format!(
+                    "the image could not be fetched safely: {why}"
+                )));
+            }
+            let timeout = (self.cfg.timeout_ms as f64)
+                .min(deadline - io.now_ms())
+                .max(1.0) as u64;
+            let resp = io
+                .fetch_bytes(&current, timeout)
+                .await
+                .map_err(|e| match e {
+                    TransportError::Aborted => aborted_error(p),
+                    TransportError::Timeout => Error::new(
+                        ErrorCode::Timeout,
+                        format!("downloading {path} took over {timeout} ms"),
+                    )
+                    .with_provider(p),
+                    TransportError::Network { message, .. } => Error::new(
+                        ErrorCode::Network,
+                        format!("downloading {path} failed: {message}"),
+                    )
+                    .with_provider(p),
+                })?;
+            if (300..400).contains(&resp.status) {
+                match resp
+                    .location
+                    .as_deref()
+                    .and_then(|l| resolve_location(&current, l))
+                {
+                    Some(next) => {
+                        current = next;
+                        continue;
+                    }
+                    None => {
+                        return Err(refuse(format!(
+                            "the image URL redirected ({}) nowhere usable",
+                            resp.status
+                        )))
+                    }
+                }
+            }
+            if !(200..300).contains(&resp.status) {
+                return Err(refuse(format!("the image URL answered {}", resp.status)));
+            }
+            if resp.body.len() > multipart::MAX_IMAGE_BYTES {
+                return Err(refuse("the image is over 50 MB".to_string()));
+            }
+            let Some(mime) = multipart::sniff_image(&resp.body) else {
+                return Err(refuse(
+                    "the URL did not return a PNG, JPEG or WebP image".to_string(),
+                ));
+            };
+            return Ok(FilePart {
+                field: "image[]".to_string(),
+                filename: multipart::filename_for(&current, index, mime),
+                content_type: mime.to_string(),
+                bytes: resp.body,
+            });
+        }
+        Err(refuse(
+            "the image URL redirected too many times".to_string(),
+        ))
+    }
+
+    /// Find the job of a handle whose submit outcome is unknown, by sending the
+    /// same submit with the same key (only where the provider deduplicates).
+    async fn recover<I: Io>(&self, io: &I, handle: &Handle) -> Result<Handle, Error> {
+        let p = self.provider();
+        let request = match (&handle.request, p.honours_idempotency_key()) {
+            (Some(r), true) => r,
+            _ => {
+                return Err(Error::new(
+                    ErrorCode::OutcomeUnknown,
+                    format!(
+                        "this handle names no job: its submit got no answer, and {} cannot be asked again safely; look for a job submitted at {} ms with idempotency key {}",
+                        p.display_name(),
+                        crate::json::number_text(handle.submitted_at),
+                        handle.idempotency_key
+                    ),
+                )
+                .with_provider(p)
+                .with_handle(handle.to_json()))
+            }
+        };
+        let opts = SubmitOptions {
+            deadline_ms: None,
+            max_cost_usd: None,
+            idempotency_key: Some(handle.idempotency_key.clone()),
+        };
+        let prepared = self.prepare(io, request, &opts)?;
+        let deadline = io.now_ms() + DEFAULT_DEADLINE_MS;
+        let job = self.submit_job(io, &prepared, deadline).await?;
+        let mut found = handle.clone();
+        found.job_id = job.id;
+        found.request = None;
+        Ok(found)
+    }
+
+    async fn poll<I: Io>(&self, io: &I, handle: &Handle, deadline: f64) -> Result<Job, Error> {
+        let p = self.provider();
+        let id = handle.job_id.as_deref().unwrap_or_default();
+        let t = &self.cfg.target;
+        let req = wire::build_poll(p, &t.origin, &t.api_key, id)?;
+        let ctx = self.parse_context(handle.output_format.as_deref());
+        let mut job = self
+            .send(io, &req, self.cfg.timeout_ms, deadline, Resend::Safe, &ctx)
+            .await?;
+        if job.id.is_none() {
+            job.id = Some(id.to_string());
+        }
+        Ok(job)
+    }
+
+    fn check_handle(&self, handle: &Handle) -> Result<(), Error> {
+        if handle.provider != self.provider() {
+            return Err(Error::new(
+                ErrorCode::InvalidRequest,
+                format!(
+                    "the handle is for {}, this client for {}",
+                    handle.provider.display_name(),
+                    self.provider().display_name()
+                ),
+            )
+            .with_provider(self.provider()));
+        }
+        Ok(())
+    }
+
+    /// Poll a job once.
+    pub async fn get_job<I: Io>(&self, io: &I, handle: &Handle) -> Result<Job, Error> {
+        let result = async {
+            self.check_handle(handle)?;
+            if let Some(job) = &handle.result {
+                return Ok(job.clone());
+            }
+            let found;
+            let handle = if handle.job_id.is_none() {
+                found = self.recover(io, handle).await?;
+                &found
+            } else {
+                handle
+            };
+            let deadline = io.now_ms() + DEFAULT_DEADLINE_MS;
+            self.poll(io, handle, deadline)
+                .await
+                .map_err(|e| e.with_handle(handle.to_json()))
+        };
+        result.await.map_err(|e| self.seal(e))
+    }
+
+    /// Poll until the job ends or the deadline passes; `on_progress` hears
+    /// every change of status or progress.
+    pub async fn wait_for<I: Io>(
+        &self,
+        io: &I,
+        handle: &Handle,
+        opts: &WaitOptions,
+        on_progress: &mut dyn FnMut(&Job),
+    ) -> Result<Job, Error> {
+        self.wait(io, handle, opts, on_progress)
+            .await
+            .map_err(|e| self.seal(e))
+    }
+
+    async fn wait<I: Io>(
+        &self,
+        io: &I,
+        handle: &Handle,
+        opts: &WaitOptions,
+        on_progress: &mut dyn FnMut(&Job),
+    ) -> Result<Job, Error> {
+        self.check_handle(handle)?;
+        let p = self.provider();
+        let mut handle = handle.clone();
+        if let Some(ms) = opts.deadline_ms {
+            handle.deadline = io.now_ms() + ms;
+        }
+        if let Some(job) = &handle.result {
+            return finished(job.clone(), &handle);
+        }
+        if handle.job_id.is_none() {
+            handle = self.recover(io, &handle).await?;
+        }
+        let attach = |e: Error, h: &Handle| {
+            e.with_handle(h.to_json())
+                .with_job_id(h.job_id.clone().unwrap_or_default())
+        };
+        let quality = handle.quality.clone();
+        let mut planner =
+            PollPlanner::new(self.expected_ms(quality.as_deref()), handle.submitted_at);
+        let mut delay = planner.first_delay(io.now_ms());
+        let mut last_seen: Option<(JobStatus, Option<u8>, String)> = None;
+        let mut last_running_poll = handle.submitted_at;
+        let mut failures = 0;
+        let mut last_error: Option<Error> = None;
+        loop {
+            let now = io.now_ms();
+            if now >= handle.deadline {
+                let mut e = deadline_error(p);
+                if let Some(last) = last_error.filter(|_| failures > 0) {
+                    e.message = format!("{} (the last polls failed: {})", e.message, last.message);
+                }
+                return Err(attach(e, &handle));
+            }
+            let wait = delay.min(handle.deadline - now).max(0.0);
+            io.sleep(wait.ceil() as u64)
+                .await
+                .map_err(|_| attach(aborted_error(p), &handle))?;
+            let job = match self.poll(io, &handle, handle.deadline).await {
+                Ok(job) => {
+                    failures = 0;
+                    job
+                }
+                // A passing outage must not abandon a paid job: keep trying,
+                // backing off, until the deadline. Final errors end the wait.
+                Err(e) if e.retryable && e.code != ErrorCode::DeadlineExceeded => {
+                    delay =
+                        retry_delay(failures + 1, e.retry_after_ms, io.random()).min(MAX_POLL_MS);
+                    failures += 1;
+                    last_error = Some(e);
+                    continue;
+                }
+                Err(e) => return Err(attach(e, &handle)),
+            };
+            let seen = (job.status, job.progress, job.raw_status.clone());
+            if last_seen.as_ref() != Some(&seen) {
+                on_progress(&job);
+                last_seen = Some(seen);
+            }
+            let polled_at = io.now_ms();
+            if job.status.is_terminal() {
+                if job.status == JobStatus::Succeeded {
+                    // The job ended between the last two polls.
+                    let took = 0.5 * (last_running_poll + polled_at) - handle.submitted_at;
+                    self.remember(quality.as_deref(), took);
+                }
+                return finished(job, &handle);
+            }
+            last_running_poll = polled_at;
+            let progress = (job.status == JobStatus::Running)
+                .then_some(job.progress)
+                .flatten();
+            delay = planner.next_delay(polled_at, progress);
+        }
+    }
+
+    /// Submit and wait: the finished job with its images and cost.
+    pub async fn generate<I: Io>(
+        &self,
+        io: &I,
+        request: &Json,
+        opts: &SubmitOptions,
+        on_progress: &mut dyn FnMut(&Job),
+    ) -> Result<Job, Error> {
+        let handle = self.submit(io, request, opts, on_progress).await?;
+        self.wait_for(io, &handle, &WaitOptions::default(), on_progress)
+            .await
+    }
+}
+
+/// A finished job, or the error its status means.
+fn finished(job: Job, handle: &Handle) -> Result<Job, Error> {
+    let p = job.provider;
+    match job.status {
+        JobStatus::Succeeded if job.images.is_empty() && !job.expired => Err(wire_error(
+            p,
+            "the job succeeded but no image could be read from its answer",
+        )
+        .with_handle(handle.to_json())
+        .with_details(job.to_json())),
+        JobStatus::Failed | JobStatus::Cancelled => {
+            let why = job.error.as_ref().map_or_else(
+                || format!("the job ended {}", job.raw_status),
+                |e| e.message.clone(),
+            );
+            let mut e = Error::new(
+                ErrorCode::JobFailed,
+                format!("{} job failed: {why}", p.display_name()),
+            )
+            .with_provider(p)
+            .with_handle(handle.to_json())
+            .with_details(job.to_json());
+            e.job_id = job.id.clone();
+            Err(e)
+        }
+        _ => Ok(job),
+    }
+}
+
+fn deadline_error(p: Provider) -> Error {
+    Error::new(
+        ErrorCode::DeadlineExceeded,
+        "the deadline passed before the job finished; it may still finish: resume with waitFor(handle)",
+    )
+    .with_provider(p)
+}
+
+fn aborted_error(p: Provider) -> Error {
+    Error::new(ErrorCode::Aborted, "aborted by the caller's signal").with_provider(p)
+}
+
+fn wire_error(p: Provider, why: &str) -> Error {
+    Error::new(ErrorCode::Decode, format!("{}: {why}", p.display_name()))
+        .with_provider(p)
+        .retryable(false)
+}
+
+fn outcome_unknown(p: Provider, cause: &Error) -> Error {
+    let mut e = Error::new(
+        ErrorCode::OutcomeUnknown,
+        format!(
+            "the submit was sent but its outcome is unknown ({}); the job may exist and be billed, so it was not sent again",
+            cause.message
+        ),
+    )
+    .with_provider(p)
+    .retryable(false);
+    e.status = cause.status;
+    e
+}
+
+/// Name the key in an unknown-outcome error: with it, the job can be found.
+fn unknown_with_key(mut e: Error, key: &str) -> Error {
+    if e.code == ErrorCode::OutcomeUnknown {
+        e.message = format!("{} (idempotency key {key})", e.message);
+    }
+    e
+}
+
+/// One job from the N calls that made N images (getimg.ai).
+fn merge_jobs(p: Provider, mut jobs: Vec<Job>) -> Job {
+    if jobs.len() == 1 {
+        return jobs.remove(0);
+    }
+    let mut merged = jobs[0].clone();
+    merged.id = Some(
+        jobs.iter()
+            .filter_map(|j| j.id.clone())
+            .collect::<Vec<_>>()
+            .join(","),
+    );
+    merged.images = jobs.iter().flat_map(|j| j.images.clone()).collect();
+    let costs: Vec<&Cost> = jobs.iter().filter_map(|j| j.cost.as_ref()).collect();
+    merged.cost = (costs.len() == jobs.len()).then(|| {
+        let usd: f64 = costs.iter().filter_map(|c| c.usd).sum();
+        Cost {
+            provider: p,
+            images: merged.images.len() as u32,
+            credits: None,
+            usd: Some(price::round_usd(usd)),
+            exact: costs.iter().all(|c| c.exact),
+            basis: format!("the sum of {} calls' bills", jobs.len()),
+        }
+    });
+    merged
+}
+
+/// Resolve a redirect's `Location` against the URL that sent it.
+fn resolve_location(base: &str, location: &str) -> Option<String> {
+    let location = location.trim();
+    if location.starts_with("http://") || location.starts_with("https://") {
+        return Some(location.to_string());
+    }
+    let b = url::parse(base).ok()?;
+    let origin = match b.port {
+        Some(port) => format!("{}://{}:{port}", b.scheme, b.host),
+        None => format!("{}://{}", b.scheme, b.host),
+    };
+    if let Some(rest) = location.strip_prefix("//") {
+        return Some(format!("{}://{rest}", b.scheme));
+    }
+    if location.starts_with('/') {
+        return Some(format!("{origin}{location}"));
+    }
+    let path = b.path_and_rest.split(['?', '#']).next().unwrap_or("/");
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    Some(format!("{origin}{dir}/{location}"))
+}
+
+/// Run futures concurrently on one thread and collect their outputs in order.
+struct JoinAll<F: Future> {
+    pending: Vec<Option<Pin<Box<F>>>>,
+    outputs: Vec<Option<F::Output>>,
+}
+
+impl<F: Future> JoinAll<F> {
+    fn new(futures: Vec<F>) -> JoinAll<F> {
+        let n = futures.len();
+        JoinAll {
+            pending: futures.into_iter().map(|f| Some(Box::pin(f))).collect(),
+            outputs: (0..n).map(|_| None).collect(),
+        }
+    }
+}
+
+impl<F: Future> Future for JoinAll<F> {
+    type Output = Vec<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // Safe: JoinAll holds its futures boxed, so it is Unpin.
+        let this = self.get_mut();
+        let mut all_done = true;
+        for (slot, out) in this.pending.iter_mut().zip(this.outputs.iter_mut()) {
+            if let Some(f) = slot {
+                match f.as_mut().poll(cx) {
+                    Poll::Ready(v) => {
+                        *out = Some(v);
+                        *slot = None;
+                    }
+                    Poll::Pending => all_done = false,
+                }
+            }
+        }
+        if all_done {
+            Poll::Ready(this.outputs.iter_mut().filter_map(Option::take).collect())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+impl<F: Future> Unpin for JoinAll<F> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_resolve_against_the_sender() {
+        let base = "https://cdn.example.com/a/b/img.png?x=1";
+        assert_eq!(
+            resolve_location(base, "https://other.example.com/i.png").as_deref(),
+            Some("https://other.example.com/i.png")
+        );
+        assert_eq!(
+            resolve_location(base, "/root.png").as_deref(),
+            Some("https://cdn.example.com/root.png")
+        );
+        assert_eq!(
+            resolve_location(base, "//x.example.com/y.png").as_deref(),
+            Some("https://x.example.com/y.png")
+        );
+        assert_eq!(
+            resolve_location(base, "c.png").as_deref(),
+            Some("https://cdn.example.com/a/b/c.png")
+        );
+        assert_eq!(
+            resolve_location("http://127.0.0.1:8080/img.png", "/next.png").as_deref(),
+            Some("http://127.0.0.1:8080/next.png")
+        );
+    }
+}

@@ -1,0 +1,58 @@
+//! The little the client needs from its host: send a request, download bytes,
+//! sleep, tell the time, make random numbers and ids. The WebAssembly layer
+//! implements it with fetch and JavaScript timers; tests implement it natively.
+
+use crate::http::{HttpRequest, HttpResponse};
+
+/// Why a request got no answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TransportError {
+    /// The per-request timeout passed.
+    Timeout,
+    /// The caller's AbortSignal fired.
+    Aborted,
+    /// The connection failed. `maybe_sent` is false only when the request
+    /// certainly never reached the server (so a submit may be retried freely).
+    Network {
+        /// What the platform said.
+        message: String,
+        /// Whether the server may have received the request.
+        maybe_sent: bool,
+    },
+}
+
+/// A downloaded file.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BytesResponse {
+    /// Status code.
+    pub status: u16,
+    /// `Location` header, for redirects.
+    pub location: Option<String>,
+    /// The bytes.
+    pub body: Vec<u8>,
+}
+
+/// The host's I/O, one instance per call (it carries the call's AbortSignal).
+#[allow(async_fn_in_trait)]
+pub trait Io {
+    /// Send one request and read its whole answer, or fail after `timeout_ms`.
+    async fn send(
+        &self,
+        req: &HttpRequest,
+        timeout_ms: u64,
+    ) -> Result<HttpResponse, TransportError>;
+    /// GET `url` without credentials and without following redirects.
+    async fn fetch_bytes(
+        &self,
+        url: &str,
+        timeout_ms: u64,
+    ) -> Result<BytesResponse, TransportError>;
+    /// Wait `ms` milliseconds; fails with `Aborted` when the call is aborted.
+    async fn sleep(&self, ms: u64) -> Result<(), TransportError>;
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> f64;
+    /// A uniform random number in `[0, 1)`.
+    fn random(&self) -> f64;
+    /// A fresh unique id (a UUID), for idempotency keys and multipart boundaries.
+    fn new_id(&self) -> String;
+}

@@ -1,0 +1,617 @@
+//! The client's decisions, driven by a scripted transport and a virtual clock:
+//! which failures are retried, which become OUTCOME_UNKNOWN, how many
+//! requests go out, how long it waits. (End-to-end behaviour against the
+//! sandbox is tested from JavaScript in Node, Chromium and workerd.)
+
+use gpt_image_core::client::{Client, ClientConfig, SubmitOptions, WaitOptions};
+use gpt_image_core::handle::Handle;
+use gpt_image_core::io::{BytesResponse, Io, TransportError};
+use gpt_image_core::{
+    json, ApiKey, ErrorCode, HttpRequest, HttpResponse, Job, Json, Provider, ResponseBody, Target,
+};
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+const KEY: &str = "sk-SECRET-7f3a";
+
+type Reply = Result<HttpResponse, TransportError>;
+
+/// A transport that answers from a script and records what was sent.
+struct Scripted {
+    replies: RefCell<VecDeque<Reply>>,
+    files: RefCell<VecDeque<Result<BytesResponse, TransportError>>>,
+    sent: RefCell<Vec<HttpRequest>>,
+    fetched: RefCell<Vec<String>>,
+    sent_at: RefCell<Vec<f64>>,
+    now: Cell<f64>,
+    ids: Cell<u32>,
+    abort_after_sleeps: Cell<Option<u32>>,
+    sleeps: Cell<u32>,
+}
+
+impl Scripted {
+    fn new(replies: Vec<Reply>) -> Scripted {
+        Scripted {
+            replies: RefCell::new(replies.into()),
+            files: RefCell::new(VecDeque::new()),
+            sent: RefCell::new(Vec::new()),
+            fetched: RefCell::new(Vec::new()),
+            sent_at: RefCell::new(Vec::new()),
+            now: Cell::new(1_000_000.0),
+            ids: Cell::new(0),
+            abort_after_sleeps: Cell::new(None),
+            sleeps: Cell::new(0),
+        }
+    }
+
+    fn sent(&self) -> Vec<HttpRequest> {
+        self.sent.borrow().clone()
+    }
+}
+
+impl Io for Scripted {
+    async fn send(
+        &self,
+        req: &HttpRequest,
+        _timeout_ms: u64,
+    ) -> Result<HttpResponse, TransportError> {
+        self.sent.borrow_mut().push(req.clone());
+        self.sent_at.borrow_mut().push(self.now.get());
+        self.now.set(self.now.get() + 20.0);
+        self.replies
+            .borrow_mut()
+            .pop_front()
+            .unwrap_or(Err(TransportError::Network {
+                message: "script ran out".into(),
+                maybe_sent: false,
+            }))
+    }
+
+    async fn fetch_bytes(
+        &self,
+        url: &str,
+        _timeout_ms: u64,
+    ) -> Result<BytesResponse, TransportError> {
+        self.fetched.borrow_mut().push(url.to_string());
+        self.files
+            .borrow_mut()
+            .pop_front()
+            .unwrap_or(Err(TransportError::Network {
+                message: "no file".into(),
+                maybe_sent: false,
+            }))
+    }
+
+    async fn sleep(&self, ms: u64) -> Result<(), TransportError> {
+        self.sleeps.set(self.sleeps.get() + 1);
+        if self
+            .abort_after_sleeps
+            .get()
+            .is_some_and(|n| self.sleeps.get() > n)
+        {
+            return Err(TransportError::Aborted);
+        }
+        self.now.set(self.now.get() + ms as f64);
+        Ok(())
+    }
+
+    fn now_ms(&self) -> f64 {
+        self.now.get()
+    }
+
+    fn random(&self) -> f64 {
+        0.5
+    }
+
+    fn new_id(&self) -> String {
+        self.ids.set(self.ids.get() + 1);
+        format!("id-{}", self.ids.get())
+    }
+}
+
+/// Drive a future whose I/O never really waits.
+fn run<F: Future>(f: F) -> F::Output {
+    let mut f = pin!(f);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
+
+fn reply(status: u16, body: Json) -> Reply {
+    Ok(HttpResponse {
+        status,
+        headers: vec![],
+        body: ResponseBody::Json(body),
+    })
+}
+
+fn reply_after(status: u16, retry_after: &str, body: Json) -> Reply {
+    Ok(HttpResponse {
+        status,
+        headers: vec![("Retry-After".into(), retry_after.into())],
+        body: ResponseBody::Json(body),
+    })
+}
+
+fn dropped() -> Reply {
+    Err(TransportError::Network {
+        message: "connection reset".into(),
+        maybe_sent: true,
+    })
+}
+
+fn client(p: Provider) -> Client {
+    let mut cfg = ClientConfig::new(Target::new(p, ApiKey::new(KEY), None).unwrap());
+    cfg.typical_duration_ms = Some(10_000.0);
+    Client::new(cfg)
+}
+
+fn apiframe_job(status: &str, progress: u8) -> Json {
+    let mut j = json!({ "id": "11111111-2222-3333-4444-555555555555", "status": status, "progress": progress, "creditCost": null });
+    if status == "COMPLETED" {
+        j.set(
+            "result",
+            json!({ "images": ["https://cdn.example.com/a.webp"] }),
+        );
+        j.set("creditCost", json!(23));
+    }
+    j
+}
+
+fn accepted() -> Reply {
+    reply(
+        202,
+        json!({ "jobId": "11111111-2222-3333-4444-555555555555", "status": "QUEUED" }),
+    )
+}
+
+fn no_progress(_: &Job) {}
+
+#[test]
+fn apiframe_resends_an_unanswered_submit_with_the_same_key() {
+    let io = Scripted::new(vec![
+        dropped(),
+        reply(500, json!({ "error": "boom" })),
+        accepted(),
+    ]);
+    let c = client(Provider::Apiframe);
+    let h = run(c.submit(
+        &io,
+        &json!({ "prompt": "a cat" }),
+        &SubmitOptions::default(),
+        &mut no_progress,
+    ))
+    .unwrap();
+    assert_eq!(
+        h.job_id.as_deref(),
+        Some("11111111-2222-3333-4444-555555555555")
+    );
+    let sent = io.sent();
+    assert_eq!(sent.len(), 3);
+    let keys: Vec<_> = sent
+        .iter()
+        .map(|r| r.header("Idempotency-Key").unwrap().to_string())
+        .collect();
+    assert!(keys.iter().all(|k| *k == keys[0]), "{keys:?}");
+}
+
+#[test]
+fn gptimage2ai_never_resends_a_submit_whose_outcome_is_unknown() {
+    for unknown in [
+        dropped(),
+        Err(TransportError::Timeout),
+        reply(502, json!({ "error": "bad_gateway" })),
+        Ok(HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: ResponseBody::NotJson("{\"jobId\": \"g1\", \"st".into()),
+        }),
+    ] {
+        let io = Scripted::new(vec![
+            unknown,
+            reply(200, json!({ "jobId": "g2", "status": "pending" })),
+        ]);
+        let c = client(Provider::Gptimage2ai);
+        let e = run(c.submit(
+            &io,
+            &json!({ "prompt": "a cat" }),
+            &SubmitOptions::default(),
+            &mut no_progress,
+        ))
+        .unwrap_err();
+        assert_eq!(e.code, ErrorCode::OutcomeUnknown, "{e}");
+        assert_eq!(io.sent().len(), 1, "sent again: {e}");
+        let h = Handle::from_json(e.handle.as_ref().unwrap()).unwrap();
+        assert_eq!(h.job_id, None);
+        assert_eq!(h.idempotency_key, "id-1");
+        assert_eq!(h.request, Some(json!({ "prompt": "a cat" })));
+        assert!(e.message.contains("id-1"), "{}", e.message);
+    }
+}
+
+#[test]
+fn refused_submits_are_retried_for_every_provider_after_retry_after() {
+    for p in [Provider::Gptimage2ai, Provider::Apiframe] {
+        let ok = if p == Provider::Apiframe {
+            accepted()
+        } else {
+            reply(200, json!({ "jobId": "g1", "status": "pending" }))
+        };
+        let io = Scripted::new(vec![
+            reply_after(429, "2", json!({ "error": "rate_limited" })),
+            reply(503, json!({ "error": "unavailable" })),
+            ok,
+        ]);
+        let c = client(p);
+        run(c.submit(
+            &io,
+            &json!({ "prompt": "a cat" }),
+            &SubmitOptions::default(),
+            &mut no_progress,
+        ))
+        .unwrap();
+        let at = io.sent_at.borrow().clone();
+        assert_eq!(at.len(), 3);
+        assert!(at[1] - at[0] >= 2_000.0, "Retry-After ignored: {at:?}");
+    }
+}
+
+#[test]
+fn errors_that_are_final_are_not_retried() {
+    for (status, code) in [
+        (401, ErrorCode::Unauthorized),
+        (402, ErrorCode::InsufficientCredits),
+        (400, ErrorCode::InvalidRequest),
+    ] {
+        let io = Scripted::new(vec![reply(status, json!({ "error": "no" })), accepted()]);
+        let e = run(client(Provider::Apiframe).submit(
+            &io,
+            &json!({ "prompt": "x" }),
+            &SubmitOptions::default(),
+            &mut no_progress,
+        ))
+        .unwrap_err();
+        assert_eq!((e.code, io.sent().len()), (code, 1));
+    }
+}
+
+#[test]
+fn budget_and_validation_fail_before_any_request() {
+    let io = Scripted::new(vec![]);
+    let c = client(Provider::Apiframe);
+    let opts = SubmitOptions {
+        max_cost_usd: Some(0.10),
+        ..Default::default()
+    };
+    let e = run(c.submit(
+        &io,
+        &json!({ "prompt": "x", "quality": "high" }),
+        &opts,
+        &mut no_progress,
+    ))
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::BudgetExceeded);
+    let e = run(c.submit(
+        &io,
+        &json!({ "prompt": "" }),
+        &SubmitOptions::default(),
+        &mut no_progress,
+    ))
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidRequest);
+    // GPTImage2.ai has no USD price without creditPriceUsd: a budget cannot be checked.
+    let opts = SubmitOptions {
+        max_cost_usd: Some(100.0),
+        ..Default::default()
+    };
+    let e = run(client(Provider::Gptimage2ai).submit(
+        &io,
+        &json!({ "prompt": "x" }),
+        &opts,
+        &mut no_progress,
+    ))
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::BudgetExceeded);
+    assert!(io.sent().is_empty());
+}
+
+#[test]
+fn progress_guides_polling_to_few_requests() {
+    let io = Scripted::new(vec![
+        accepted(),
+        reply(200, apiframe_job("PROCESSING", 60)),
+        reply(200, apiframe_job("COMPLETED", 100)),
+    ]);
+    let c = client(Provider::Apiframe);
+    let mut seen = Vec::new();
+    let job = run(c.generate(
+        &io,
+        &json!({ "prompt": "x" }),
+        &SubmitOptions::default(),
+        &mut |j: &Job| seen.push(j.status),
+    ))
+    .unwrap();
+    assert_eq!(job.images.len(), 1);
+    assert_eq!(job.cost.unwrap().usd, Some(0.23));
+    assert_eq!(io.sent().len(), 3, "submit + 2 polls");
+    assert_eq!(seen.first(), Some(&gpt_image_core::JobStatus::Queued));
+    assert_eq!(seen.last(), Some(&gpt_image_core::JobStatus::Succeeded));
+}
+
+#[test]
+fn polls_retry_transient_failures() {
+    let io = Scripted::new(vec![
+        accepted(),
+        dropped(),
+        reply_after(429, "1", json!({ "error": "slow" })),
+        Ok(HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: ResponseBody::NotJson("<html>".into()),
+        }),
+        reply(502, json!({ "error": "bad gateway" })),
+        reply(200, apiframe_job("COMPLETED", 100)),
+    ]);
+    let job = run(client(Provider::Apiframe).generate(
+        &io,
+        &json!({ "prompt": "x" }),
+        &SubmitOptions::default(),
+        &mut no_progress,
+    ));
+    assert_eq!(job.unwrap().status, gpt_image_core::JobStatus::Succeeded);
+}
+
+#[test]
+fn the_deadline_ends_waiting_and_the_handle_resumes() {
+    let mut replies = vec![accepted()];
+    replies.extend((0..40).map(|_| reply(200, apiframe_job("PROCESSING", 10))));
+    let io = Scripted::new(replies);
+    let c = client(Provider::Apiframe);
+    let opts = SubmitOptions {
+        deadline_ms: Some(30_000.0),
+        ..Default::default()
+    };
+    let e = run(c.generate(&io, &json!({ "prompt": "x" }), &opts, &mut no_progress)).unwrap_err();
+    assert_eq!(e.code, ErrorCode::DeadlineExceeded);
+    let polls = io.sent().len() - 1;
+    assert!((2..=12).contains(&polls), "{polls} polls in 30 s");
+    let h = Handle::from_json(e.handle.as_ref().unwrap()).unwrap();
+    // Resume in a fresh client from the handle's JSON text.
+    let h = Handle::from_json(&Json::parse(&h.to_json().to_string()).unwrap()).unwrap();
+    let io2 = Scripted::new(vec![reply(200, apiframe_job("COMPLETED", 100))]);
+    let job = run(client(Provider::Apiframe).wait_for(
+        &io2,
+        &h,
+        &WaitOptions {
+            deadline_ms: Some(60_000.0),
+        },
+        &mut no_progress,
+    ));
+    assert_eq!(job.unwrap().images.len(), 1);
+}
+
+#[test]
+fn abort_stops_waiting_with_a_resumable_handle() {
+    let io = Scripted::new(vec![accepted(), reply(200, apiframe_job("PROCESSING", 30))]);
+    io.abort_after_sleeps.set(Some(1));
+    let e = run(client(Provider::Apiframe).generate(
+        &io,
+        &json!({ "prompt": "x" }),
+        &SubmitOptions::default(),
+        &mut no_progress,
+    ))
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Aborted);
+    assert!(Handle::from_json(e.handle.as_ref().unwrap())
+        .unwrap()
+        .job_id
+        .is_some());
+}
+
+#[test]
+fn a_failed_job_is_job_failed_with_its_reason() {
+    let io = Scripted::new(vec![
+        accepted(),
+        reply(
+            200,
+            json!({ "id": "11111111-2222-3333-4444-555555555555", "status": "FAILED", "error": "Content policy" }),
+        ),
+    ]);
+    let e = run(client(Provider::Apiframe).generate(
+        &io,
+        &json!({ "prompt": "x" }),
+        &SubmitOptions::default(),
+        &mut no_progress,
+    ))
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::JobFailed);
+    assert!(e.message.contains("Content policy"));
+    assert_eq!(
+        e.job_id.as_deref(),
+        Some("11111111-2222-3333-4444-555555555555")
+    );
+}
+
+#[test]
+fn an_unknown_apiframe_submit_is_found_again_by_replaying_its_key() {
+    // Every attempt dropped: OUTCOME_UNKNOWN with the request kept...
+    let io = Scripted::new((0..4).map(|_| dropped()).collect());
+    let e = run(client(Provider::Apiframe).submit(
+        &io,
+        &json!({ "prompt": "x" }),
+        &SubmitOptions::default(),
+        &mut no_progress,
+    ))
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::OutcomeUnknown);
+    let handle = Handle::from_json(e.handle.as_ref().unwrap()).unwrap();
+    // ...then waitFor replays the same key, which returns the original job.
+    let io2 = Scripted::new(vec![accepted(), reply(200, apiframe_job("COMPLETED", 100))]);
+    let job = run(client(Provider::Apiframe).wait_for(
+        &io2,
+        &handle,
+        &WaitOptions::default(),
+        &mut no_progress,
+    ))
+    .unwrap();
+    assert_eq!(job.images.len(), 1);
+    assert_eq!(
+        io2.sent()[0].header("Idempotency-Key"),
+        Some(handle.idempotency_key.as_str())
+    );
+}
+
+#[test]
+fn getimg_makes_n_images_with_n_calls_and_keeps_partial_results() {
+    let ok = |n: u32| {
+        reply(
+            200,
+            json!({ "id": format!("gi_{n}"), "status": "completed", "data": [{ "url": format!("https://cdn.example.com/{n}.png") }], "usage": { "total_cost": 0.06 } }),
+        )
+    };
+    let io = Scripted::new(vec![ok(1), ok(2), ok(3)]);
+    let job = run(client(Provider::Getimg).generate(
+        &io,
+        &json!({ "prompt": "x", "count": 3 }),
+        &SubmitOptions::default(),
+        &mut no_progress,
+    ))
+    .unwrap();
+    assert_eq!((job.images.len(), job.cost.unwrap().usd), (3, Some(0.18)));
+    let io = Scripted::new(vec![ok(1), dropped(), ok(3)]);
+    let e = run(client(Provider::Getimg).generate(
+        &io,
+        &json!({ "prompt": "x", "count": 3 }),
+        &SubmitOptions::default(),
+        &mut no_progress,
+    ))
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::OutcomeUnknown);
+    let h = Handle::from_json(e.handle.as_ref().unwrap()).unwrap();
+    assert_eq!(
+        h.result.unwrap().images.len(),
+        2,
+        "the images that were made are kept"
+    );
+}
+
+#[test]
+fn openai_edits_upload_downloaded_references_and_refuse_private_redirects() {
+    let png = b"\x89PNG\r\n\x1a\n-fake-png-bytes".to_vec();
+    let io = Scripted::new(vec![reply(
+        200,
+        json!({ "created": 1, "data": [{ "b64_json": "aGk=" }], "usage": { "input_tokens": 10, "output_tokens": 200, "input_tokens_details": { "text_tokens": 10, "image_tokens": 0 } } }),
+    )]);
+    io.files.borrow_mut().push_back(Ok(BytesResponse {
+        status: 302,
+        location: Some("/final.png".into()),
+        body: vec![],
+    }));
+    io.files.borrow_mut().push_back(Ok(BytesResponse {
+        status: 200,
+        location: None,
+        body: png.clone(),
+    }));
+    let req = json!({ "prompt": "hat", "references": ["https://cdn.example.com/start.png"] });
+    let job = run(client(Provider::Openai).generate(
+        &io,
+        &req,
+        &SubmitOptions::default(),
+        &mut no_progress,
+    ))
+    .unwrap();
+    assert_eq!(job.images[0].b64.as_deref(), Some("aGk="));
+    assert_eq!(
+        *io.fetched.borrow(),
+        [
+            "https://cdn.example.com/start.png",
+            "https://cdn.example.com/final.png"
+        ]
+    );
+    let sent = &io.sent()[0];
+    assert_eq!(sent.url, "https://api.openai.com/v1/images/edits");
+    assert!(sent
+        .header("content-type")
+        .unwrap()
+        .starts_with("multipart/form-data; boundary="));
+    let gpt_image_core::Body::Bytes(body) = &sent.body else {
+        panic!("multipart bytes")
+    };
+    assert!(body.windows(png.len()).any(|w| w == png.as_slice()));
+
+    let io = Scripted::new(vec![]);
+    io.files.borrow_mut().push_back(Ok(BytesResponse {
+        status: 302,
+        location: Some("https://169.254.169.254/latest/meta-data".into()),
+        body: vec![],
+    }));
+    let e = run(client(Provider::Openai).generate(
+        &io,
+        &req,
+        &SubmitOptions::default(),
+        &mut no_progress,
+    ))
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidRequest);
+    assert!(io.sent().is_empty());
+}
+
+#[test]
+fn the_key_appears_in_no_error() {
+    // A hostile upstream that echoes the key back in every error it sends.
+    let mut details = gpt_image_core::Map::new();
+    details.insert(KEY, json!([KEY]));
+    let echo = json!({ "error": format!("key {KEY} is invalid"), "details": details });
+    let cases: Vec<(Provider, Vec<Reply>)> = vec![
+        (Provider::Apiframe, vec![reply(401, echo.clone())]),
+        (Provider::Apiframe, vec![reply(400, echo.clone())]),
+        (
+            Provider::Openai,
+            vec![reply(500, json!({ "error": { "message": KEY } }))],
+        ),
+        (
+            Provider::Gptimage2ai,
+            vec![Err(TransportError::Network {
+                message: format!("reset by {KEY}"),
+                maybe_sent: true,
+            })],
+        ),
+        (
+            Provider::Getimg,
+            vec![Ok(HttpResponse {
+                status: 200,
+                headers: vec![],
+                body: ResponseBody::NotJson(KEY.into()),
+            })],
+        ),
+        (
+            Provider::Apiframe,
+            vec![
+                accepted(),
+                reply(200, json!({ "id": "1", "status": "FAILED", "error": KEY })),
+            ],
+        ),
+    ];
+    for (p, replies) in cases {
+        let io = Scripted::new(replies);
+        let e = run(client(p).generate(
+            &io,
+            &json!({ "prompt": "x" }),
+            &SubmitOptions::default(),
+            &mut no_progress,
+        ))
+        .unwrap_err();
+        let everything = format!("{e} {e:?} {}", e.to_json());
+        assert!(
+            !everything.contains(KEY),
+            "{p:?} leaked the key: {everything}"
+        );
+    }
+    assert!(!format!("{:?}", client(Provider::Openai)).contains(KEY));
+}
