@@ -12,4 +12,6 @@ npm init -y >/dev/null
 npm install --no-audit --no-fund --loglevel=error "$repo/.tmp/$tgz" >/dev/null
 cp "$repo"/tests/js/*.mjs "$repo"/tests/js/*.html "$app/"
 export PLAYWRIGHT_CORE="$repo/node_modules/playwright-core/index.mjs"
+export REPO="$repo"
+export SANDBOX_BIN="${SANDBOX_BIN:-$repo/target/release/sandbox}"
 node run.mjs "$@"

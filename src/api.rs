@@ -233,36 +233,54 @@ pub fn parse_job_js(
         .map_err(|e| js_error(&e))
 }
 
-/// Verify an Apiframe webhook: `{ provider: "apiframe", apiKey, body, signature }`,
-/// body as the raw string or bytes. Constant-time; never throws for a bad signature.
-#[wasm_bindgen(js_name = verifyWebhook, skip_typescript)]
-pub fn verify_webhook_js(options: JsValue) -> Result<bool, JsValue> {
-    let p = provider(&get(&options, "provider"))?;
-    if p != gpt_image_core::Provider::Apiframe {
-        return Err(js_error(&Error::new(
-            ErrorCode::InvalidRequest,
-            format!("{} documents no webhook signatures", p.display_name()),
-        )));
-    }
-    let key = opt_string(&options, "apiKey")?.ok_or_else(|| {
-        js_error(&Error::new(
-            ErrorCode::InvalidRequest,
-            "option `apiKey` is required",
-        ))
-    })?;
-    let body = get(&options, "body");
-    let bytes: Vec<u8> = if let Some(s) = body.as_string() {
-        s.into_bytes()
+#[wasm_bindgen(module = "/src/runtime.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = hmacSha256Verify)]
+    fn hmac_sha256_verify(key_text: &str, body: &[u8], signature: &[u8]) -> js_sys::Promise;
+}
+
+/// The raw body of a webhook as bytes: a string or a Uint8Array/ArrayBuffer.
+pub(crate) fn body_bytes(body: &JsValue) -> Result<Vec<u8>, JsValue> {
+    if let Some(s) = body.as_string() {
+        Ok(s.into_bytes())
     } else if body.is_instance_of::<js_sys::Uint8Array>()
         || body.is_instance_of::<js_sys::ArrayBuffer>()
     {
-        js_sys::Uint8Array::new(&body).to_vec()
+        Ok(js_sys::Uint8Array::new(body).to_vec())
     } else {
-        return Err(js_error(&Error::new(
+        Err(js_error(&Error::new(
             ErrorCode::InvalidRequest,
             "option `body` must be the raw body as a string, Uint8Array or ArrayBuffer",
-        )));
-    };
-    let signature = opt_string(&options, "signature")?.unwrap_or_default();
-    Ok(webhook::verify_apiframe(&key, &bytes, &signature))
+        )))
+    }
+}
+
+/// Verify an Apiframe webhook: `{ provider: "apiframe", apiKey, body, signature }`,
+/// body as the raw string or bytes. Resolves to true or false (never rejects for
+/// a bad signature); the HMAC comparison is WebCrypto's, in constant time.
+#[wasm_bindgen(js_name = verifyWebhook, skip_typescript)]
+pub fn verify_webhook_js(options: JsValue) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(async move {
+        let p = provider(&get(&options, "provider"))?;
+        if p != gpt_image_core::Provider::Apiframe {
+            return Err(js_error(&Error::new(
+                ErrorCode::InvalidRequest,
+                format!("{} documents no webhook signatures", p.display_name()),
+            )));
+        }
+        let key = opt_string(&options, "apiKey")?.ok_or_else(|| {
+            js_error(&Error::new(
+                ErrorCode::InvalidRequest,
+                "option `apiKey` is required",
+            ))
+        })?;
+        let bytes = body_bytes(&get(&options, "body"))?;
+        let header = opt_string(&options, "signature")?.unwrap_or_default();
+        let Some(signature) = webhook::parse_signature(&header) else {
+            return Ok(JsValue::FALSE);
+        };
+        let ok = wasm_bindgen_futures::JsFuture::from(hmac_sha256_verify(&key, &bytes, &signature))
+            .await?;
+        Ok(JsValue::from_bool(ok.as_bool() == Some(true)))
+    })
 }

@@ -13,5 +13,14 @@ pub use gpt_image_core as core;
 
 #[cfg(target_arch = "wasm32")]
 pub mod api;
+#[cfg(all(target_arch = "wasm32", feature = "client"))]
+pub mod client;
 #[cfg(target_arch = "wasm32")]
 pub mod convert;
+#[cfg(all(target_arch = "wasm32", feature = "client"))]
+pub mod io;
+
+/// A smaller, faster allocator than the default dlmalloc for the module.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

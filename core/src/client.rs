@@ -255,10 +255,15 @@ impl Client {
                         Err(e) => {
                             let status = resp.status;
                             // Refused before any work: safe to send again.
-                            let refused = status == 429 || status == 503;
-                            // The provider may have created the job.
+                            let refused = e.code == ErrorCode::RateLimited || status == 503;
+                            // A synchronous provider's own error answer is final: no
+                            // image was made. Gateways and unreadable successes are not.
+                            let gateway = matches!(status, 408 | 502 | 504);
+                            let final_answer = p.flow() == Flow::Sync;
                             let unknown = !refused
-                                && (e.code == ErrorCode::Decode || status >= 500 || status == 408);
+                                && (e.code == ErrorCode::Decode
+                                    || gateway
+                                    || (status >= 500 && !final_answer));
                             if !refused && !unknown {
                                 return Err(e);
                             }
@@ -267,6 +272,17 @@ impl Client {
                     }
                 }
                 Err(TransportError::Aborted) => return Err(aborted_error(p)),
+                Err(TransportError::Timeout) if left <= timeout_ms as f64 + 1.0 => {
+                    // The overall deadline, not the request timeout, cut it short.
+                    let mut e = deadline_error(p);
+                    if req.method == "POST" && resend == Resend::Unsafe {
+                        e.message = format!(
+                            "the deadline passed before {} answered; the generation may still be made and billed",
+                            p.display_name()
+                        );
+                    }
+                    return Err(e);
+                }
                 Err(TransportError::Timeout) => (
                     Error::new(
                         ErrorCode::Timeout,
@@ -654,6 +670,7 @@ impl Client {
             handle.deadline = io.now_ms() + ms;
         }
         if let Some(job) = &handle.result {
+            on_progress(job);
             return finished(job.clone(), &handle);
         }
         if handle.job_id.is_none() {

@@ -6,8 +6,6 @@
 //! URIs with an `http`/`https` scheme and a plain DNS name or IP host, and
 //! report http, credentials and loopback/private/link-local hosts as insecure.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
-
 /// Why a URL was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum UrlProblem {
@@ -202,9 +200,9 @@ enum HostClass {
 fn classify_host(host: &str) -> Result<HostClass, UrlProblem> {
     let invalid = |why: &str| Err(UrlProblem::Invalid(why.to_string()));
     if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        return match v6.parse::<Ipv6Addr>() {
-            Ok(ip) => Ok(classify_v6(ip)),
-            Err(_) => invalid("its IPv6 host is malformed"),
+        return match parse_ipv6(v6) {
+            Some(ip) => Ok(classify_v6(ip)),
+            None => invalid("its IPv6 host is malformed"),
         };
     }
     if host.contains('%') {
@@ -241,7 +239,7 @@ fn classify_host(host: &str) -> Result<HostClass, UrlProblem> {
 
 /// IPv4 the way the WHATWG URL standard reads it: 1 to 4 parts, each decimal,
 /// octal (leading 0) or hex (0x), the last part filling the remaining bytes.
-fn whatwg_ipv4(name: &str) -> Option<Ipv4Addr> {
+fn whatwg_ipv4(name: &str) -> Option<[u8; 4]> {
     let parts: Vec<&str> = name.split('.').collect();
     if parts.is_empty() || parts.len() > 4 {
         return None;
@@ -274,11 +272,11 @@ fn whatwg_ipv4(name: &str) -> Option<Ipv4Addr> {
         v |= n << (24 - 8 * i as u32);
     }
     v |= last;
-    Some(Ipv4Addr::from(v as u32))
+    Some((v as u32).to_be_bytes())
 }
 
-fn classify_v4(ip: Ipv4Addr) -> HostClass {
-    let [a, b, ..] = ip.octets();
+fn classify_v4(ip: [u8; 4]) -> HostClass {
+    let [a, b, ..] = ip;
     if a == 127 {
         return HostClass::Loopback;
     }
@@ -297,15 +295,77 @@ fn classify_v4(ip: Ipv4Addr) -> HostClass {
     }
 }
 
-fn classify_v6(ip: Ipv6Addr) -> HostClass {
-    if ip.is_loopback() {
+/// Strict dotted-decimal IPv4 (`1.2.3.4`, no leading zeros), as IPv6 embeds it.
+fn dotted_ipv4(s: &str) -> Option<[u8; 4]> {
+    let mut out = [0u8; 4];
+    let mut parts = s.split('.');
+    for slot in &mut out {
+        let p = parts.next()?;
+        let ok = !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit());
+        if !ok || (p.len() > 1 && p.starts_with('0')) {
+            return None;
+        }
+        *slot = u8::try_from(p.parse::<u16>().ok()?).ok()?;
+    }
+    parts.next().is_none().then_some(out)
+}
+
+/// IPv6 text (RFC 4291: hex groups, one `::`, an IPv4 tail) as its 8 groups.
+fn parse_ipv6(s: &str) -> Option<[u16; 8]> {
+    let groups = |part: &str, v4_tail: bool| -> Option<Vec<u16>> {
+        let mut out = Vec::new();
+        if part.is_empty() {
+            return Some(out);
+        }
+        let pieces: Vec<&str> = part.split(':').collect();
+        for (i, p) in pieces.iter().enumerate() {
+            if v4_tail && i + 1 == pieces.len() && p.contains('.') {
+                let [a, b, c, d] = dotted_ipv4(p)?;
+                out.push(u16::from_be_bytes([a, b]));
+                out.push(u16::from_be_bytes([c, d]));
+            } else if !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_hexdigit()) {
+                out.push(u16::from_str_radix(p, 16).ok()?);
+            } else {
+                return None;
+            }
+        }
+        Some(out)
+    };
+    let mut ip = [0u16; 8];
+    match s.split_once("::") {
+        Some((head, tail)) => {
+            if tail.contains("::") {
+                return None;
+            }
+            let (h, t) = (groups(head, false)?, groups(tail, true)?);
+            if h.len() + t.len() > 7 {
+                return None;
+            }
+            ip[..h.len()].copy_from_slice(&h);
+            ip[8 - t.len()..].copy_from_slice(&t);
+        }
+        None => {
+            let g = groups(s, true)?;
+            if g.len() != 8 {
+                return None;
+            }
+            ip.copy_from_slice(&g);
+        }
+    }
+    Some(ip)
+}
+
+fn classify_v6(ip: [u16; 8]) -> HostClass {
+    if ip == [0, 0, 0, 0, 0, 0, 0, 1] {
         return HostClass::Loopback;
     }
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        return classify_v4(v4);
+    if ip[..6] == [0, 0, 0, 0, 0, 0xffff] {
+        let [a, b] = ip[6].to_be_bytes();
+        let [c, d] = ip[7].to_be_bytes();
+        return classify_v4([a, b, c, d]);
     }
-    let first = ip.segments()[0];
-    let private = ip.is_unspecified()
+    let first = ip[0];
+    let private = ip == [0; 8]
         || (first & 0xfe00) == 0xfc00 // unique local
         || (first & 0xffc0) == 0xfe80 // link local
         || (first & 0xff00) == 0xff00; // multicast
@@ -404,6 +464,41 @@ mod tests {
             check("http://u:p@127.0.0.1/", true),
             Err(UrlProblem::Insecure(_))
         ));
+    }
+
+    #[test]
+    fn ipv6_parsing_matches_the_standard_library() {
+        for s in [
+            "::",
+            "::1",
+            "1::",
+            "fe80::1",
+            "2606:4700::1111",
+            "1:2:3:4:5:6:7:8",
+            "::ffff:127.0.0.1",
+            "64:ff9b::192.0.2.33",
+            "1::2:3",
+            "1:2:3:4:5:6:1.2.3.4",
+            "::1:2:3:4:5:6:7",
+            "1:2:3:4:5:6:7::",
+            ":::",
+            "1:2:3:4:5:6:7:8:9",
+            "1::2::3",
+            "12345::",
+            "g::",
+            "::1.2.3",
+            "::1.2.3.256",
+            "1:2:3:4:5:6:7",
+            "::01.2.3.4",
+            "1.2.3.4::",
+            ":1::",
+            "1::2:",
+            "",
+        ] {
+            let ours = parse_ipv6(s);
+            let std = s.parse::<std::net::Ipv6Addr>().ok().map(|ip| ip.segments());
+            assert_eq!(ours, std, "{s}");
+        }
     }
 
     #[test]

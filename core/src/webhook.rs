@@ -34,12 +34,18 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// The 32 signature bytes of an `X-Webhook-Signature` header value
+/// (`sha256=<hex>` or bare `<hex>`), if it is well-formed.
+pub fn parse_signature(header: &str) -> Option<Vec<u8>> {
+    let hex = header.trim();
+    let hex = hex.strip_prefix("sha256=").unwrap_or(hex);
+    unhex(hex).filter(|b| b.len() == 32)
+}
+
 /// Whether `signature` (`sha256=<hex>` or bare `<hex>`) signs `body` for this
 /// key. The comparison takes the same time whatever the bytes.
 pub fn verify_apiframe(api_key: &str, body: &[u8], signature: &str) -> bool {
-    let hex = signature.trim();
-    let hex = hex.strip_prefix("sha256=").unwrap_or(hex);
-    let Some(expected) = unhex(hex).filter(|b| b.len() == 32) else {
+    let Some(expected) = parse_signature(signature) else {
         return false;
     };
     let mut mac = mac_for(api_key);

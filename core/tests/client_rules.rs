@@ -263,6 +263,37 @@ fn refused_submits_are_retried_for_every_provider_after_retry_after() {
 }
 
 #[test]
+fn a_synchronous_providers_error_answer_is_final_but_a_gateway_error_is_unknown() {
+    let io = Scripted::new(vec![reply(
+        500,
+        json!({ "error": { "message": "server_error" } }),
+    )]);
+    let e = run(client(Provider::Openai).generate(
+        &io,
+        &json!({ "prompt": "x" }),
+        &SubmitOptions::default(),
+        &mut no_progress,
+    ))
+    .unwrap_err();
+    assert_eq!(
+        (e.code, e.retryable, io.sent().len()),
+        (ErrorCode::ProviderError, true, 1)
+    );
+    let io = Scripted::new(vec![reply(
+        504,
+        json!({ "error": { "message": "gateway timeout" } }),
+    )]);
+    let e = run(client(Provider::Openai).generate(
+        &io,
+        &json!({ "prompt": "x" }),
+        &SubmitOptions::default(),
+        &mut no_progress,
+    ))
+    .unwrap_err();
+    assert_eq!((e.code, io.sent().len()), (ErrorCode::OutcomeUnknown, 1));
+}
+
+#[test]
 fn errors_that_are_final_are_not_retried() {
     for (status, code) in [
         (401, ErrorCode::Unauthorized),

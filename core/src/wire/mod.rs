@@ -211,7 +211,15 @@ fn status_error(provider: Provider, status: u16, body: &ResponseBody, ctx: &Pars
     let said = value
         .and_then(provider_message)
         .unwrap_or_else(|| body.snippet());
+    // OpenAI reports an exhausted balance as 429 `insufficient_quota`.
+    let out_of_money = status == 429
+        && value
+            .and_then(|v| v.get("error"))
+            .and_then(|e| e.get("code"))
+            .and_then(Json::as_str)
+            == Some("insufficient_quota");
     let code = match status {
+        _ if out_of_money => ErrorCode::InsufficientCredits,
         400 | 422 => ErrorCode::InvalidRequest,
         401 => ErrorCode::Unauthorized,
         402 => ErrorCode::InsufficientCredits,
@@ -222,6 +230,7 @@ fn status_error(provider: Provider, status: u16, body: &ResponseBody, ctx: &Pars
         _ => ErrorCode::ProviderError,
     };
     let retryable = match status {
+        _ if out_of_money => false,
         408 | 429 => true,
         501 => false,
         500..=599 => true,

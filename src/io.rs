@@ -1,0 +1,181 @@
+//! The client's I/O in a JavaScript host: fetch through gloo-net, timers and
+//! abort wiring from `runtime.js`, clock and randomness from the host.
+
+use crate::convert::{parse_text, stringify};
+use gloo_net::http::{Method, RequestBuilder};
+use gpt_image_core::io::{BytesResponse, Io, TransportError};
+use gpt_image_core::{Body, HttpRequest, HttpResponse};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, RequestCredentials, RequestRedirect};
+
+#[wasm_bindgen(module = "/src/runtime.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = sleep)]
+    fn js_sleep(ms: f64, signal: Option<&AbortSignal>) -> js_sys::Promise;
+
+    type RequestControl;
+    #[wasm_bindgen(constructor)]
+    fn new(timeout_ms: f64, parent: Option<&AbortSignal>) -> RequestControl;
+    #[wasm_bindgen(method, getter)]
+    fn signal(this: &RequestControl) -> AbortSignal;
+    #[wasm_bindgen(method, getter, js_name = timedOut)]
+    fn timed_out(this: &RequestControl) -> bool;
+    #[wasm_bindgen(method, getter, js_name = parentAborted)]
+    fn parent_aborted(this: &RequestControl) -> bool;
+    #[wasm_bindgen(method)]
+    fn dispose(this: &RequestControl);
+
+    /// Whether this looks like a page or a (non-Cloudflare) web worker.
+    #[wasm_bindgen(js_name = isBrowserLike)]
+    pub fn is_browser_like() -> bool;
+
+    /// Whether the value is an AbortSignal.
+    #[wasm_bindgen(js_name = isAbortSignal)]
+    pub fn is_abort_signal(v: &JsValue) -> bool;
+}
+
+/// I/O for one client call, carrying that call's AbortSignal.
+pub struct WasmIo {
+    signal: Option<AbortSignal>,
+}
+
+impl WasmIo {
+    /// I/O that stops when `signal` aborts.
+    pub fn new(signal: Option<AbortSignal>) -> WasmIo {
+        WasmIo { signal }
+    }
+
+    fn failure(&self, ctl: &RequestControl, message: String) -> TransportError {
+        if ctl.parent_aborted() {
+            TransportError::Aborted
+        } else if ctl.timed_out() {
+            TransportError::Timeout
+        } else {
+            // fetch cannot tell whether a failed request reached the server.
+            TransportError::Network {
+                message,
+                maybe_sent: true,
+            }
+        }
+    }
+}
+
+fn method(m: &str) -> Method {
+    if m == "POST" {
+        Method::POST
+    } else {
+        Method::GET
+    }
+}
+
+impl Io for WasmIo {
+    async fn send(
+        &self,
+        req: &HttpRequest,
+        timeout_ms: u64,
+    ) -> Result<HttpResponse, TransportError> {
+        let ctl = RequestControl::new(timeout_ms as f64, self.signal.as_ref());
+        let result = async {
+            let mut b = RequestBuilder::new(&req.url)
+                .method(method(req.method))
+                .abort_signal(Some(&ctl.signal()));
+            for (k, v) in &req.headers {
+                b = b.header(k, v);
+            }
+            let built = match &req.body {
+                Body::Empty => b.build(),
+                Body::Json(v) => b.body(JsValue::from_str(&stringify(v))),
+                Body::Text(t) => b.body(JsValue::from_str(t)),
+                Body::Bytes(bytes) => b.body(js_sys::Uint8Array::from(bytes.as_slice())),
+            };
+            let request = built.map_err(|e| self.failure(&ctl, e.to_string()))?;
+            let resp = request
+                .send()
+                .await
+                .map_err(|e| self.failure(&ctl, e.to_string()))?;
+            let status = resp.status();
+            let headers = ["retry-after", "content-type"]
+                .iter()
+                .filter_map(|h| resp.headers().get(h).map(|v| (h.to_string(), v)))
+                .collect();
+            let text = resp
+                .text()
+                .await
+                .map_err(|e| self.failure(&ctl, e.to_string()))?;
+            Ok(HttpResponse {
+                status,
+                headers,
+                body: parse_text(&text),
+            })
+        }
+        .await;
+        ctl.dispose();
+        result
+    }
+
+    async fn fetch_bytes(
+        &self,
+        url: &str,
+        timeout_ms: u64,
+    ) -> Result<BytesResponse, TransportError> {
+        let ctl = RequestControl::new(timeout_ms as f64, self.signal.as_ref());
+        let result = async {
+            let request = RequestBuilder::new(url)
+                .method(Method::GET)
+                .redirect(RequestRedirect::Manual)
+                .credentials(RequestCredentials::Omit)
+                .abort_signal(Some(&ctl.signal()))
+                .build()
+                .map_err(|e| self.failure(&ctl, e.to_string()))?;
+            let resp = request
+                .send()
+                .await
+                .map_err(|e| self.failure(&ctl, e.to_string()))?;
+            let status = resp.status();
+            let location = resp.headers().get("location");
+            let body = if (200..300).contains(&status) {
+                resp.binary()
+                    .await
+                    .map_err(|e| self.failure(&ctl, e.to_string()))?
+            } else {
+                Vec::new()
+            };
+            Ok(BytesResponse {
+                status,
+                location,
+                body,
+            })
+        }
+        .await;
+        ctl.dispose();
+        result
+    }
+
+    async fn sleep(&self, ms: u64) -> Result<(), TransportError> {
+        JsFuture::from(js_sleep(ms as f64, self.signal.as_ref()))
+            .await
+            .map(|_| ())
+            .map_err(|_| TransportError::Aborted)
+    }
+
+    fn now_ms(&self) -> f64 {
+        js_sys::Date::now()
+    }
+
+    fn random(&self) -> f64 {
+        js_sys::Math::random()
+    }
+
+    fn new_id(&self) -> String {
+        crate::api::random_uuid().unwrap_or_else(|_| {
+            // Without crypto.randomUUID: time and Math.random are unique enough
+            // for one client's keys and boundaries.
+            format!(
+                "{:x}-{:x}",
+                js_sys::Date::now() as u64,
+                (js_sys::Math::random() * 1e15) as u64
+            )
+        })
+    }
+}

@@ -1,0 +1,87 @@
+// Host helpers for the Rust client: timers, abort wiring and the browser
+// check. They are JavaScript's own APIs, so they are written in JavaScript.
+
+/** Resolve after `ms`, or reject as soon as `signal` aborts. */
+export function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal && signal.aborted) {
+      reject(new Error("aborted"));
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new Error("aborted"));
+    };
+    const timer = setTimeout(() => {
+      if (signal) signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    if (signal) signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * One request's abort signal: fires after `timeoutMs`, or when the caller's
+ * `parent` signal fires; remembers which. Aborts always carry an Error.
+ */
+export class RequestControl {
+  constructor(timeoutMs, parent) {
+    this.controller = new AbortController();
+    this.timedOut = false;
+    this.parentAborted = false;
+    this.parent = parent || null;
+    this.onAbort = () => {
+      this.parentAborted = true;
+      this.controller.abort(new Error("aborted"));
+    };
+    if (this.parent) {
+      if (this.parent.aborted) this.onAbort();
+      else this.parent.addEventListener("abort", this.onAbort, { once: true });
+    }
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.controller.abort(new Error("timeout"));
+    }, timeoutMs);
+  }
+
+  get signal() {
+    return this.controller.signal;
+  }
+
+  dispose() {
+    clearTimeout(this.timer);
+    if (this.parent) this.parent.removeEventListener("abort", this.onAbort);
+  }
+}
+
+/**
+ * A page or a web worker, where a key would be visible to users. Cloudflare
+ * Workers look like web workers but are servers (navigator.userAgent says so).
+ */
+export function isBrowserLike() {
+  const g = globalThis;
+  if (typeof g.window !== "undefined" && typeof g.document !== "undefined" && typeof g.navigator !== "undefined") {
+    return true;
+  }
+  const Scope = g.WorkerGlobalScope;
+  if (typeof Scope === "function" && g instanceof Scope) {
+    return !(g.navigator && g.navigator.userAgent === "Cloudflare-Workers");
+  }
+  return false;
+}
+
+/** Whether `v` is an AbortSignal (in any realm that has the class). */
+export function isAbortSignal(v) {
+  return typeof AbortSignal !== "undefined" && v instanceof AbortSignal;
+}
+
+/**
+ * HMAC-SHA256 check of `body` against `signature` (bytes) with key
+ * SHA-256(`keyText`), by WebCrypto, which compares in constant time.
+ */
+export async function hmacSha256Verify(keyText, body, signature) {
+  const subtle = globalThis.crypto.subtle;
+  const raw = await subtle.digest("SHA-256", new TextEncoder().encode(keyText));
+  const key = await subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+  return subtle.verify("HMAC", key, signature, body);
+}
