@@ -232,13 +232,13 @@ export interface ParseOptions extends PriceOptions {
 /** Read any answer a provider sends (body: parsed JSON or raw text). Throws a coded error for error statuses. */
 export declare function parseJob(provider: ProviderId, httpStatus: number, body: unknown, options?: ParseOptions): Job;
 
-/** Verify an Apiframe webhook signature (constant time). Pass the raw body, not parsed JSON. */
+/** Verify an Apiframe webhook signature (WebCrypto, constant time). Pass the raw body, not parsed JSON. */
 export declare function verifyWebhook(options: {
   provider: "apiframe";
   apiKey: string;
   body: string | Uint8Array | ArrayBuffer;
   signature: string | null;
-}): boolean;
+}): Promise<boolean>;
 
 /** Stable error codes: branch on `err.code`. */
 export type ErrorCode =
@@ -274,4 +274,92 @@ export interface GptImageError extends Error {
   issues?: Issue[];
   /** Provider details, filtered (per-field messages, credit figures). */
   details?: Record<string, unknown>;
+}
+
+/** A resumable reference to a job: plain JSON, safe to store and to send to another process. Never holds the key. */
+export interface JobHandle {
+  v: 1;
+  provider: ProviderId;
+  /** The provider's job id; null when the submit's outcome is unknown, or for OpenAI. */
+  jobId: string | null;
+  /** The key sent as Idempotency-Key, reused on every retry of this logical job. */
+  idempotencyKey: string;
+  /** Milliseconds since the epoch. */
+  submittedAt: number;
+  /** When waiting stops, in milliseconds since the epoch. */
+  deadline: number;
+  quality: Quality | null;
+  count: number;
+  outputFormat: OutputFormat | null;
+  /** The price estimated before submitting. */
+  estimate?: Cost;
+  /** The finished job, for the synchronous providers (getimg.ai, OpenAI). */
+  result?: Job;
+  /** Kept only while the submit's outcome is unknown, to find the job again. */
+  request?: ImageRequest;
+}
+
+export interface ImageClientOptions extends PriceOptions {
+  provider: ProviderId;
+  /** Keep it on the server: in a browser the constructor throws BROWSER_KEY. */
+  apiKey: string;
+  /** Replaces scheme, host and port (the sandbox: `http://127.0.0.1:PORT`). */
+  baseUrl?: string;
+  /** Timeout of one HTTP request (default 30000). Synchronous generations use the deadline instead. */
+  timeoutMs?: number;
+  /** Retries of one request (default 3). Submits are retried only when that cannot bill twice. */
+  maxRetries?: number;
+  /** Refuse fields the provider lacks instead of leaving them out. */
+  strict?: boolean;
+  /** How long jobs usually take, to plan polling (learned from finished jobs otherwise). */
+  typicalDurationMs?: number;
+  /** Allow a key in a browser, where every visitor can read it. */
+  dangerouslyAllowBrowser?: boolean;
+}
+
+export interface CallOptions {
+  /** Stops everything at once: the request in flight and the waiting. */
+  signal?: AbortSignal;
+  /** Hears every change of status or progress. Exceptions it throws are ignored. */
+  onProgress?: (job: Job) => void;
+}
+
+export interface SubmitOptions extends CallOptions {
+  /** Overall deadline from now (default 600000: 10 minutes), separate from timeoutMs. */
+  deadlineMs?: number;
+  /** Refuse with BUDGET_EXCEEDED, before any request, when the estimate is higher. */
+  maxCostUsd?: number;
+  /** The logical job's key (default: a fresh UUID), e.g. from your own request id. */
+  idempotencyKey?: string;
+}
+
+export interface WaitOptions extends CallOptions {
+  /** A new deadline from now (default: the handle's). */
+  deadlineMs?: number;
+}
+
+/** Errors that concern a job carry its handle, so it can be resumed or found again. */
+export interface GptImageError {
+  handle?: JobHandle;
+}
+
+/** The client: keep it in a server route or an edge worker. */
+export declare class ImageClient {
+  constructor(options: ImageClientOptions);
+  readonly provider: ProviderId;
+  /** Submit and wait: the finished job with its images and cost. */
+  generate(request: ImageRequest, options?: SubmitOptions): Promise<Job>;
+  /** Submit only: a handle to resume from (here, or in another process after JSON). */
+  submit(request: ImageRequest, options?: SubmitOptions): Promise<JobHandle>;
+  /** Poll once: a handle, its JSON text, or a job id. */
+  getJob(handle: JobHandle | string, options?: CallOptions): Promise<Job>;
+  /** Poll until the job ends. */
+  waitFor(handle: JobHandle | string, options?: WaitOptions): Promise<Job>;
+  /** Validate and price a request as this client would send it. */
+  estimateCost(request: ImageRequest): Cost;
+  /** `{ provider, baseUrl }`: never the key. */
+  toJSON(): { provider: ProviderId; baseUrl: string };
+  toString(): string;
+  /** Release the client's memory in the WebAssembly module. */
+  free(): void;
 }

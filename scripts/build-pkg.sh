@@ -14,6 +14,9 @@ build() { # target out-dir [cargo feature args...]
   rm -f "pkg/$out/.gitignore" "pkg/$out/package.json"
 }
 
+# Panic locations name source files: keep build-machine paths out of the module.
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src= --remap-path-prefix=$PWD=gpt-image-edge"
+
 rm -rf pkg
 build web web
 build nodejs node

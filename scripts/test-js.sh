@@ -10,7 +10,7 @@ tgz=$(cd .tmp && npm pack "$repo/pkg" --silent | tail -1)
 cd "$app"
 npm init -y >/dev/null
 npm install --no-audit --no-fund --loglevel=error "$repo/.tmp/$tgz" >/dev/null
-cp "$repo"/tests/js/*.mjs "$repo"/tests/js/*.html "$app/"
+cp "$repo"/tests/js/*.mjs "$repo"/tests/js/*.html "$repo"/tests/js/*.ts "$repo"/tests/js/tsconfig.json "$app/"
 export PLAYWRIGHT_CORE="$repo/node_modules/playwright-core/index.mjs"
 export REPO="$repo"
 export SANDBOX_BIN="${SANDBOX_BIN:-$repo/target/release/sandbox}"

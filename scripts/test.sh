@@ -41,17 +41,44 @@ wasm_test() { # run the wasm test binaries in Node, or in Chromium with BROWSER=
     cargo test --target wasm32-unknown-unknown -p gpt-image-edge --tests "$@"
 }
 
+# One sandbox for the wasm test layers, on a fixed loopback port (the test
+# build reads SANDBOX_URL at compile time). It exits when this script's end
+# closes its stdin, and is killed by its pid.
+SANDBOX_PORT=${SANDBOX_PORT:-47653}
+export SANDBOX_URL="http://127.0.0.1:$SANDBOX_PORT"
+start_sandbox() {
+  cargo build --release -p sandbox || return 1
+  rm -f .tmp/sandbox.in && mkfifo .tmp/sandbox.in
+  ./target/release/sandbox --addr "127.0.0.1:$SANDBOX_PORT" --time-scale 0.02 --exit-on-stdin-eof \
+    < .tmp/sandbox.in > .tmp/logs/sandbox.log 2>&1 &
+  SANDBOX_PID=$!
+  exec 7> .tmp/sandbox.in
+  for _ in $(seq 100); do grep -q '^listening on' .tmp/logs/sandbox.log && return 0; sleep 0.1; done
+  echo "the sandbox did not start:"; cat .tmp/logs/sandbox.log; return 1
+}
+stop_sandbox() {
+  exec 7>&- 2>/dev/null
+  [ -n "${SANDBOX_PID:-}" ] && kill "$SANDBOX_PID" 2>/dev/null && wait "$SANDBOX_PID" 2>/dev/null
+  SANDBOX_PID=
+}
+trap stop_sandbox EXIT
+
 check "format" cargo fmt --all -- --check
 check "clippy native" cargo clippy --workspace --all-targets -- -D warnings
 check "clippy wasm" cargo clippy --target wasm32-unknown-unknown -p gpt-image-edge --all-targets -- -D warnings
 check "clippy wasm (browser build)" cargo clippy --target wasm32-unknown-unknown -p gpt-image-edge --no-default-features -- -D warnings
 layer "native tests" cargo test --workspace
+check "sandbox for the wasm tests" start_sandbox
 layer "wasm tests in Node" wasm_test
 layer "wasm tests in Chromium" env WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver \
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --target wasm32-unknown-unknown -p gpt-image-edge --tests
+stop_sandbox
 check "npm package" ./scripts/build-pkg.sh
-layer "package tests (Node, Chromium)" ./scripts/test-js.sh package.test.mjs browser.test.mjs
+check "size of the Workers build" ./scripts/size.sh
+layer "package tests (Node, Chromium, tsc)" ./scripts/test-js.sh package.test.mjs browser.test.mjs types.test.mjs
+layer "client e2e in Node" ./scripts/test-js.sh e2e-node.test.mjs billing.test.mjs keyleak.test.mjs
+layer "client e2e in workerd" ./scripts/test-js.sh e2e-workerd.test.mjs
 
 printf '\n==> summary\n'
 for i in "${!names[@]}"; do

@@ -259,28 +259,24 @@ pub(crate) fn body_bytes(body: &JsValue) -> Result<Vec<u8>, JsValue> {
 /// body as the raw string or bytes. Resolves to true or false (never rejects for
 /// a bad signature); the HMAC comparison is WebCrypto's, in constant time.
 #[wasm_bindgen(js_name = verifyWebhook, skip_typescript)]
-pub fn verify_webhook_js(options: JsValue) -> js_sys::Promise {
-    wasm_bindgen_futures::future_to_promise(async move {
-        let p = provider(&get(&options, "provider"))?;
-        if p != gpt_image_core::Provider::Apiframe {
-            return Err(js_error(&Error::new(
-                ErrorCode::InvalidRequest,
-                format!("{} documents no webhook signatures", p.display_name()),
-            )));
-        }
-        let key = opt_string(&options, "apiKey")?.ok_or_else(|| {
-            js_error(&Error::new(
-                ErrorCode::InvalidRequest,
-                "option `apiKey` is required",
-            ))
-        })?;
-        let bytes = body_bytes(&get(&options, "body"))?;
-        let header = opt_string(&options, "signature")?.unwrap_or_default();
-        let Some(signature) = webhook::parse_signature(&header) else {
-            return Ok(JsValue::FALSE);
-        };
-        let ok = wasm_bindgen_futures::JsFuture::from(hmac_sha256_verify(&key, &bytes, &signature))
-            .await?;
-        Ok(JsValue::from_bool(ok.as_bool() == Some(true)))
+pub fn verify_webhook_js(options: JsValue) -> Result<js_sys::Promise, JsValue> {
+    let p = provider(&get(&options, "provider"))?;
+    if p != gpt_image_core::Provider::Apiframe {
+        return Err(js_error(&Error::new(
+            ErrorCode::InvalidRequest,
+            format!("{} documents no webhook signatures", p.display_name()),
+        )));
+    }
+    let key = opt_string(&options, "apiKey")?.ok_or_else(|| {
+        js_error(&Error::new(
+            ErrorCode::InvalidRequest,
+            "option `apiKey` is required",
+        ))
+    })?;
+    let bytes = body_bytes(&get(&options, "body"))?;
+    let header = opt_string(&options, "signature")?.unwrap_or_default();
+    Ok(match webhook::parse_signature(&header) {
+        Some(signature) => hmac_sha256_verify(&key, &bytes, &signature),
+        None => js_sys::Promise::resolve(&JsValue::FALSE),
     })
 }

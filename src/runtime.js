@@ -79,7 +79,13 @@ export function isAbortSignal(v) {
  * HMAC-SHA256 check of `body` against `signature` (bytes) with key
  * SHA-256(`keyText`), by WebCrypto, which compares in constant time.
  */
-export async function hmacSha256Verify(keyText, body, signature) {
+export function hmacSha256Verify(keyText, body, signature) {
+  // The byte arrays are views into WebAssembly memory, valid only during this
+  // call: copy them before the first await.
+  return verifyCopies(keyText, body.slice(), signature.slice());
+}
+
+async function verifyCopies(keyText, body, signature) {
   const subtle = globalThis.crypto.subtle;
   const raw = await subtle.digest("SHA-256", new TextEncoder().encode(keyText));
   const key = await subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);

@@ -200,8 +200,13 @@ fn parse_job_takes_text_or_values_and_throws_coded_errors() {
     assert_eq!(s(&err, "code"), "INVALID_REQUEST");
 }
 
+async fn verified(opts: JsValue) -> bool {
+    let promise = verify_webhook_js(opts).unwrap();
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap() == JsValue::TRUE
+}
+
 #[wasm_bindgen_test]
-fn webhook_signatures_verify_from_text_and_bytes() {
+async fn webhook_signatures_verify_from_text_and_bytes() {
     // HMAC-SHA256 of the body keyed with SHA-256("afk_test"), computed
     // independently (Python's hmac and hashlib).
     let body = r#"{"event":"completed","jobId":"1"}"#;
@@ -213,14 +218,15 @@ fn webhook_signatures_verify_from_text_and_bytes() {
         Reflect::set(&o, &"apiKey".into(), &"afk_test".into()).unwrap();
         Reflect::set(&o, &"body".into(), &body).unwrap();
         Reflect::set(&o, &"signature".into(), &sig.into()).unwrap();
-        o.into()
+        JsValue::from(o)
     };
-    assert!(verify_webhook_js(opts(body.into(), good)).unwrap());
-    assert!(verify_webhook_js(opts(body.into(), &good["sha256=".len()..])).unwrap());
+    assert!(verified(opts(body.into(), good)).await);
+    assert!(verified(opts(body.into(), &good["sha256=".len()..])).await);
     let bytes: JsValue = js_sys::Uint8Array::from(body.as_bytes()).into();
-    assert!(verify_webhook_js(opts(bytes, good)).unwrap());
-    assert!(!verify_webhook_js(opts(body.into(), bad)).unwrap());
-    assert!(!verify_webhook_js(opts("{}".into(), good)).unwrap());
+    assert!(verified(opts(bytes, good)).await);
+    assert!(!verified(opts(body.into(), bad)).await);
+    assert!(!verified(opts("{}".into(), good)).await);
+    assert!(!verified(opts(body.into(), "sha256=zz")).await);
 }
 
 #[wasm_bindgen_test]

@@ -828,12 +828,14 @@ fn merge_jobs(p: Provider, mut jobs: Vec<Job>) -> Job {
         return jobs.remove(0);
     }
     let mut merged = jobs[0].clone();
-    merged.id = Some(
-        jobs.iter()
-            .filter_map(|j| j.id.clone())
-            .collect::<Vec<_>>()
-            .join(","),
-    );
+    let mut ids = String::new();
+    for id in jobs.iter().filter_map(|j| j.id.as_deref()) {
+        if !ids.is_empty() {
+            ids.push(',');
+        }
+        ids.push_str(id);
+    }
+    merged.id = Some(ids);
     merged.images = jobs.iter().flat_map(|j| j.images.clone()).collect();
     let costs: Vec<&Cost> = jobs.iter().filter_map(|j| j.cost.as_ref()).collect();
     merged.cost = (costs.len() == jobs.len()).then(|| {

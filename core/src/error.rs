@@ -149,11 +149,13 @@ impl Error {
 
     /// `INVALID_REQUEST` carrying every validation issue.
     pub fn invalid_request(provider: Provider, issues: Vec<Issue>) -> Error {
-        let summary = issues
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ");
+        let mut summary = String::new();
+        for (i, issue) in issues.iter().enumerate() {
+            if i > 0 {
+                summary.push_str("; ");
+            }
+            summary.push_str(&issue.to_string());
+        }
         let mut e = Error::new(
             ErrorCode::InvalidRequest,
             format!(
@@ -208,8 +210,8 @@ impl Error {
             return self;
         }
         let scrub = |s: &mut String| {
-            if s.contains(secret) {
-                *s = s.replace(secret, "[REDACTED]");
+            if let Some(clean) = without(s, secret) {
+                *s = clean;
             }
         };
         scrub(&mut self.message);
@@ -261,21 +263,70 @@ impl Error {
     }
 }
 
+/// `text` with every occurrence of `secret` replaced by `[REDACTED]`, or
+/// `None` when it does not occur. (A plain scan: these texts are short.)
+pub fn without(text: &str, secret: &str) -> Option<String> {
+    let (hay, needle) = (text.as_bytes(), secret.as_bytes());
+    if needle.is_empty() || hay.len() < needle.len() {
+        return None;
+    }
+    let mut out = String::new();
+    let (mut i, mut copied, mut found) = (0, 0, false);
+    while i + needle.len() <= hay.len() {
+        if hay.get(i..i + needle.len()) == Some(needle) {
+            out.push_str(text.get(copied..i).unwrap_or_default());
+            out.push_str("[REDACTED]");
+            i += needle.len();
+            copied = i;
+            found = true;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(text.get(copied..).unwrap_or_default());
+    found.then_some(out)
+}
+
 /// Replace `secret` in every string (and key) of a JSON value.
 pub fn redact_value(v: &mut Json, secret: &str) {
     match v {
-        Json::String(s) if s.contains(secret) => *s = s.replace(secret, "[REDACTED]"),
+        Json::String(s) => {
+            if let Some(clean) = without(s, secret) {
+                *s = clean;
+            }
+        }
         Json::Array(items) => items.iter_mut().for_each(|i| redact_value(i, secret)),
         Json::Object(map) => {
-            let keys: Vec<String> = map.keys().filter(|k| k.contains(secret)).cloned().collect();
+            let keys: Vec<String> = map
+                .keys()
+                .filter(|k| without(k, secret).is_some())
+                .cloned()
+                .collect();
             for k in keys {
-                if let Some(val) = map.remove(&k) {
-                    map.insert(k.replace(secret, "[REDACTED]"), val);
+                if let (Some(val), Some(clean)) = (map.remove(&k), without(&k, secret)) {
+                    map.insert(clean, val);
                 }
             }
             map.values_mut().for_each(|i| redact_value(i, secret));
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without;
+
+    #[test]
+    fn without_replaces_every_occurrence() {
+        assert_eq!(
+            without("a KEY b KEYKEY", "KEY").as_deref(),
+            Some("a [REDACTED] b [REDACTED][REDACTED]")
+        );
+        assert_eq!(without("é KEY é", "KEY").as_deref(), Some("é [REDACTED] é"));
+        assert_eq!(without("nothing", "KEY"), None);
+        assert_eq!(without("KE", "KEY"), None);
+        assert_eq!(without("x", ""), None);
     }
 }
 

@@ -184,7 +184,14 @@ fn js_len(s: &str) -> usize {
 }
 
 fn list(values: &[&str]) -> String {
-    values.join(", ")
+    let mut out = String::new();
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(v);
+    }
+    out
 }
 
 /// A neutral field name for a common name from a provider's own API.

@@ -40,7 +40,10 @@ pub fn parse(s: &str) -> Result<ParsedUrl, UrlProblem> {
     if s.trim() != s {
         return invalid("it has leading or trailing whitespace");
     }
-    let Some((scheme, rest)) = s.split_once("://") else {
+    let Some((scheme, rest)) = s
+        .find(':')
+        .and_then(|i| Some((s.get(..i)?, s.get(i + 1..)?.strip_prefix("//")?)))
+    else {
         return invalid("it is not an absolute URL (expected https://host/...)");
     };
     let scheme = scheme.to_ascii_lowercase();
@@ -61,7 +64,10 @@ pub fn parse(s: &str) -> Result<ParsedUrl, UrlProblem> {
         return invalid("it has a malformed percent escape");
     }
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, path_and_rest) = rest.split_at(end);
+    let (authority, path_and_rest) = (
+        rest.get(..end).unwrap_or(rest),
+        rest.get(end..).unwrap_or(""),
+    );
     if path_and_rest.contains(['[', ']']) {
         return invalid("the characters '[' and ']' must be percent-encoded outside an IPv6 host");
     }
@@ -253,7 +259,7 @@ fn whatwg_ipv4(name: &str) -> Option<[u8; 4]> {
                 u64::from_str_radix(h, 16).ok()?
             }
         } else if p.len() > 1 && p.starts_with('0') {
-            u64::from_str_radix(&p[1..], 8).ok()?
+            u64::from_str_radix(p.get(1..)?, 8).ok()?
         } else {
             p.parse::<u64>().ok()?
         };
@@ -332,9 +338,10 @@ fn parse_ipv6(s: &str) -> Option<[u16; 8]> {
         Some(out)
     };
     let mut ip = [0u16; 8];
-    match s.split_once("::") {
+    let gap = s.as_bytes().windows(2).position(|w| w == b"::");
+    match gap.and_then(|i| Some((s.get(..i)?, s.get(i + 2..)?))) {
         Some((head, tail)) => {
-            if tail.contains("::") {
+            if tail.as_bytes().windows(2).any(|w| w == b"::") {
                 return None;
             }
             let (h, t) = (groups(head, false)?, groups(tail, true)?);

@@ -109,14 +109,14 @@ test("providerInfo describes every provider", () => {
   assert.equal(info.openai.size.maxEdge, 3840);
 });
 
-test("verifyWebhook agrees with an independent HMAC (node:crypto)", () => {
+test("verifyWebhook agrees with an independent HMAC (node:crypto)", async () => {
   const apiKey = "afk_live_123";
   const body = JSON.stringify({ event: "completed", jobId: "b2c3", status: "COMPLETED" });
   const key = createHash("sha256").update(apiKey).digest();
   const signature = "sha256=" + createHmac("sha256", key).update(body).digest("hex");
-  assert.equal(verifyWebhook({ provider: "apiframe", apiKey, body, signature }), true);
-  assert.equal(verifyWebhook({ provider: "apiframe", apiKey, body: new TextEncoder().encode(body), signature }), true);
-  assert.equal(verifyWebhook({ provider: "apiframe", apiKey, body: body + " ", signature }), false);
-  assert.equal(verifyWebhook({ provider: "apiframe", apiKey: "afk_other", body, signature }), false);
-  assert.equal(verifyWebhook({ provider: "apiframe", apiKey, body, signature: null }), false);
+  assert.equal(await verifyWebhook({ provider: "apiframe", apiKey, body, signature }), true);
+  assert.equal(await verifyWebhook({ provider: "apiframe", apiKey, body: new TextEncoder().encode(body), signature }), true);
+  assert.equal(await verifyWebhook({ provider: "apiframe", apiKey, body: body + " ", signature }), false);
+  assert.equal(await verifyWebhook({ provider: "apiframe", apiKey: "afk_other", body, signature }), false);
+  assert.equal(await verifyWebhook({ provider: "apiframe", apiKey, body, signature: null }), false);
 });

@@ -1,0 +1,79 @@
+// Uses the whole public API with strict types; `tsc --strict --noEmit` must pass.
+// Each @ts-expect-error proves a type is precise (an `any` would make it fail).
+import {
+  ImageClient,
+  buildPollRequest,
+  buildSubmitRequest,
+  estimateCost,
+  openaiCostFromUsage,
+  parseJob,
+  providerInfo,
+  validateRequest,
+  verifyWebhook,
+  type Cost,
+  type ErrorCode,
+  type GptImageError,
+  type ImageRequest,
+  type Job,
+  type JobHandle,
+  type ProviderId,
+  type ValidationResult,
+} from "gpt-image-edge";
+
+const request: ImageRequest = { prompt: "a lighthouse", quality: "medium", aspectRatio: "3:2", count: 2 };
+const v: ValidationResult = validateRequest("apiframe", request, { strict: true });
+const firstCode: string | undefined = v.errors[0]?.code;
+const cost: Cost = estimateCost("getimg", { prompt: "x", resolution: "2K" }, { plan: "growth" });
+const usd: number | null = cost.usd;
+const usage: Cost = openaiCostFromUsage({ input_tokens: 1, output_tokens: 2 });
+const spec = buildSubmitRequest("openai", { prompt: "x", size: "1024x1024" }, { apiKey: "k", idempotencyKey: "i" });
+const calls: number = spec.calls;
+const poll = buildPollRequest("apiframe", "id", { apiKey: "k", baseUrl: "http://127.0.0.1:1" });
+const parsed: Job = parseJob("gptimage2ai", 200, { jobId: "g", status: "running" }, { retryAfter: 2 });
+const ratios: string[] = providerInfo().apiframe.aspectRatios;
+
+async function server(apiKey: string): Promise<void> {
+  const client = new ImageClient({ provider: "apiframe", apiKey, timeoutMs: 30_000, maxRetries: 2, typicalDurationMs: 15_000 });
+  const controller = new AbortController();
+  const job: Job = await client.generate(request, {
+    signal: controller.signal,
+    deadlineMs: 120_000,
+    maxCostUsd: 1,
+    idempotencyKey: "order-42",
+    onProgress: (j: Job) => console.log(j.status, j.progress),
+  });
+  const url: string | undefined = job.images[0]?.url;
+  const handle: JobHandle = await client.submit(request);
+  const resumed: Job = await new ImageClient({ provider: "apiframe", apiKey }).waitFor(JSON.parse(JSON.stringify(handle)) as JobHandle);
+  const once: Job = await client.getJob(JSON.stringify(handle));
+  const estimate: Cost = client.estimateCost(request);
+  const ok: boolean = await verifyWebhook({ provider: "apiframe", apiKey, body: "{}", signature: "sha256=00" });
+  try {
+    await client.generate({ prompt: "" });
+  } catch (e) {
+    const err = e as GptImageError;
+    const code: ErrorCode = err.code;
+    const again: JobHandle | undefined = err.handle;
+    if (code === "OUTCOME_UNKNOWN" && again) await client.waitFor(again);
+  }
+  console.log(url, resumed, once, estimate, ok, client.toJSON().baseUrl);
+  client.free();
+}
+
+// @ts-expect-error: not a provider
+validateRequest("midjourney", request);
+// @ts-expect-error: prompt is required
+const noPrompt: ImageRequest = { quality: "low" };
+// @ts-expect-error: not a quality
+estimateCost("apiframe", { prompt: "x", quality: "ultra" });
+// @ts-expect-error: statuses are a union
+const status: Job["status"] = "done";
+// @ts-expect-error: the client needs a key
+new ImageClient({ provider: "openai" });
+// @ts-expect-error: polling is for asynchronous providers
+buildPollRequest("getimg", "id", { apiKey: "k" });
+// @ts-expect-error: verifyWebhook resolves to a boolean
+const notString: string = await verifyWebhook({ provider: "apiframe", apiKey: "k", body: "", signature: null });
+const provider: ProviderId = "openai";
+
+console.log(firstCode, usd, usage, calls, poll, parsed, ratios, server, noPrompt, status, notString, provider);
