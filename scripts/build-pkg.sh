@@ -22,10 +22,17 @@ build web web
 build nodejs node
 build web browser --no-default-features
 
+# Each folder says how Node should read its .js files.
+echo '{ "type": "module" }' > pkg/web/package.json
+echo '{ "type": "module" }' > pkg/browser/package.json
+echo '{ "type": "commonjs" }' > pkg/node/package.json
+
 # Minify the JavaScript glue (wasm-bindgen writes it for reading, not shipping).
 # The nodejs target requires its snippets, so they become CommonJS there.
 minify() { # file format
-  esbuild "$1" --minify --format="$2" --log-level=warning --outfile="$1.min" && mv "$1.min" "$1"
+  # (wasm-bindgen imports one snippet module once per function: duplicate keys, same value)
+  esbuild "$1" --minify --format="$2" --log-level=warning --log-override:duplicate-object-key=silent \
+    --outfile="$1.min" && mv "$1.min" "$1"
 }
 for d in web browser; do
   minify "pkg/$d/gpt_image_edge.js" esm
@@ -34,10 +41,6 @@ done
 minify pkg/node/gpt_image_edge.js cjs
 while IFS= read -r f; do minify "$f" cjs; done < <(find pkg/node/snippets -name '*.js' 2>/dev/null)
 
-# Each folder says how Node should read its .js files.
-echo '{ "type": "module" }' > pkg/web/package.json
-echo '{ "type": "module" }' > pkg/browser/package.json
-echo '{ "type": "commonjs" }' > pkg/node/package.json
 
 cp npm/package.json npm/index.d.ts npm/browser.js npm/workerd.js npm/full.js pkg/
 cp README.md pkg/README.md

@@ -3,6 +3,7 @@
 use crate::convert::{
     from_json, get, js_error, opt_bool, opt_number, opt_string, provider, provider_issue, to_json,
 };
+use crate::runtime::hmac_sha256_verify;
 use gpt_image_core::json;
 use gpt_image_core::{
     build_poll_request, build_submit_request, estimate_cost, parse_job, price, provider_info,
@@ -231,12 +232,6 @@ pub fn parse_job_js(
     parse_job(p, status, &body, &ctx)
         .map(|j| from_json(&j.to_json()))
         .map_err(|e| js_error(&e))
-}
-
-#[wasm_bindgen(module = "/src/runtime.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = hmacSha256Verify)]
-    fn hmac_sha256_verify(key_text: &str, body: &[u8], signature: &[u8]) -> js_sys::Promise;
 }
 
 /// The raw body of a webhook as bytes: a string or a Uint8Array/ArrayBuffer.

@@ -4,7 +4,8 @@ use crate::api::price_options;
 use crate::convert::{
     from_json, get, js_error, opt_bool, opt_number, opt_string, provider, to_json,
 };
-use crate::io::{is_abort_signal, is_browser_like, WasmIo};
+use crate::io::WasmIo;
+use crate::runtime::{is_abort_signal, is_browser_like};
 use gpt_image_core::client::{Client, ClientConfig, SubmitOptions, WaitOptions};
 use gpt_image_core::handle::Handle;
 use gpt_image_core::{ApiKey, Error, ErrorCode, Job, Json, Target};

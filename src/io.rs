@@ -2,48 +2,27 @@
 //! abort wiring from `runtime.js`, clock and randomness from the host.
 
 use crate::convert::{parse_text, stringify};
+use crate::runtime::{js_sleep, RequestControl};
 use gloo_net::http::{Method, RequestBuilder};
 use gpt_image_core::io::{BytesResponse, Io, TransportError};
 use gpt_image_core::{Body, HttpRequest, HttpResponse};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, RequestCredentials, RequestRedirect};
 
-#[wasm_bindgen(module = "/src/runtime.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = sleep)]
-    fn js_sleep(ms: f64, signal: Option<&AbortSignal>) -> js_sys::Promise;
-
-    type RequestControl;
-    #[wasm_bindgen(constructor)]
-    fn new(timeout_ms: f64, parent: Option<&AbortSignal>) -> RequestControl;
-    #[wasm_bindgen(method, getter)]
-    fn signal(this: &RequestControl) -> AbortSignal;
-    #[wasm_bindgen(method, getter, js_name = timedOut)]
-    fn timed_out(this: &RequestControl) -> bool;
-    #[wasm_bindgen(method, getter, js_name = parentAborted)]
-    fn parent_aborted(this: &RequestControl) -> bool;
-    #[wasm_bindgen(method)]
-    fn dispose(this: &RequestControl);
-
-    /// Whether this looks like a page or a (non-Cloudflare) web worker.
-    #[wasm_bindgen(js_name = isBrowserLike)]
-    pub fn is_browser_like() -> bool;
-
-    /// Whether the value is an AbortSignal.
-    #[wasm_bindgen(js_name = isAbortSignal)]
-    pub fn is_abort_signal(v: &JsValue) -> bool;
-}
-
 /// I/O for one client call, carrying that call's AbortSignal.
 pub struct WasmIo {
-    signal: Option<AbortSignal>,
+    /// The caller's AbortSignal, or `undefined`.
+    signal: JsValue,
 }
 
 impl WasmIo {
     /// I/O that stops when `signal` aborts.
     pub fn new(signal: Option<AbortSignal>) -> WasmIo {
-        WasmIo { signal }
+        WasmIo {
+            signal: signal.map_or(JsValue::UNDEFINED, JsValue::from),
+        }
     }
 
     fn failure(&self, ctl: &RequestControl, message: String) -> TransportError {
@@ -75,11 +54,11 @@ impl Io for WasmIo {
         req: &HttpRequest,
         timeout_ms: u64,
     ) -> Result<HttpResponse, TransportError> {
-        let ctl = RequestControl::new(timeout_ms as f64, self.signal.as_ref());
+        let ctl = RequestControl::new(timeout_ms as f64, &self.signal);
         let result = async {
             let mut b = RequestBuilder::new(&req.url)
                 .method(method(req.method))
-                .abort_signal(Some(&ctl.signal()));
+                .abort_signal(Some(ctl.signal().unchecked_ref()));
             for (k, v) in &req.headers {
                 b = b.header(k, v);
             }
@@ -119,13 +98,13 @@ impl Io for WasmIo {
         url: &str,
         timeout_ms: u64,
     ) -> Result<BytesResponse, TransportError> {
-        let ctl = RequestControl::new(timeout_ms as f64, self.signal.as_ref());
+        let ctl = RequestControl::new(timeout_ms as f64, &self.signal);
         let result = async {
             let request = RequestBuilder::new(url)
                 .method(Method::GET)
                 .redirect(RequestRedirect::Manual)
                 .credentials(RequestCredentials::Omit)
-                .abort_signal(Some(&ctl.signal()))
+                .abort_signal(Some(ctl.signal().unchecked_ref()))
                 .build()
                 .map_err(|e| self.failure(&ctl, e.to_string()))?;
             let resp = request
@@ -153,7 +132,7 @@ impl Io for WasmIo {
     }
 
     async fn sleep(&self, ms: u64) -> Result<(), TransportError> {
-        JsFuture::from(js_sleep(ms as f64, self.signal.as_ref()))
+        JsFuture::from(js_sleep(ms as f64, &self.signal))
             .await
             .map(|_| ())
             .map_err(|_| TransportError::Aborted)

@@ -19,6 +19,8 @@ pub mod client;
 pub mod convert;
 #[cfg(all(target_arch = "wasm32", feature = "client"))]
 pub mod io;
+#[cfg(target_arch = "wasm32")]
+mod runtime;
 
 /// A smaller, faster allocator than the default dlmalloc for the module.
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]

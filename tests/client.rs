@@ -17,8 +17,10 @@ const KEYS: [(&str, &str); 4] = [
 ];
 
 fn sandbox() -> &'static str {
-    option_env!("SANDBOX_URL")
-        .expect("SANDBOX_URL must name a running sandbox when the tests are built")
+    match option_env!("SANDBOX_URL") {
+        Some(url) => url,
+        None => panic!("SANDBOX_URL must name a running sandbox when the tests are built (scripts/test.sh does it)"),
+    }
 }
 
 fn get(v: &JsValue, key: &str) -> JsValue {

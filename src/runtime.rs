@@ -1,0 +1,37 @@
+//! The JavaScript helpers in `runtime.js`: timers, abort wiring, the browser
+//! check and WebCrypto, declared once (the build imports only what it uses).
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(module = "/src/runtime.js")]
+extern "C" {
+    /// HMAC-SHA256 verification by WebCrypto (copies its byte views first).
+    #[wasm_bindgen(js_name = hmacSha256Verify)]
+    pub fn hmac_sha256_verify(key_text: &str, body: &[u8], signature: &[u8]) -> js_sys::Promise;
+
+    /// Resolve after `ms`, or reject when `signal` (an AbortSignal) aborts.
+    #[wasm_bindgen(js_name = sleep)]
+    pub fn js_sleep(ms: f64, signal: &JsValue) -> js_sys::Promise;
+
+    /// One request's abort signal: a timeout and the caller's signal.
+    pub type RequestControl;
+    #[wasm_bindgen(constructor)]
+    pub fn new(timeout_ms: f64, parent: &JsValue) -> RequestControl;
+    /// The AbortSignal to give fetch.
+    #[wasm_bindgen(method, getter)]
+    pub fn signal(this: &RequestControl) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = timedOut)]
+    pub fn timed_out(this: &RequestControl) -> bool;
+    #[wasm_bindgen(method, getter, js_name = parentAborted)]
+    pub fn parent_aborted(this: &RequestControl) -> bool;
+    #[wasm_bindgen(method)]
+    pub fn dispose(this: &RequestControl);
+
+    /// Whether this looks like a page or a (non-Cloudflare) web worker.
+    #[wasm_bindgen(js_name = isBrowserLike)]
+    pub fn is_browser_like() -> bool;
+
+    /// Whether the value is an AbortSignal.
+    #[wasm_bindgen(js_name = isAbortSignal)]
+    pub fn is_abort_signal(v: &JsValue) -> bool;
+}
