@@ -681,8 +681,11 @@ impl Client {
                 .with_job_id(h.job_id.clone().unwrap_or_default())
         };
         let quality = handle.quality.clone();
-        let mut planner =
-            PollPlanner::new(self.expected_ms(quality.as_deref()), handle.submitted_at);
+        let mut planner = PollPlanner::new(
+            self.expected_ms(quality.as_deref()),
+            handle.submitted_at,
+            p.reports_progress(),
+        );
         let mut delay = planner.first_delay(io.now_ms());
         let mut last_seen: Option<(JobStatus, Option<u8>, String)> = None;
         let mut last_running_poll = handle.submitted_at;

@@ -214,6 +214,11 @@ impl Provider {
         }
     }
 
+    /// Whether polls report a rising `progress` (Apiframe's 0..100).
+    pub fn reports_progress(self) -> bool {
+        matches!(self, Provider::Apiframe)
+    }
+
     /// Typical time from submit to finished image, in milliseconds.
     pub fn typical_duration_ms(self) -> f64 {
         match self {

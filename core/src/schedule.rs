@@ -18,28 +18,35 @@ pub const FINISH_MARGIN_MS: f64 = 250.0;
 pub struct PollPlanner {
     expected_ms: f64,
     submitted_at: f64,
+    reports_progress: bool,
     last: Option<(f64, u8)>,
     first_progress: Option<(f64, u8)>,
     overdue_polls: u32,
+    blind_polls: u32,
 }
 
 impl PollPlanner {
     /// A planner for a job submitted at `submitted_at` (epoch ms) that
-    /// usually takes `expected_ms`.
-    pub fn new(expected_ms: f64, submitted_at: f64) -> PollPlanner {
+    /// usually takes `expected_ms`, from a provider that does or does not
+    /// report progress.
+    pub fn new(expected_ms: f64, submitted_at: f64, reports_progress: bool) -> PollPlanner {
         PollPlanner {
             expected_ms: expected_ms.max(MIN_POLL_MS),
             submitted_at,
+            reports_progress,
             last: None,
             first_progress: None,
             overdue_polls: 0,
+            blind_polls: 0,
         }
     }
 
-    /// How long to wait before the first poll, at `now`.
+    /// How long to wait before the first poll, at `now`: early enough to read
+    /// progress while it can still refine the plan; without progress, where
+    /// the fastest jobs start to finish.
     pub fn first_delay(&self, now: f64) -> f64 {
-        // Early enough to read progress while it can still refine the plan.
-        let at = self.submitted_at + 0.6 * self.expected_ms;
+        let share = if self.reports_progress { 0.6 } else { 0.7 };
+        let at = self.submitted_at + share * self.expected_ms;
         (at - now).clamp(0.0, MAX_POLL_MS)
     }
 
@@ -71,6 +78,14 @@ impl PollPlanner {
             }
             self.last = Some((now, p));
         }
+        if !self.reports_progress && self.last.is_none() {
+            // Nothing to predict from: polls spaced by a share of the expected
+            // duration, slowly widening (tuned on lognormal durations: fewer
+            // requests and lower latency than a fixed 2 s x1.5 schedule).
+            let delay = 0.12 * self.expected_ms * 1.1f64.powi(self.blind_polls.min(40) as i32);
+            self.blind_polls += 1;
+            return delay.clamp(MIN_POLL_MS, 5_000.0);
+        }
         let finish = self.predicted_finish() + FINISH_MARGIN_MS;
         if finish > now + MIN_POLL_MS {
             self.overdue_polls = 0;
@@ -84,29 +99,43 @@ impl PollPlanner {
     }
 }
 
-/// Remembers how long jobs took, per kind of job, to plan the next ones.
+/// Observations kept per kind of job.
+const MEMORY_SIZE: usize = 32;
+
+/// Remembers how long jobs took, per kind of job, to plan the next ones: the
+/// median of the last 32. (Concurrent jobs are recorded in the order they
+/// finish, longest last, so a moving average would drift towards the tail.)
 #[derive(Clone, Debug, Default)]
 pub struct DurationMemory {
-    entries: Vec<(String, f64)>,
+    entries: Vec<(String, Vec<f64>)>,
 }
 
 impl DurationMemory {
     /// The remembered duration for `kind`, if any.
     pub fn get(&self, kind: &str) -> Option<f64> {
-        self.entries
-            .iter()
-            .find(|(k, _)| k == kind)
-            .map(|(_, d)| *d)
+        let (_, seen) = self.entries.iter().find(|(k, _)| k == kind)?;
+        // The median by counting (at most 32 values: no sort code needed).
+        let half = seen.len() / 2;
+        seen.iter().copied().find(|x| {
+            let below = seen.iter().filter(|y| *y < x).count();
+            let equal = seen.iter().filter(|y| *y == x).count();
+            below <= half && half < below + equal
+        })
     }
 
-    /// Fold in one observed duration (an exponential moving average).
+    /// Add one observed duration.
     pub fn record(&mut self, kind: &str, duration_ms: f64) {
         if !(duration_ms.is_finite() && duration_ms > 0.0) {
             return;
         }
         match self.entries.iter_mut().find(|(k, _)| k == kind) {
-            Some((_, d)) => *d = 0.7 * *d + 0.3 * duration_ms,
-            None => self.entries.push((kind.to_string(), duration_ms)),
+            Some((_, seen)) => {
+                if seen.len() == MEMORY_SIZE {
+                    seen.remove(0);
+                }
+                seen.push(duration_ms);
+            }
+            None => self.entries.push((kind.to_string(), vec![duration_ms])),
         }
     }
 }
@@ -148,7 +177,7 @@ mod tests {
     /// Simulate polling a job that finishes at `finish` with linear progress
     /// after a queue of `queue` ms: returns (polls, latency after finishing).
     fn simulate(expected: f64, queue: f64, finish: f64, reports_progress: bool) -> (u32, f64) {
-        let mut p = PollPlanner::new(expected, 0.0);
+        let mut p = PollPlanner::new(expected, 0.0, reports_progress);
         let mut now = p.first_delay(0.0);
         let mut polls = 0;
         loop {
@@ -176,14 +205,16 @@ mod tests {
     fn without_progress_polling_still_converges() {
         for finish in [5_000.0, 15_000.0, 40_000.0, 120_000.0] {
             let (polls, latency) = simulate(15_000.0, 0.0, finish, false);
-            assert!(polls <= 20, "{finish}: {polls} polls");
+            // Spaced by a share of the expected time, widening to 5 s at most.
+            let bound = 8 + (finish / 5_000.0) as u32;
+            assert!(polls <= bound, "{finish}: {polls} polls");
             assert!(latency <= MAX_POLL_MS, "{finish}: {latency} ms late");
         }
     }
 
     #[test]
     fn delays_stay_within_bounds() {
-        let mut p = PollPlanner::new(1.0, 0.0);
+        let mut p = PollPlanner::new(1.0, 0.0, true);
         for i in 0..50 {
             let d = p.next_delay(i as f64 * 1000.0, None);
             assert!((MIN_POLL_MS..=MAX_POLL_MS).contains(&d), "{d}");
@@ -201,14 +232,27 @@ mod tests {
     }
 
     #[test]
-    fn duration_memory_averages() {
+    fn duration_memory_keeps_the_median_of_recent_jobs() {
         let mut m = DurationMemory::default();
         assert_eq!(m.get("apiframe/high"), None);
-        m.record("apiframe/high", 10_000.0);
-        m.record("apiframe/high", 20_000.0);
-        assert_eq!(m.get("apiframe/high"), Some(13_000.0));
+        // Jobs that ran together are recorded shortest first: the median is not
+        // pulled towards the last (longest) ones.
+        for d in [
+            9_000.0, 12_000.0, 14_000.0, 15_000.0, 40_000.0, 60_000.0, 90_000.0,
+        ] {
+            m.record("apiframe/high", d);
+        }
+        assert_eq!(m.get("apiframe/high"), Some(15_000.0));
         m.record("apiframe/high", f64::NAN);
-        assert_eq!(m.get("apiframe/high"), Some(13_000.0));
+        assert_eq!(m.get("apiframe/high"), Some(15_000.0));
+        for _ in 0..40 {
+            m.record("apiframe/high", 1_000.0);
+        }
+        assert_eq!(
+            m.get("apiframe/high"),
+            Some(1_000.0),
+            "only the last 32 count"
+        );
     }
 
     #[test]
