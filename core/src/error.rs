@@ -313,23 +313,6 @@ pub fn redact_value(v: &mut Json, secret: &str) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::without;
-
-    #[test]
-    fn without_replaces_every_occurrence() {
-        assert_eq!(
-            without("a KEY b KEYKEY", "KEY").as_deref(),
-            Some("a [REDACTED] b [REDACTED][REDACTED]")
-        );
-        assert_eq!(without("é KEY é", "KEY").as_deref(), Some("é [REDACTED] é"));
-        assert_eq!(without("nothing", "KEY"), None);
-        assert_eq!(without("KE", "KEY"), None);
-        assert_eq!(without("x", ""), None);
-    }
-}
-
 impl std::ops::Deref for Error {
     type Target = ErrorData;
     fn deref(&self) -> &ErrorData {
@@ -363,3 +346,20 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::without;
+
+    #[test]
+    fn without_replaces_every_occurrence() {
+        assert_eq!(
+            without("a KEY b KEYKEY", "KEY").as_deref(),
+            Some("a [REDACTED] b [REDACTED][REDACTED]")
+        );
+        assert_eq!(without("é KEY é", "KEY").as_deref(), Some("é [REDACTED] é"));
+        assert_eq!(without("nothing", "KEY"), None);
+        assert_eq!(without("KE", "KEY"), None);
+        assert_eq!(without("x", ""), None);
+    }
+}
