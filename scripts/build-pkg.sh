@@ -18,12 +18,14 @@ build() { # target out-dir [cargo feature args...]
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src= --remap-path-prefix=$PWD=gpt-image-edge"
 
 rm -rf pkg
-build web web
-build nodejs node
-build web browser --no-default-features
+build web web                                  # Workers and ES-module runtimes: the client
+build web route --features route               # the same plus createRouteHandler (gpt-image-edge/route)
+build nodejs node --features route             # Node: everything (size matters less there)
+build web browser --no-default-features        # browsers: no networking client, no key
 
 # Each folder says how Node should read its .js files.
 echo '{ "type": "module" }' > pkg/web/package.json
+echo '{ "type": "module" }' > pkg/route/package.json
 echo '{ "type": "module" }' > pkg/browser/package.json
 echo '{ "type": "commonjs" }' > pkg/node/package.json
 
@@ -34,7 +36,7 @@ minify() { # file format
   esbuild "$1" --minify --format="$2" --log-level=warning --log-override:duplicate-object-key=silent \
     --outfile="$1.min" && mv "$1.min" "$1"
 }
-for d in web browser; do
+for d in web route browser; do
   minify "pkg/$d/gpt_image_edge.js" esm
   while IFS= read -r f; do minify "$f" esm; done < <(find "pkg/$d/snippets" -name '*.js' 2>/dev/null)
 done
@@ -42,7 +44,8 @@ minify pkg/node/gpt_image_edge.js cjs
 while IFS= read -r f; do minify "$f" cjs; done < <(find pkg/node/snippets -name '*.js' 2>/dev/null)
 
 
-cp npm/package.json npm/index.d.ts npm/browser.js npm/workerd.js npm/full.js pkg/
+cp npm/package.json npm/index.d.ts npm/route.d.ts npm/browser.js npm/workerd.js npm/full.js \
+  npm/route-workerd.js npm/route-full.js pkg/
 cp README.md pkg/README.md
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 node -e '

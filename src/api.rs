@@ -6,9 +6,9 @@ use crate::convert::{
 use crate::runtime::hmac_sha256_verify;
 use gpt_image_core::json;
 use gpt_image_core::{
-    build_poll_request, build_submit_request, estimate_cost, parse_job, price, provider_info,
-    validate_request, webhook, ApiKey, Body, Error, ErrorCode, HttpRequest, Json, ParseContext,
-    Plan, PriceOptions, ResponseBody, Target, ValidateOptions,
+    build_poll_request, build_submit_request, estimate_cost, parse_job, price, validate_request,
+    webhook, ApiKey, Body, Error, ErrorCode, HttpRequest, Json, ParseContext, Plan, PriceOptions,
+    ResponseBody, Target, ValidateOptions,
 };
 use wasm_bindgen::prelude::*;
 
@@ -86,10 +86,13 @@ pub fn openai_cost_from_usage_js(usage: JsValue, images: Option<u32>) -> Result<
         })
 }
 
+/// `provider_info()` rendered at compile time (see build.rs).
+const PROVIDER_INFO: &str = include_str!(concat!(env!("OUT_DIR"), "/provider_info.json"));
+
 /// Every provider's allowed values and limits, for building forms.
 #[wasm_bindgen(js_name = providerInfo, skip_typescript)]
 pub fn provider_info_js() -> JsValue {
-    from_json(&provider_info())
+    js_sys::JSON::parse(PROVIDER_INFO).unwrap_or(JsValue::NULL)
 }
 
 fn target(provider_id: &JsValue, options: &JsValue) -> Result<Target, JsValue> {
@@ -108,11 +111,10 @@ fn target(provider_id: &JsValue, options: &JsValue) -> Result<Target, JsValue> {
 
 /// `{ method, url, headers, body }` as JavaScript (body: string, bytes or null).
 pub(crate) fn request_to_js(r: &HttpRequest) -> JsValue {
-    let headers: gpt_image_core::Map = r
-        .headers
-        .iter()
-        .map(|(k, v)| (k.clone(), json!(v)))
-        .collect();
+    let mut headers = gpt_image_core::Map::new();
+    for (k, v) in &r.headers {
+        headers.insert(k.clone(), json!(v));
+    }
     let out = from_json(&json!({ "method": r.method, "url": r.url, "headers": headers }));
     let body = match &r.body {
         Body::Empty => JsValue::NULL,
@@ -159,10 +161,10 @@ pub fn build_submit_request_js(
     let extra = json!({
         "calls": plan.calls,
         "idempotencyKey": if t.provider.sends_idempotency_key() { Some(&key) } else { None },
-        "warnings": warnings.iter().map(|w| w.to_json()).collect::<Vec<_>>(),
+        "warnings": gpt_image_core::json::array(&mut warnings.iter().map(|w| w.to_json())),
         "multipart": plan.multipart.as_ref().map(|m| json!({
-            "fields": m.fields.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
-            "files": m.files.iter().map(|u| json!({ "name": "image[]", "url": u })).collect::<Vec<_>>(),
+            "fields": gpt_image_core::json::array(&mut m.fields.iter().map(|(k, v)| json!([k, v]))),
+            "files": gpt_image_core::json::array(&mut m.files.iter().map(|u| json!({ "name": "image[]", "url": u }))),
         })),
     });
     if let Json::Object(fields) = extra {

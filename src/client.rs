@@ -132,6 +132,12 @@ impl ImageClient {
         })
     }
 
+    /// The core client (for the route handler).
+    #[cfg(feature = "route")]
+    pub(crate) fn into_inner(self) -> Rc<Client> {
+        self.inner
+    }
+
     /// The provider id.
     #[wasm_bindgen(getter)]
     pub fn provider(&self) -> String {
@@ -182,6 +188,41 @@ impl ImageClient {
     }
 }
 
+/// A future behind a pointer: callers share one compiled copy of it.
+pub(crate) type Shared<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, Error>> + 'a>>;
+
+/// `Client::submit`, compiled once for every caller (the route handler too).
+pub(crate) fn submit_shared<'a>(
+    client: &'a Client,
+    io: &'a WasmIo,
+    request: &'a Json,
+    opts: &'a SubmitOptions,
+    report: &'a mut dyn FnMut(&Job),
+) -> Shared<'a, Handle> {
+    Box::pin(client.submit(io, request, opts, report))
+}
+
+/// `Client::get_job`, compiled once for every caller.
+pub(crate) fn get_job_shared<'a>(
+    client: &'a Client,
+    io: &'a WasmIo,
+    handle: &'a Handle,
+) -> Shared<'a, Job> {
+    Box::pin(client.get_job(io, handle))
+}
+
+/// `Client::wait_for`, compiled once for every caller.
+pub(crate) fn wait_shared<'a>(
+    client: &'a Client,
+    io: &'a WasmIo,
+    handle: &'a Handle,
+    opts: &'a WaitOptions,
+    report: &'a mut dyn FnMut(&Job),
+) -> Shared<'a, Job> {
+    Box::pin(client.wait_for(io, handle, opts, report))
+}
+
 /// The asynchronous operations, run through one promise adapter.
 #[derive(Clone, Copy)]
 enum Op {
@@ -215,29 +256,27 @@ async fn run(
         Op::Generate | Op::Submit => {
             let value = to_json(subject).map_err(option_error)?;
             let opts = submit_options(options).map_err(option_error)?;
+            // generate = submit, then wait (as Client::generate), from the
+            // shared pieces so each is compiled once.
+            let handle = submit_shared(client, &io, &value, &opts, &mut report).await?;
             if matches!(op, Op::Submit) {
-                client
-                    .submit(&io, &value, &opts, &mut report)
-                    .await?
-                    .to_json()
+                handle.to_json()
             } else {
-                client
-                    .generate(&io, &value, &opts, &mut report)
+                wait_shared(client, &io, &handle, &WaitOptions::default(), &mut report)
                     .await?
                     .to_json()
             }
         }
         Op::GetJob => {
             let h = read_handle(client, subject, true)?;
-            client.get_job(&io, &h).await?.to_json()
+            get_job_shared(client, &io, &h).await?.to_json()
         }
         Op::WaitFor => {
             let opts = WaitOptions {
                 deadline_ms: opt_number(options, "deadlineMs").map_err(option_error)?,
             };
             let h = read_handle(client, subject, false)?;
-            client
-                .wait_for(&io, &h, &opts, &mut report)
+            wait_shared(client, &io, &h, &opts, &mut report)
                 .await?
                 .to_json()
         }

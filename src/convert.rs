@@ -46,11 +46,11 @@ fn walk(v: &JsValue, depth: u32) -> Result<Json, JsValue> {
     }
     if Array::is_array(v) {
         let arr: &Array = v.unchecked_ref();
-        return arr
-            .iter()
-            .map(|item| walk(&item, depth + 1))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Json::Array);
+        let mut items = Vec::new();
+        for item in arr.iter() {
+            items.push(walk(&item, depth + 1)?);
+        }
+        return Ok(Json::Array(items));
     }
     let obj: &Object = v.unchecked_ref();
     let mut map = Map::new();
@@ -72,7 +72,13 @@ pub fn from_json(v: &Json) -> JsValue {
         Json::Bool(b) => JsValue::from_bool(*b),
         Json::Number(n) => JsValue::from_f64(*n),
         Json::String(s) => JsValue::from_str(s),
-        Json::Array(items) => items.iter().map(from_json).collect::<Array>().into(),
+        Json::Array(items) => {
+            let arr = Array::new();
+            for item in items {
+                arr.push(&from_json(item));
+            }
+            arr.into()
+        }
         Json::Object(m) => {
             let o = Object::new();
             for (k, item) in m.iter() {

@@ -19,6 +19,8 @@ pub mod client;
 pub mod convert;
 #[cfg(all(target_arch = "wasm32", feature = "client"))]
 pub mod io;
+#[cfg(all(target_arch = "wasm32", feature = "route"))]
+pub mod route;
 #[cfg(target_arch = "wasm32")]
 mod runtime;
 

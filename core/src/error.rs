@@ -250,7 +250,7 @@ impl Error {
         if !self.issues.is_empty() {
             o.set(
                 "issues",
-                Json::Array(self.issues.iter().map(Issue::to_json).collect()),
+                crate::json::array(&mut self.issues.iter().map(Issue::to_json)),
             );
         }
         if let Some(d) = &self.details {

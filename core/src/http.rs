@@ -185,7 +185,9 @@ pub fn retry_after_ms(value: Option<&str>) -> Option<u64> {
     if whole.is_empty() || !digits(whole) || !digits(frac) {
         return Some(1000);
     }
-    let secs: u64 = whole.parse().unwrap_or(u64::MAX).min(3600);
+    let secs = crate::json::parse_digits(whole)
+        .unwrap_or(u64::MAX)
+        .min(3600);
     let ms_frac: u64 = frac
         .bytes()
         .chain(std::iter::repeat(b'0'))

@@ -170,7 +170,7 @@ impl Job {
             "status": self.status.as_str(),
             "rawStatus": self.raw_status,
             "progress": self.progress,
-            "images": self.images.iter().map(Image::to_json).collect::<Vec<_>>(),
+            "images": crate::json::array(&mut self.images.iter().map(Image::to_json)),
             "error": self.error.as_ref().map(|e| json!({ "code": e.code, "message": e.message })),
             "cost": self.cost.as_ref().map(Cost::to_json),
             "expired": self.expired,
@@ -195,7 +195,7 @@ impl Job {
             images: v
                 .get("images")
                 .and_then(Json::as_array)
-                .map(|a| a.iter().map(Image::from_json).collect())
+                .map(|a| crate::json::to_vec(&mut a.iter().map(Image::from_json)))
                 .unwrap_or_default(),
             error: v.get("error").filter(|e| e.is_object()).map(|e| JobError {
                 code: e

@@ -222,6 +222,22 @@ impl Json {
     }
 }
 
+/// A whole number written in decimal digits only (no sign, no spaces), if it
+/// fits in a u64. One parser for ports, sizes and Retry-After.
+pub fn parse_digits(s: &str) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for b in s.bytes() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+    }
+    Some(n)
+}
+
 /// A number for messages, written without float-formatting code (which
 /// would add kilobytes to the WebAssembly): whole numbers exactly, others
 /// to three decimals.
@@ -631,13 +647,13 @@ impl<T: Into<Json>> From<Option<T>> for Json {
 
 impl<T: Into<Json>> From<Vec<T>> for Json {
     fn from(v: Vec<T>) -> Json {
-        Json::Array(v.into_iter().map(Into::into).collect())
+        array(&mut v.into_iter().map(Into::into))
     }
 }
 
 impl<T: Into<Json> + Clone> From<&[T]> for Json {
     fn from(v: &[T]) -> Json {
-        Json::Array(v.iter().cloned().map(Into::into).collect())
+        array(&mut v.iter().cloned().map(Into::into))
     }
 }
 
@@ -649,14 +665,30 @@ impl<T: Into<Json> + Clone> From<&Vec<T>> for Json {
 
 impl<T: Into<Json>, const N: usize> From<[T; N]> for Json {
     fn from(v: [T; N]) -> Json {
-        Json::Array(v.into_iter().map(Into::into).collect())
+        array(&mut v.into_iter().map(Into::into))
     }
 }
 
 impl FromIterator<Json> for Json {
     fn from_iter<I: IntoIterator<Item = Json>>(iter: I) -> Json {
-        Json::Array(iter.into_iter().collect())
+        array(&mut iter.into_iter())
     }
+}
+
+/// Collect an iterator through one shared loop. Each `collect()` on an
+/// iterator chain compiles its own copy of the collecting machinery; taking
+/// the iterator as `dyn` keeps one copy per item type (every byte ships).
+pub fn to_vec<T>(items: &mut dyn Iterator<Item = T>) -> Vec<T> {
+    let mut out = Vec::new();
+    for item in items {
+        out.push(item);
+    }
+    out
+}
+
+/// A JSON array of the items, collected by [`to_vec`].
+pub fn array(items: &mut dyn Iterator<Item = Json>) -> Json {
+    Json::Array(to_vec(items))
 }
 
 /// An empty item list for `json!` arrays to push into.
@@ -726,7 +758,7 @@ impl<T: ToJson> ToJson for Option<T> {
 
 impl<T: ToJson> ToJson for [T] {
     fn to_json(&self) -> Json {
-        Json::Array(self.iter().map(ToJson::to_json).collect())
+        array(&mut self.iter().map(ToJson::to_json))
     }
 }
 

@@ -33,6 +33,7 @@ pub mod multipart;
 pub mod price;
 pub mod provider;
 pub mod request;
+pub mod route;
 pub mod schedule;
 pub mod url;
 pub mod webhook;

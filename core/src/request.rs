@@ -126,8 +126,8 @@ impl Validation {
     pub fn to_json(&self) -> Json {
         json!({
             "ok": self.ok(),
-            "errors": self.errors.iter().map(Issue::to_json).collect::<Vec<_>>(),
-            "warnings": self.warnings.iter().map(Issue::to_json).collect::<Vec<_>>(),
+            "errors": crate::json::array(&mut self.errors.iter().map(Issue::to_json)),
+            "warnings": crate::json::array(&mut self.warnings.iter().map(Issue::to_json)),
         })
     }
 }
@@ -491,7 +491,8 @@ impl Validator {
                     && t.bytes().all(|b| b.is_ascii_digit())
             };
             if digits(w) && digits(h) {
-                Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?))
+                let n = |t: &str| crate::json::parse_digits(t).and_then(|n| u32::try_from(n).ok());
+                Some((n(w)?, n(h)?))
             } else {
                 None
             }
@@ -552,11 +553,12 @@ impl Validator {
                 ),
             );
         }
-        items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, item)| self.url(&format!("references[{i}]"), item))
-            .collect()
+        crate::json::to_vec(
+            &mut items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, item)| self.url(&format!("references[{i}]"), item)),
+        )
     }
 
     fn url(&mut self, path: &str, v: &Json) -> Option<String> {

@@ -181,10 +181,12 @@ fn split_host_port(hostport: &str) -> Result<(String, Option<u16>), UrlProblem> 
     };
     let port = match port {
         None | Some("") => None,
-        Some(p) if p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => match p.parse() {
-            Ok(n) => Some(n),
-            Err(_) => return invalid("its port is out of range"),
-        },
+        Some(p) if p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => {
+            match crate::json::parse_digits(p).and_then(|n| u16::try_from(n).ok()) {
+                Some(n) => Some(n),
+                None => return invalid("its port is out of range"),
+            }
+        }
         Some(_) => return invalid("its port is not a number"),
     };
     if host.is_empty() {
@@ -261,7 +263,7 @@ fn whatwg_ipv4(name: &str) -> Option<[u8; 4]> {
         } else if p.len() > 1 && p.starts_with('0') {
             u64::from_str_radix(p.get(1..)?, 8).ok()?
         } else {
-            p.parse::<u64>().ok()?
+            crate::json::parse_digits(p)?
         };
         nums.push(n);
     }
@@ -311,7 +313,7 @@ fn dotted_ipv4(s: &str) -> Option<[u8; 4]> {
         if !ok || (p.len() > 1 && p.starts_with('0')) {
             return None;
         }
-        *slot = u8::try_from(p.parse::<u16>().ok()?).ok()?;
+        *slot = u8::try_from(crate::json::parse_digits(p)?).ok()?;
     }
     parts.next().is_none().then_some(out)
 }

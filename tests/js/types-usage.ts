@@ -19,6 +19,7 @@ import {
   type ProviderId,
   type ValidationResult,
 } from "gpt-image-edge";
+import { createRouteHandler, type RouteHandler, type RouteJob } from "gpt-image-edge/route";
 
 const request: ImageRequest = { prompt: "a lighthouse", quality: "medium", aspectRatio: "3:2", count: 2 };
 const v: ValidationResult = validateRequest("apiframe", request, { strict: true });
@@ -75,5 +76,23 @@ buildPollRequest("getimg", "id", { apiKey: "k" });
 // @ts-expect-error: verifyWebhook resolves to a boolean
 const notString: string = await verifyWebhook({ provider: "apiframe", apiKey: "k", body: "", signature: null });
 const provider: ProviderId = "openai";
+
+const route: RouteHandler = createRouteHandler({
+  provider: "apiframe",
+  apiKey: "afk_server_side",
+  secret: "0123456789abcdef0123456789abcdef",
+  allow: { maxCount: 2, values: { quality: ["low", "medium"] } },
+  maxCostUsd: 0.5,
+  authorize: async (request: Request) => request.headers.has("cookie"),
+  allowedOrigins: ["https://app.example.com"],
+  onWebhook: (event: unknown) => console.log(event),
+});
+const response: Promise<Response> = route(new Request("https://app.example.com/api/images/generate", { method: "POST" }));
+const polled: RouteJob["status"] = "running";
+// @ts-expect-error: browsers may never set webhookUrl
+createRouteHandler({ provider: "apiframe", apiKey: "k", secret: "s", allow: { fields: ["webhookUrl"] } });
+// @ts-expect-error: a route needs a secret
+createRouteHandler({ provider: "apiframe", apiKey: "k" });
+console.log(response, polled);
 
 console.log(firstCode, usd, usage, calls, poll, parsed, ratios, server, noPrompt, status, notString, provider);

@@ -67,7 +67,13 @@ fn status_of(raw: &str) -> JobStatus {
 fn result_urls(result: &Json) -> Vec<String> {
     match result {
         Json::String(s) if !s.is_empty() => vec![s.clone()],
-        Json::Array(items) => items.iter().flat_map(result_urls).collect(),
+        Json::Array(items) => {
+            let mut urls = Vec::new();
+            for item in items {
+                urls.extend(result_urls(item));
+            }
+            urls
+        }
         Json::Object(o) => {
             for k in ["images", "urls", "image_urls", "output"] {
                 if let Some(v) = o.get(k) {
@@ -113,14 +119,15 @@ pub(crate) fn parse(v: &Json, ctx: &ParseContext) -> Result<Job, Error> {
     job.expired = v.get("expired").and_then(Json::as_bool).unwrap_or(false);
     if status == JobStatus::Succeeded {
         job.progress = Some(100);
-        job.images = result_urls(v.get("result").unwrap_or(&Json::Null))
-            .into_iter()
-            .map(|url| Image {
-                mime_type: mime_from_url(&url),
-                url: Some(url),
-                ..Image::default()
-            })
-            .collect();
+        job.images = crate::json::to_vec(
+            &mut result_urls(v.get("result").unwrap_or(&Json::Null))
+                .into_iter()
+                .map(|url| Image {
+                    mime_type: mime_from_url(&url),
+                    url: Some(url),
+                    ..Image::default()
+                }),
+        );
     }
     if matches!(status, JobStatus::Failed | JobStatus::Cancelled) {
         let message = v

@@ -23,8 +23,8 @@ pub fn body(req: &ImageRequest) -> Json {
         body.set("output_format", json!(f));
     }
     if !req.references.is_empty() {
-        let images: Vec<Json> = req.references.iter().map(|u| json!({ "url": u })).collect();
-        body.set("images", Json::Array(images));
+        let images = crate::json::array(&mut req.references.iter().map(|u| json!({ "url": u })));
+        body.set("images", images);
     }
     body
 }
@@ -70,29 +70,26 @@ pub(crate) fn parse(v: &Json, _ctx: &ParseContext) -> Result<Job, Error> {
                 .and_then(Json::as_u64)
                 .and_then(|x| u32::try_from(x).ok())
         };
-        job.images = data
-            .iter()
-            .filter_map(|d| {
-                let url = d.get("url").and_then(Json::as_str)?;
-                Some(Image {
-                    url: Some(url.to_string()),
-                    mime_type: d
-                        .get("mime_type")
-                        .and_then(Json::as_str)
-                        .map(str::to_string)
-                        .or_else(|| {
-                            d.get("output_format")
-                                .and_then(Json::as_str)
-                                .and_then(mime_of)
-                        }),
-                    width: dim(d, "width"),
-                    height: dim(d, "height"),
-                    seed: str_or_num(d.get("seed")),
-                    expires_at: str_or_num(d.get("deletes_at")),
-                    ..Image::default()
-                })
+        job.images = crate::json::to_vec(&mut data.iter().filter_map(|d| {
+            let url = d.get("url").and_then(Json::as_str)?;
+            Some(Image {
+                url: Some(url.to_string()),
+                mime_type: d
+                    .get("mime_type")
+                    .and_then(Json::as_str)
+                    .map(str::to_string)
+                    .or_else(|| {
+                        d.get("output_format")
+                            .and_then(Json::as_str)
+                            .and_then(mime_of)
+                    }),
+                width: dim(d, "width"),
+                height: dim(d, "height"),
+                seed: str_or_num(d.get("seed")),
+                expires_at: str_or_num(d.get("deletes_at")),
+                ..Image::default()
             })
-            .collect();
+        }));
         let usage = v.get("usage");
         let total = usage
             .and_then(|u| u.get("total_cost"))

@@ -77,18 +77,15 @@ pub(crate) fn parse(v: &Json, ctx: &ParseContext) -> Result<Job, Error> {
             .get("results")
             .and_then(Json::as_array)
             .map(|items| {
-                items
-                    .iter()
-                    .filter_map(|r| {
-                        let url = r.get("imageUrl").and_then(Json::as_str)?;
-                        Some(Image {
-                            url: Some(url.to_string()),
-                            seed: str_or_num(r.get("seed")),
-                            final_prompt: str_or_num(r.get("finalPrompt")),
-                            ..Image::default()
-                        })
+                crate::json::to_vec(&mut items.iter().filter_map(|r| {
+                    let url = r.get("imageUrl").and_then(Json::as_str)?;
+                    Some(Image {
+                        url: Some(url.to_string()),
+                        seed: str_or_num(r.get("seed")),
+                        final_prompt: str_or_num(r.get("finalPrompt")),
+                        ..Image::default()
                     })
-                    .collect()
+                }))
             })
             .unwrap_or_default();
         let n = job.images.len() as u32;

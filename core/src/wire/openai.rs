@@ -73,12 +73,11 @@ fn params(req: &ImageRequest) -> Vec<(&'static str, Json)> {
 
 /// The JSON body of `POST /v1/images/generations`.
 pub fn body(req: &ImageRequest) -> Json {
-    Json::Object(
-        params(req)
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
-    )
+    let mut body = crate::json::Map::new();
+    for (k, v) in params(req) {
+        body.insert(k, v);
+    }
+    Json::Object(body)
 }
 
 pub(crate) fn submit(req: &ImageRequest, origin: &str, key: &ApiKey) -> SubmitPlan {
@@ -93,16 +92,13 @@ pub(crate) fn submit(req: &ImageRequest, origin: &str, key: &ApiKey) -> SubmitPl
             multipart: None,
         };
     }
-    let fields = params(req)
-        .into_iter()
-        .map(|(k, v)| {
-            let text = match v {
-                Json::String(s) => s,
-                other => crate::json::number_text(other.as_f64().unwrap_or(0.0)),
-            };
-            (k.to_string(), text)
-        })
-        .collect();
+    let fields = crate::json::to_vec(&mut params(req).into_iter().map(|(k, v)| {
+        let text = match v {
+            Json::String(s) => s,
+            other => crate::json::number_text(other.as_f64().unwrap_or(0.0)),
+        };
+        (k.to_string(), text)
+    }));
     let mut headers = bearer(key);
     headers.push(("Accept".to_string(), "application/json".to_string()));
     SubmitPlan {
@@ -134,30 +130,30 @@ pub(crate) fn parse(v: &Json, ctx: &ParseContext) -> Result<Job, Error> {
         .get("size")
         .and_then(Json::as_str)
         .and_then(|s| s.split_once('x'))
-        .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
-        .map_or((None, None), |(w, h)| (Some(w), Some(h)));
-    let images: Vec<Image> = data
-        .iter()
-        .filter_map(|d| {
-            let b64 = d.get("b64_json").and_then(Json::as_str).map(str::to_string);
-            let url = d.get("url").and_then(Json::as_str).map(str::to_string);
-            if b64.is_none() && url.is_none() {
-                return None;
-            }
-            Some(Image {
-                url,
-                b64,
-                mime_type: mime_of(format),
-                width,
-                height,
-                final_prompt: d
-                    .get("revised_prompt")
-                    .and_then(Json::as_str)
-                    .map(str::to_string),
-                ..Image::default()
-            })
+        .and_then(|(w, h)| {
+            let n = |t: &str| crate::json::parse_digits(t).and_then(|n| u32::try_from(n).ok());
+            Some((n(w)?, n(h)?))
         })
-        .collect();
+        .map_or((None, None), |(w, h)| (Some(w), Some(h)));
+    let images: Vec<Image> = crate::json::to_vec(&mut data.iter().filter_map(|d| {
+        let b64 = d.get("b64_json").and_then(Json::as_str).map(str::to_string);
+        let url = d.get("url").and_then(Json::as_str).map(str::to_string);
+        if b64.is_none() && url.is_none() {
+            return None;
+        }
+        Some(Image {
+            url,
+            b64,
+            mime_type: mime_of(format),
+            width,
+            height,
+            final_prompt: d
+                .get("revised_prompt")
+                .and_then(Json::as_str)
+                .map(str::to_string),
+            ..Image::default()
+        })
+    }));
     if images.is_empty() {
         return Err(decode_error(p, 200, "`data` holds no images"));
     }

@@ -1,0 +1,78 @@
+// gpt-image-edge/route: everything in gpt-image-edge, plus createRouteHandler.
+export * from "./index.js";
+import type { ImageClientOptions, ImageRequest, ProviderId, Quality, OutputFormat, AspectRatio } from "./index.js";
+
+/** What browsers may ask for through the route. */
+export interface RouteAllow {
+  /** Request fields a browser may set (the prompt always). Default: all but `references` and `webhookUrl`. */
+  fields?: (Exclude<keyof ImageRequest, "webhookUrl">)[];
+  /** Whether browsers may send reference image URLs (default false). */
+  references?: boolean;
+  /** Most images per request, 1..10 (default 4). */
+  maxCount?: number;
+  /** Allowed values, narrower than the provider's. */
+  values?: {
+    quality?: Quality[];
+    outputFormat?: OutputFormat[];
+    aspectRatio?: AspectRatio[];
+    [field: string]: string[] | undefined;
+  };
+  /** Longest prompt, in characters. */
+  maxPromptLength?: number;
+}
+
+export interface RouteHandlerOptions extends ImageClientOptions {
+  provider: ProviderId;
+  /** Stays on the server: never in a response, a token or an error. */
+  apiKey: string;
+  /** At least 32 characters of random text: seals the status tokens. */
+  secret: string;
+  /** Where the routes live (default "/api/images"): POST {basePath}/generate, GET {basePath}/jobs/{token}, POST {basePath}/webhook. */
+  basePath?: string;
+  /** What browsers may ask for. */
+  allow?: RouteAllow;
+  /** Refuse (402) requests whose estimate is above this many US dollars. */
+  maxCostUsd?: number;
+  /** Your authentication: return false (or throw) to refuse with 401. */
+  authorize?: (request: Request) => boolean | Promise<boolean>;
+  /** Cross-origin callers allowed besides the route's own origin ("*" for any). */
+  allowedOrigins?: string[];
+  /** Largest request body in bytes (default 65536); larger gets 413. */
+  maxBodyBytes?: number;
+  /** Lifetime of a status token in ms (default 24 hours). */
+  tokenTtlMs?: number;
+  /** Verified Apiframe webhook events. Throw to make the sender retry. */
+  onWebhook?: (event: unknown) => void | Promise<void>;
+}
+
+/** A Fetch API handler: Cloudflare Workers `fetch`, Next.js route handlers, Node 20 servers. */
+export type RouteHandler = (request: Request) => Promise<Response>;
+
+/** The key-holding route. Create it once, at module scope. */
+export declare function createRouteHandler(options: RouteHandlerOptions): RouteHandler;
+
+/** `POST {basePath}/generate` answers. */
+export interface RouteAccepted {
+  /** Opaque: poll `GET {basePath}/jobs/{token}`. Null for synchronous providers, which answer with `job`. */
+  token: string | null;
+  estimate: { credits: number | null; usd: number | null; exact: boolean; images: number };
+  job?: RouteJob;
+}
+
+/** `GET {basePath}/jobs/{token}` answers. */
+export interface RouteJob {
+  status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+  progress: number | null;
+  images: { url?: string; b64?: string; mimeType: string | null; width: number | null; height: number | null; expiresAt?: string }[];
+  error: { code: string; message: string } | null;
+  cost: { credits: number | null; usd: number | null; exact: boolean } | null;
+}
+
+/** Every refusal: `{ error: { code, message, issues? } }`. */
+export interface RouteRefusal {
+  error: {
+    code: "INVALID_REQUEST" | "UNAUTHORIZED" | "BUDGET_EXCEEDED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "TOO_LARGE" | "RATE_LIMITED" | "PROVIDER_ERROR" | "OUTCOME_UNKNOWN" | "TIMEOUT" | "JOB_FAILED" | "INTERNAL";
+    message: string;
+    issues?: import("./index.js").Issue[];
+  };
+}

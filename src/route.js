@@ -1,0 +1,108 @@
+// Host helpers for createRouteHandler: reading requests within limits,
+// building responses, and WebCrypto for status tokens and derived keys.
+
+/** The facts about a Request the route handler decides on. */
+export function requestInfo(request) {
+  const url = new URL(request.url);
+  const h = request.headers;
+  return {
+    method: request.method,
+    path: url.pathname,
+    ownOrigin: url.origin,
+    origin: h.get("origin"),
+    idempotencyKey: h.get("idempotency-key"),
+    signature: h.get("x-webhook-signature"),
+  };
+}
+
+/**
+ * The body as text, or null when it is longer than `maxBytes`: the declared
+ * length is checked first, and the bytes are counted while reading.
+ */
+export async function readBody(request, maxBytes) {
+  const declared = Number(request.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > maxBytes) return null;
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    all.set(c, offset);
+    offset += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
+
+/** A Response with exactly these headers (`[[name, value], ...]`). */
+export function respond(status, body, headers) {
+  return new Response(status === 204 ? null : body, { status, headers });
+}
+
+const encoder = new TextEncoder();
+const tokenKeys = new Map();
+
+async function sha256(text) {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+}
+
+function tokenKey(secret) {
+  let key = tokenKeys.get(secret);
+  if (!key) {
+    key = sha256(`gpt-image-edge/token/v1\n${secret}`).then((raw) =>
+      crypto.subtle.importKey("raw", raw, { name: "AES-GCM" }, false, ["encrypt", "decrypt"]),
+    );
+    tokenKeys.set(secret, key);
+  }
+  return key;
+}
+
+function toBase64Url(bytes) {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function fromBase64Url(text) {
+  const s = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  return Uint8Array.from(s, (c) => c.charCodeAt(0));
+}
+
+/** Encrypt and authenticate `text` (AES-GCM, key from the secret): an opaque token. */
+export async function sealToken(secret, text) {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv }, await tokenKey(secret), encoder.encode(text)));
+  const out = new Uint8Array(12 + sealed.length);
+  out.set(iv);
+  out.set(sealed, 12);
+  return toBase64Url(out);
+}
+
+/** The text a token was sealed from, or null for a tampered or foreign token. */
+export async function openToken(secret, token) {
+  try {
+    const bytes = fromBase64Url(token);
+    if (bytes.length < 29) return null;
+    const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: bytes.slice(0, 12) }, await tokenKey(secret), bytes.slice(12));
+    return new TextDecoder().decode(plain);
+  } catch {
+    return null;
+  }
+}
+
+/** The provider idempotency key for a caller's key: scoped by the secret. */
+export async function deriveKey(secret, callerKey) {
+  const digest = await sha256(`gpt-image-edge/idempotency/v1\n${secret}\n${callerKey}`);
+  return "route-" + Array.from(digest.slice(0, 20), (b) => b.toString(16).padStart(2, "0")).join("");
+}

@@ -1,0 +1,15 @@
+// The route handler inside real workerd (Miniflare), against the sandbox.
+import assert from "node:assert/strict";
+import { test } from "./harness.mjs";
+import { startSandbox } from "./sandbox.mjs";
+import { startWorker } from "./workerd.mjs";
+
+const sandbox = await startSandbox(["--time-scale", "0.02"]);
+const mf = await startWorker("worker-route.mjs", { SANDBOX_URL: sandbox.url });
+const names = await (await mf.dispatchFetch("http://worker/list")).json();
+for (const name of names) {
+  test(`workerd route: ${name}`, async () => {
+    const out = await (await mf.dispatchFetch(`http://worker/run?name=${encodeURIComponent(name)}`)).json();
+    assert.ok(out.ok, out.error);
+  });
+}
