@@ -1,0 +1,50 @@
+// A Cloudflare Worker: the route handler holds the provider keys (secret
+// bindings); static assets serve the page and the package's browser build.
+import { createRouteHandler } from "gpt-image-edge/route";
+
+const PROVIDERS = ["apiframe", "gptimage2ai", "getimg", "openai"];
+const KEY_BINDINGS = {
+  apiframe: "APIFRAME_API_KEY",
+  gptimage2ai: "GPTIMAGE2AI_API_KEY",
+  getimg: "GETIMG_API_KEY",
+  openai: "OPENAI_API_KEY",
+};
+const handlers = new Map();
+
+// One handler per provider whose key is configured, made once per isolate.
+function handlerFor(env, provider) {
+  const apiKey = env[KEY_BINDINGS[provider]];
+  if (!apiKey) return null;
+  if (!handlers.has(provider)) {
+    handlers.set(
+      provider,
+      createRouteHandler({
+        provider,
+        apiKey,
+        secret: env.ROUTE_SECRET,
+        baseUrl: env.PROVIDER_BASE_URL || undefined,
+        basePath: `/api/${provider}`,
+        maxCostUsd: Number(env.MAX_COST_USD || 1),
+        allow: { maxCount: 4 },
+        typicalDurationMs: env.TYPICAL_DURATION_MS ? Number(env.TYPICAL_DURATION_MS) : undefined,
+      }),
+    );
+  }
+  return handlers.get(provider);
+}
+
+export default {
+  async fetch(request, env) {
+    const { pathname } = new URL(request.url);
+    if (pathname === "/api/providers") {
+      // Which providers this deployment serves: never their keys.
+      return Response.json(PROVIDERS.filter((p) => env[KEY_BINDINGS[p]]), { headers: { "cache-control": "no-store" } });
+    }
+    const provider = PROVIDERS.find((p) => pathname.startsWith(`/api/${p}/`));
+    if (provider) {
+      const handler = handlerFor(env, provider);
+      return handler ? handler(request) : Response.json({ error: { code: "NOT_FOUND", message: "provider not configured" } }, { status: 404 });
+    }
+    return env.ASSETS.fetch(request);
+  },
+};

@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+// `make dev`: the sandbox plus the example Worker (examples/worker) in real
+// workerd through Miniflare, on loopback. The Worker is bundled from the
+// packed npm package as wrangler would (the "workerd" condition), and serves
+// www/ with the package's browser build as static assets.
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { cpSync, mkdirSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+import { Miniflare } from "miniflare";
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
+const SANDBOX_KEYS = {
+  APIFRAME_API_KEY: "afk_sandbox",
+  GPTIMAGE2AI_API_KEY: "g2_sandbox",
+  GETIMG_API_KEY: "gi_sandbox",
+  OPENAI_API_KEY: "sk-sandbox",
+};
+
+function startSandbox(timeScale) {
+  const bin = join(repo, "target/release/sandbox");
+  const child = spawn(bin, ["--addr", "127.0.0.1:0", "--time-scale", String(timeScale), "--exit-on-stdin-eof"], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).once("line", (line) => {
+      const m = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line);
+      if (!m) return reject(new Error(`sandbox: ${line}`));
+      resolve({
+        url: m[1],
+        stop: () => new Promise((ok) => {
+          if (child.exitCode !== null) return ok();
+          child.once("exit", ok);
+          child.stdin.end();
+          process.kill(child.pid, "SIGTERM");
+        }),
+      });
+    });
+    child.once("exit", (code) => reject(new Error(`sandbox exited (${code})`)));
+  });
+}
+
+/** Build and start everything; resolves to { url, keys, stop }. */
+export async function startDev({ port = 8788, timeScale = 1 } = {}) {
+  const work = join(repo, ".tmp/worker");
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+
+  // The package as a user installs it.
+  const tgz = execFileSync("npm", ["pack", join(repo, "pkg"), "--silent", "--pack-destination", work], { encoding: "utf8" }).trim().split("\n").pop();
+  execFileSync("npm", ["init", "-y"], { cwd: work, stdio: "ignore" });
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", join(work, tgz)], { cwd: work, stdio: "ignore" });
+
+  // The Worker, bundled as wrangler does: workerd condition, wasm kept as a module import.
+  await esbuild.build({
+    entryPoints: [join(repo, "examples/worker/src/index.js")],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    conditions: ["workerd", "worker"],
+    mainFields: ["module", "main"],
+    loader: { ".wasm": "copy" },
+    nodePaths: [join(work, "node_modules")],
+    outdir: join(work, "dist"),
+    logLevel: "warning",
+  });
+
+  // Static assets: the page and the package's browser build (no client, no key).
+  const pub = join(work, "public");
+  cpSync(join(repo, "www"), pub, { recursive: true });
+  const installed = join(work, "node_modules/gpt-image-edge");
+  cpSync(join(installed, "browser.js"), join(pub, "pkg/browser.js"));
+  cpSync(join(installed, "browser"), join(pub, "pkg/browser"), { recursive: true });
+
+  const keys = process.env.GPT_IMAGE_API_KEY ? {} : SANDBOX_KEYS;
+  const sandbox = Object.keys(keys).length ? await startSandbox(timeScale) : null;
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: join(work, "dist/index.js"),
+    modulesRoot: join(work, "dist"),
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+    compatibilityDate: "2025-09-01",
+    assets: { directory: pub, binding: "ASSETS", routerConfig: { has_user_worker: true } },
+    bindings: {
+      ...keys,
+      ROUTE_SECRET: randomBytes(24).toString("hex"),
+      PROVIDER_BASE_URL: sandbox ? sandbox.url : "",
+      MAX_COST_USD: "1",
+      ...(sandbox ? { TYPICAL_DURATION_MS: String(15000 * timeScale) } : {}),
+    },
+    host: "127.0.0.1",
+    port,
+  });
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  return {
+    url,
+    keys: Object.values(keys),
+    stop: async () => {
+      await mf.dispose();
+      if (sandbox) await sandbox.stop();
+    },
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const port = Number(process.env.PORT ?? 8788);
+  const dev = await startDev({ port, timeScale: Number(process.env.DEV_TIME_SCALE ?? 0.3) });
+  console.log(`dev: ${dev.url}  (the example Worker in workerd, against the sandbox; Ctrl-C stops both)`);
+  const stop = async () => {
+    await dev.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}

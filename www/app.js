@@ -1,0 +1,166 @@
+// The page: every check and price is computed here by the WebAssembly package
+// (its browser build has no networking client and no key). Only "Generate"
+// talks to the server route, which holds the key.
+import { estimateCost, providerInfo, validateRequest } from "gpt-image-edge";
+
+const info = providerInfo();
+const $ = (id) => document.getElementById(id);
+const form = $("form");
+const touched = new Set();
+
+// Settings a browser may send through the route (references and webhooks stay server-side).
+const FIELDS = [
+  { name: "aspectRatio", label: "Aspect ratio", options: (p) => p.aspectRatios },
+  { name: "size", label: "Size (WxH or auto)", input: "text", placeholder: "1024x1024" },
+  { name: "resolution", label: "Resolution", options: (p) => p.resolutions },
+  { name: "quality", label: "Quality", options: (p) => p.qualities },
+  { name: "outputFormat", label: "Format", options: (p) => p.outputFormats },
+  { name: "outputCompression", label: "Compression (0-100)", input: "number" },
+  { name: "background", label: "Background", options: (p) => p.backgrounds },
+  { name: "moderation", label: "Moderation", options: (p) => p.moderations },
+  { name: "count", label: "Images", input: "number", placeholder: "1" },
+  { name: "style", label: "Style preset", input: "text", placeholder: "studio-product" },
+  { name: "lighting", label: "Lighting", input: "text" },
+  { name: "camera", label: "Camera", input: "text" },
+  { name: "negative", label: "Avoid", input: "text" },
+];
+
+async function start() {
+  const configured = await (await fetch("/api/providers")).json();
+  for (const id of configured) {
+    const o = document.createElement("option");
+    o.value = id;
+    o.textContent = info[id].name;
+    $("provider").append(o);
+  }
+  $("provider").addEventListener("change", () => { renderOptions(); update(); });
+  form.addEventListener("input", (e) => { if (e.target.name) touched.add(e.target.name); update(); });
+  form.addEventListener("submit", (e) => { e.preventDefault(); generate(); });
+  renderOptions();
+  update();
+}
+
+function renderOptions() {
+  const p = info[$("provider").value];
+  const box = $("options");
+  box.replaceChildren();
+  for (const f of FIELDS) {
+    if (!p.fields.includes(f.name)) continue;
+    const label = document.createElement("label");
+    label.className = "field";
+    label.dataset.path = f.name;
+    const title = document.createElement("span");
+    title.textContent = f.label;
+    let control;
+    if (f.options) {
+      control = document.createElement("select");
+      const blank = document.createElement("option");
+      blank.value = "";
+      blank.textContent = "default";
+      control.append(blank);
+      for (const v of f.options(p)) {
+        const o = document.createElement("option");
+        o.value = o.textContent = v;
+        control.append(o);
+      }
+    } else {
+      control = document.createElement("input");
+      control.type = f.input;
+      if (f.placeholder) control.placeholder = f.placeholder;
+      if (f.name === "count") { control.min = p.count.min; control.max = p.count.max; }
+    }
+    control.name = f.name;
+    control.id = `f-${f.name}`;
+    const message = document.createElement("small");
+    message.className = "message";
+    label.append(title, control, message);
+    box.append(label);
+  }
+}
+
+/** The request the form describes (empty fields left out). */
+function request() {
+  const req = { prompt: $("prompt").value };
+  for (const el of $("options").querySelectorAll("input, select")) {
+    if (el.value === "") continue;
+    req[el.name] = el.type === "number" ? Number(el.value) : el.value;
+  }
+  return req;
+}
+
+function update() {
+  const provider = $("provider").value;
+  const req = request();
+  const result = validateRequest(provider, req, { strict: true });
+  for (const field of form.querySelectorAll(".field")) {
+    const issue = result.errors.find((e) => e.path === field.dataset.path || e.path.startsWith(`${field.dataset.path}[`));
+    const show = issue && (touched.has(field.dataset.path) || field.dataset.path === "prompt" && touched.has("prompt"));
+    field.classList.toggle("invalid", Boolean(show));
+    const msg = field.querySelector(".message");
+    if (msg) msg.textContent = show ? issue.message : "";
+  }
+  $("submit").disabled = !result.ok;
+  $("notes").replaceChildren(...result.warnings.map((w) => Object.assign(document.createElement("li"), { textContent: w.message })));
+  if (!result.ok) {
+    $("price").textContent = "—";
+    $("basis").textContent = touched.size ? "Fix the fields above to see the price." : "";
+    return;
+  }
+  const cost = estimateCost(provider, req, { creditPriceUsd: provider === "gptimage2ai" ? 0.01 : undefined });
+  const usd = cost.usd === null ? `${cost.credits} credits` : `$${dollars(cost.usd)}`;
+  $("price").textContent = `${cost.exact ? "" : "≈ "}${usd}`;
+  $("basis").textContent = cost.basis;
+}
+
+async function generate() {
+  const provider = $("provider").value;
+  $("submit").disabled = true;
+  $("result").hidden = false;
+  $("error").hidden = true;
+  $("images").replaceChildren();
+  show({ status: "queued", progress: 0 });
+  try {
+    const res = await fetch(`/api/${provider}/generate`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
+      body: JSON.stringify(request()),
+    });
+    const body = await res.json();
+    if (!res.ok) throw body.error;
+    let job = body.job;
+    while (!job || job.status === "queued" || job.status === "running") {
+      await new Promise((r) => setTimeout(r, job ? 800 : 300));
+      const poll = await fetch(`/api/${provider}/jobs/${body.token}`);
+      const next = await poll.json();
+      if (!poll.ok) throw next.error;
+      job = next;
+      show(job);
+    }
+    show(job);
+    if (job.status !== "succeeded") throw job.error ?? { message: `the job ended ${job.status}` };
+    for (const img of job.images) {
+      const el = document.createElement("img");
+      el.alt = $("prompt").value;
+      el.src = img.url ?? `data:${img.mimeType ?? "image/png"};base64,${img.b64}`;
+      $("images").append(el);
+    }
+  } catch (e) {
+    $("error").hidden = false;
+    $("error").textContent = e?.issues?.map((i) => `${i.path}: ${i.message}`).join("; ") || e?.message || String(e);
+  } finally {
+    $("submit").disabled = false;
+    update();
+  }
+}
+
+/** At least two decimals, at most four: $0.46, $0.08, $0.0054. */
+function dollars(usd) {
+  return usd.toFixed(4).replace(/(\.\d\d\d*?)0+$/, "$1");
+}
+
+function show(job) {
+  $("status").textContent = job.status;
+  $("progress").value = job.status === "succeeded" ? 100 : job.progress ?? 0;
+}
+
+start();
