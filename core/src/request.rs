@@ -146,7 +146,7 @@ pub fn validate(provider: Provider, input: &Json, opts: ValidateOptions) -> Vali
             v.error(
                 "",
                 IssueCode::InvalidType,
-                format!("the request must be an object, got {}", kind(other)),
+                format!("the request must be an object, got {}", other.kind()),
             );
             None
         }
@@ -164,18 +164,6 @@ struct Validator {
     opts: ValidateOptions,
     errors: Vec<Issue>,
     warnings: Vec<Issue>,
-}
-
-/// A JSON type name for messages.
-fn kind(v: &Json) -> &'static str {
-    match v {
-        Json::Null => "null",
-        Json::Bool(_) => "a boolean",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "an array",
-        Json::Object(_) => "an object",
-    }
 }
 
 /// The length JavaScript reports (`string.length`), which is what providers count.
@@ -373,7 +361,7 @@ impl Validator {
                 self.error(
                     path,
                     IssueCode::InvalidType,
-                    format!("`{path}` must be a string, got {}", kind(other)),
+                    format!("`{path}` must be a string, got {}", other.kind()),
                 );
                 None
             }
@@ -450,7 +438,7 @@ impl Validator {
             self.error(
                 path,
                 IssueCode::InvalidType,
-                format!("`{path}` must be a number, got {}", kind(v)),
+                format!("`{path}` must be a number, got {}", v.kind()),
             );
             return None;
         };
@@ -538,7 +526,7 @@ impl Validator {
             self.error(
                 "references",
                 IssueCode::InvalidType,
-                format!("`references` must be an array of URLs, got {}", kind(v)),
+                format!("`references` must be an array of URLs, got {}", v.kind()),
             );
             return Vec::new();
         };
