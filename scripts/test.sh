@@ -65,7 +65,7 @@ trap stop_sandbox EXIT
 
 check "format" cargo fmt --all -- --check
 check "clippy native" cargo clippy --workspace --all-targets -- -D warnings
-check "clippy wasm" cargo clippy --target wasm32-unknown-unknown -p gpt-image-edge --all-targets -- -D warnings
+check "clippy wasm" cargo clippy --target wasm32-unknown-unknown -p gpt-image-edge --features route --all-targets -- -D warnings
 check "clippy wasm (browser build)" cargo clippy --target wasm32-unknown-unknown -p gpt-image-edge --no-default-features -- -D warnings
 layer "native tests" cargo test --workspace
 check "sandbox for the wasm tests" start_sandbox
