@@ -3,18 +3,15 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup pkg test demo size clean
-
-size: pkg
-	@./scripts/size.sh
+.PHONY: help setup pkg test demo dev size bench clean
 
 help:
-	@echo "make test   set up, then run every test (native, wasm in Node and Chromium, package)"
-	@echo "make demo   set up, then run the demo"
-	@echo "make pkg    build the npm package into pkg/"
-	@echo "make size   print the wasm + JS glue size of the Workers builds"
+	@echo "make test   set up, then run every test (native, wasm in Node and Chromium, package in Node, Chromium, workerd)"
+	@echo "make demo   set up, then generate an image through the npm package on the sandbox"
 	@echo "make dev    the example Worker (workerd) with the page, against the sandbox"
+	@echo "make size   the wasm + JS glue size of the Workers builds"
 	@echo "make bench  benchmarks: validateRequest timing, polling, sandbox load"
+	@echo "make pkg    build the npm package into pkg/"
 
 setup:
 	@./scripts/setup.sh
@@ -28,13 +25,15 @@ test: setup
 demo: pkg
 	@./scripts/demo.sh
 
-clean:
-	rm -rf pkg .tmp out target/wasm32-unknown-unknown
-
-.PHONY: dev bench
 dev: pkg
 	@cargo build --release -q -p sandbox
 	@node scripts/dev.mjs
 
+size: pkg
+	@./scripts/size.sh
+
 bench: pkg
 	@./scripts/bench.sh
+
+clean:
+	rm -rf pkg .tmp out target/wasm32-unknown-unknown
