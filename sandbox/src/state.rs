@@ -397,6 +397,29 @@ impl State {
         true
     }
 
+    /// One poll of job `id` by `key` at `now_ms`: the poll's job faults apply
+    /// while the job runs, the job is settled if it has ended, and the poll
+    /// is counted; the phase the poll sees. `None` when the job is unknown or
+    /// belongs to another key.
+    pub fn poll_job(
+        &mut self,
+        id: &str,
+        key: &str,
+        fail: bool,
+        unknown_status: bool,
+        now_ms: u64,
+    ) -> Option<Phase> {
+        let job = self.jobs.get_mut(id).filter(|j| j.api_key == key)?;
+        if !job.phase(now_ms).is_terminal() {
+            job.fails |= fail;
+            job.unknown_status |= unknown_status;
+        }
+        let phase = job.phase(now_ms);
+        self.settle_job(id, now_ms);
+        self.count_poll(id, phase, now_ms);
+        Some(phase)
+    }
+
     /// Counts a request to `endpoint`.
     pub fn count_request(&mut self, endpoint: &str) {
         *self.stats.requests.entry(endpoint.to_string()).or_insert(0) += 1;

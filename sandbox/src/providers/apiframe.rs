@@ -286,17 +286,8 @@ pub fn poll(app: &Arc<App>, req: &Incoming<'_>, id: &str, fault: JobFault) -> Re
     }
     let now = app.now();
     let mut state = app.state();
-    let Some(job) = state.jobs.get_mut(id).filter(|j| j.api_key == key) else {
-        return error(StatusCode::NOT_FOUND, "Job not found");
-    };
-    if !job.phase(now).is_terminal() {
-        job.fails |= fault.fail;
-        job.unknown_status |= fault.unknown_status;
-    }
-    let phase = job.phase(now);
-    state.settle_job(id, now);
-    state.count_poll(id, phase, now);
-    match state.jobs.get(id) {
+    let polled = state.poll_job(id, &key, fault.fail, fault.unknown_status, now);
+    match polled.and(state.jobs.get(id)) {
         Some(job) => json(StatusCode::OK, &job_json(app, job, now)),
         None => error(StatusCode::NOT_FOUND, "Job not found"),
     }

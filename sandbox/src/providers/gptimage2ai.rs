@@ -216,16 +216,9 @@ pub fn poll(app: &Arc<App>, req: &Incoming<'_>, id: &str, fault: JobFault) -> Re
     };
     let now = app.now();
     let mut state = app.state();
-    let Some(job) = state.jobs.get_mut(id).filter(|j| j.api_key == key) else {
+    let Some(phase) = state.poll_job(id, &key, fault.fail, fault.unknown_status, now) else {
         return error(StatusCode::NOT_FOUND, "job_not_found");
     };
-    if !job.phase(now).is_terminal() {
-        job.fails |= fault.fail;
-        job.unknown_status |= fault.unknown_status;
-    }
-    let phase = job.phase(now);
-    state.settle_job(id, now);
-    state.count_poll(id, phase, now);
     let Some(job) = state.jobs.get(id) else {
         return error(StatusCode::NOT_FOUND, "job_not_found");
     };
