@@ -104,6 +104,29 @@ impl App {
         token
     }
 
+    /// Records the `count` images of job `job_id`, drawn from `prompt`: ready
+    /// when the job ends (`ends_ms`) and kept for the asset TTL after that.
+    /// Returns their tokens.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_job_assets(
+        &self,
+        state: &mut State,
+        job_id: &str,
+        prompt: &str,
+        count: u32,
+        (width, height): (u32, u32),
+        format: Format,
+        ends_ms: u64,
+    ) -> Vec<String> {
+        let expires = ends_ms.saturating_add(self.asset_ttl_ms());
+        (0..count)
+            .map(|i| {
+                let spec = ImageSpec::for_prompt(prompt, i, width, height, format);
+                App::add_asset(state, spec, ends_ms, expires, Some(job_id.to_string()))
+            })
+            .collect()
+    }
+
     /// The bytes of asset `token` if it is servable now, rendering (and caching) them on
     /// first use; `None` if unknown, not ready, failed or expired.
     pub async fn asset_bytes(self: &Arc<Self>, token: &str, ext: &str) -> Option<(Bytes, Format)> {

@@ -10,7 +10,7 @@ use super::{Incoming, JobFault, Problem};
 use crate::app::App;
 use crate::config::{Provider, ResultShape};
 use crate::http::{json, Body};
-use crate::images::{Format, ImageSpec};
+use crate::images::Format;
 use crate::rng::is_uuid;
 use crate::schedule::{median_secs, Schedule};
 use crate::state::{IdempotencyRecord, Job, Phase, Webhook, WebhookStatus};
@@ -214,19 +214,15 @@ pub fn submit(app: &Arc<App>, req: &Incoming<'_>, fault: JobFault) -> Response<B
             [state.rng.below(3) as usize],
         shape => shape,
     };
-    let expires = schedule.ends_ms.saturating_add(app.asset_ttl_ms());
-    let tokens: Vec<String> = (0..images)
-        .map(|i| {
-            let spec = ImageSpec::for_prompt(prompt, i, width, height, format);
-            App::add_asset(
-                &mut state,
-                spec,
-                schedule.ends_ms,
-                expires,
-                Some(id.clone()),
-            )
-        })
-        .collect();
+    let tokens = app.add_job_assets(
+        &mut state,
+        &id,
+        prompt,
+        images,
+        (width, height),
+        format,
+        schedule.ends_ms,
+    );
     let has_webhook = webhook.is_some();
     state.insert_job(Job {
         id: id.clone(),

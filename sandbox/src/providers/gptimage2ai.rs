@@ -9,7 +9,7 @@ use super::{authenticate_bearer, is_http_url, Incoming, JobFault, Problem};
 use crate::app::App;
 use crate::config::{Provider, ResultShape};
 use crate::http::{json, Body};
-use crate::images::{size_for_ratio, Format, ImageSpec};
+use crate::images::{size_for_ratio, Format};
 use crate::rng::hash64;
 use crate::schedule::Schedule;
 use crate::state::{Job, Phase, State};
@@ -165,19 +165,15 @@ pub fn submit(app: &Arc<App>, req: &Incoming<'_>, fault: JobFault) -> Response<B
         app.config.time_scale,
     );
     let (width, height) = size_for_ratio(request.ratio.0, request.ratio.1, 1.0);
-    let expires = schedule.ends_ms.saturating_add(app.asset_ttl_ms());
-    let tokens: Vec<String> = (0..request.count)
-        .map(|i| {
-            let spec = ImageSpec::for_prompt(&request.final_prompt, i, width, height, Format::Png);
-            App::add_asset(
-                &mut state,
-                spec,
-                schedule.ends_ms,
-                expires,
-                Some(id.clone()),
-            )
-        })
-        .collect();
+    let tokens = app.add_job_assets(
+        &mut state,
+        &id,
+        &request.final_prompt,
+        request.count,
+        (width, height),
+        Format::Png,
+        schedule.ends_ms,
+    );
     let seeds = (0..request.count)
         .map(|i| {
             (hash64(&[request.final_prompt.as_bytes(), &i.to_le_bytes()]) % 1_000_000_000)
