@@ -119,7 +119,6 @@ pub(crate) fn request_to_js(r: &HttpRequest) -> JsValue {
     let body = match &r.body {
         Body::Empty => JsValue::NULL,
         Body::Json(v) => JsValue::from_str(&crate::convert::stringify(v)),
-        Body::Text(t) => JsValue::from_str(t),
         Body::Bytes(b) => js_sys::Uint8Array::from(b.as_slice()).into(),
     };
     let _ = js_sys::Reflect::set(&out, &"body".into(), &body);

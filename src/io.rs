@@ -65,7 +65,6 @@ impl Io for WasmIo {
             let built = match &req.body {
                 Body::Empty => b.build(),
                 Body::Json(v) => b.body(JsValue::from_str(&stringify(v))),
-                Body::Text(t) => b.body(JsValue::from_str(t)),
                 Body::Bytes(bytes) => b.body(js_sys::Uint8Array::from(bytes.as_slice())),
             };
             let request = built.map_err(|e| self.failure(&ctl, e.to_string()))?;

@@ -39,8 +39,6 @@ pub enum Body {
     /// A JSON value, serialised by whoever sends it (`JSON.stringify` in
     /// JavaScript, [`Json`]'s `Display` natively).
     Json(Json),
-    /// UTF-8 text.
-    Text(String),
     /// Raw bytes (multipart).
     Bytes(Vec<u8>),
 }
@@ -81,7 +79,6 @@ impl fmt::Debug for HttpRequest {
         let body = match &self.body {
             Body::Empty => "empty".to_string(),
             Body::Json(_) => "json".to_string(),
-            Body::Text(t) => format!("{} bytes of text", t.len()),
             Body::Bytes(b) => format!("{} bytes", b.len()),
         };
         f.debug_struct("HttpRequest")
@@ -235,7 +232,7 @@ mod tests {
                 ("X-API-Key".into(), "afk_secret".into()),
                 ("Content-Type".into(), "application/json".into()),
             ],
-            body: Body::Text(String::new()),
+            body: Body::Empty,
         };
         let printed = format!("{r:?} {:?}", ApiKey::new("sk-secret"));
         assert!(!printed.contains("secret"), "{printed}");

@@ -101,16 +101,6 @@ impl IntoIterator for Map {
     }
 }
 
-impl FromIterator<(String, Json)> for Map {
-    fn from_iter<I: IntoIterator<Item = (String, Json)>>(iter: I) -> Map {
-        let mut m = Map::new();
-        for (k, v) in iter {
-            m.insert(k, v);
-        }
-        m
-    }
-}
-
 /// Largest integer a JSON number (an f64) holds exactly.
 const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
 
@@ -589,89 +579,6 @@ impl fmt::Display for Json {
                 f.write_char('}')
             }
         }
-    }
-}
-
-macro_rules! from_number {
-    ($($t:ty),*) => {$(
-        impl From<$t> for Json {
-            fn from(n: $t) -> Json {
-                Json::Number(n as f64)
-            }
-        }
-    )*};
-}
-from_number!(u8, u16, u32, u64, usize, i32, i64, f64);
-
-impl From<bool> for Json {
-    fn from(b: bool) -> Json {
-        Json::Bool(b)
-    }
-}
-
-impl From<&str> for Json {
-    fn from(s: &str) -> Json {
-        Json::String(s.to_string())
-    }
-}
-
-impl From<String> for Json {
-    fn from(s: String) -> Json {
-        Json::String(s)
-    }
-}
-
-impl From<&String> for Json {
-    fn from(s: &String) -> Json {
-        Json::String(s.clone())
-    }
-}
-
-impl From<Map> for Json {
-    fn from(m: Map) -> Json {
-        Json::Object(m)
-    }
-}
-
-impl From<&Json> for Json {
-    fn from(v: &Json) -> Json {
-        v.clone()
-    }
-}
-
-impl<T: Into<Json>> From<Option<T>> for Json {
-    fn from(v: Option<T>) -> Json {
-        v.map_or(Json::Null, Into::into)
-    }
-}
-
-impl<T: Into<Json>> From<Vec<T>> for Json {
-    fn from(v: Vec<T>) -> Json {
-        array(&mut v.into_iter().map(Into::into))
-    }
-}
-
-impl<T: Into<Json> + Clone> From<&[T]> for Json {
-    fn from(v: &[T]) -> Json {
-        array(&mut v.iter().cloned().map(Into::into))
-    }
-}
-
-impl<T: Into<Json> + Clone> From<&Vec<T>> for Json {
-    fn from(v: &Vec<T>) -> Json {
-        Json::from(v.as_slice())
-    }
-}
-
-impl<T: Into<Json>, const N: usize> From<[T; N]> for Json {
-    fn from(v: [T; N]) -> Json {
-        array(&mut v.into_iter().map(Into::into))
-    }
-}
-
-impl FromIterator<Json> for Json {
-    fn from_iter<I: IntoIterator<Item = Json>>(iter: I) -> Json {
-        array(&mut iter.into_iter())
     }
 }
 

@@ -333,7 +333,7 @@ pub fn provider_info() -> Json {
     let mut out = crate::json::Map::new();
     for p in Provider::ALL {
         let l = p.limits();
-        let fields = crate::json::array(&mut l.fields.iter().map(|f| Json::from(f.name())));
+        let fields = crate::json::array(&mut l.fields.iter().map(|f| json!(f.name())));
         let mut info = json!({
             "id": p.id(),
             "name": p.display_name(),
