@@ -14,10 +14,7 @@ use std::sync::OnceLock;
 fn apiframe_schema() -> &'static jsonschema::Validator {
     static V: OnceLock<jsonschema::Validator> = OnceLock::new();
     V.get_or_init(|| {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/spec/apiframe-openapi.json"
-        );
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/apiframe-openapi.json");
         let text = std::fs::read_to_string(path).expect("the OpenAPI document is readable");
         let doc: Value = serde_json::from_str(&text).expect("the OpenAPI document is JSON");
         let schema = json!({

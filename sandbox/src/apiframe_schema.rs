@@ -44,6 +44,18 @@ impl ApiframeSchema {
         Self::from_document(&doc)
     }
 
+    /// Loads the document at `path`, or the copy built into the binary.
+    pub fn load_or_builtin(path: Option<&Path>) -> Result<Self, String> {
+        match path {
+            Some(p) => Self::load(p),
+            None => {
+                let doc: Value = serde_json::from_str(crate::config::BUILTIN_APIFRAME_OPENAPI)
+                    .map_err(|e| format!("parsing the built-in Apiframe OpenAPI: {e}"))?;
+                Self::from_document(&doc)
+            }
+        }
+    }
+
     /// Compiles the schema from a parsed OpenAPI document.
     pub fn from_document(doc: &Value) -> Result<Self, String> {
         let components = doc
@@ -287,7 +299,7 @@ mod tests {
     use super::*;
 
     fn schema() -> ApiframeSchema {
-        ApiframeSchema::load(&crate::config::default_openapi_path()).unwrap()
+        ApiframeSchema::load_or_builtin(None).unwrap()
     }
 
     #[test]

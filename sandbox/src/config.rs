@@ -88,8 +88,9 @@ pub struct Config {
     pub addr: SocketAddr,
     /// Permit a non-loopback `addr`.
     pub allow_non_loopback: bool,
-    /// Path of Apiframe's OpenAPI document, used to validate submit bodies.
-    pub apiframe_openapi: PathBuf,
+    /// Path of Apiframe's OpenAPI document, used to validate submit bodies;
+    /// `None` uses the copy built into the binary ([`BUILTIN_APIFRAME_OPENAPI`]).
+    pub apiframe_openapi: Option<PathBuf>,
     /// Shape of Apiframe's `result` field.
     pub apiframe_result_shape: ResultShape,
     /// Multiplies every simulated duration (0.01 turns ~15 s jobs into ~150 ms).
@@ -123,7 +124,7 @@ impl Default for Config {
         Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 8787)),
             allow_non_loopback: false,
-            apiframe_openapi: default_openapi_path(),
+            apiframe_openapi: None,
             apiframe_result_shape: ResultShape::Mixed,
             time_scale: 1.0,
             asset_ttl_secs: 86_400,
@@ -137,10 +138,9 @@ impl Default for Config {
     }
 }
 
-/// `shared/spec/apiframe-openapi.json`, found from this crate's directory.
-pub fn default_openapi_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/spec/apiframe-openapi.json")
-}
+/// Apiframe's official OpenAPI document (`spec/apiframe-openapi.json` at the
+/// repository root), built into the binary so it runs from anywhere.
+pub const BUILTIN_APIFRAME_OPENAPI: &str = include_str!("../../spec/apiframe-openapi.json");
 
 /// Command-line help.
 pub const USAGE: &str = "\
@@ -150,7 +150,7 @@ USAGE: sandbox [FLAGS]
 
   --addr ADDR                      bind address (default 127.0.0.1:8787; port 0 picks one)
   --allow-non-loopback             allow a non-loopback --addr
-  --apiframe-openapi PATH          Apiframe OpenAPI document (default ../../shared/spec/...)
+  --apiframe-openapi PATH          Apiframe OpenAPI document (default: built in)
   --apiframe-result-shape SHAPE    string|array|object|mixed (default mixed)
   --time-scale F                   multiply every simulated duration (default 1)
   --asset-ttl SECS                 lifetime of generated image URLs (default 86400)
@@ -189,7 +189,9 @@ impl Config {
                         .map_err(|_| format!("--addr: not a socket address: {v}"))?;
                 }
                 "--allow-non-loopback" => config.allow_non_loopback = true,
-                "--apiframe-openapi" => config.apiframe_openapi = PathBuf::from(value("PATH")?),
+                "--apiframe-openapi" => {
+                    config.apiframe_openapi = Some(PathBuf::from(value("PATH")?))
+                }
                 "--apiframe-result-shape" => {
                     let v = value("SHAPE")?;
                     config.apiframe_result_shape = ResultShape::parse(&v).ok_or_else(|| {

@@ -44,7 +44,7 @@ impl Server {
     /// Loads the Apiframe schema, binds `config.addr` and starts serving.
     pub async fn start(config: Config) -> Result<Server, String> {
         config.check()?;
-        let schema = ApiframeSchema::load(&config.apiframe_openapi)?;
+        let schema = ApiframeSchema::load_or_builtin(config.apiframe_openapi.as_deref())?;
         let listener = listen(config.addr).map_err(|e| format!("binding {}: {e}", config.addr))?;
         let addr = listener
             .local_addr()
