@@ -314,8 +314,8 @@ impl Handler {
                 "the request body is too large",
             ));
         };
-        let body = parse_text(&String::from_utf8_lossy(&bytes));
-        let prepared = match self.policy.prepare(&body) {
+        // Read as a browser's TextDecoder would (bad bytes become U+FFFD).
+        let prepared = match self.policy.prepare(&String::from_utf8_lossy(&bytes)) {
             Ok(p) => p,
             Err(refusal) => return Ok(refusal.into()),
         };
@@ -426,8 +426,7 @@ impl Handler {
             return Ok(Reply::refuse(401, "UNAUTHORIZED", "bad webhook signature"));
         }
         // Read as a browser's TextDecoder would (bad bytes become U+FFFD).
-        let parsed = parse_text(&String::from_utf8_lossy(&body));
-        let Some(event) = route::webhook_event(p, &parsed) else {
+        let Some(event) = route::webhook_event(p, &String::from_utf8_lossy(&body)) else {
             return Ok(Reply::refuse(
                 400,
                 "INVALID_REQUEST",

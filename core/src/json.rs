@@ -241,10 +241,18 @@ impl Json {
 
     /// Parse JSON text (RFC 8259). Nesting deeper than 128 is refused.
     pub fn parse(text: &str) -> Result<Json, ParseError> {
+        Json::parse_bounded(text, usize::MAX)
+    }
+
+    /// Parse JSON text in which no object or array holds more than
+    /// `max_items` entries: a larger one fails as soon as it is seen, so a
+    /// hostile text of thousands of keys costs no more than reaching the limit.
+    pub fn parse_bounded(text: &str, max_items: usize) -> Result<Json, ParseError> {
         let mut p = Parser {
             b: text.as_bytes(),
             i: 0,
             depth: 0,
+            max_items,
         };
         p.ws();
         let v = p.value()?;
@@ -350,10 +358,14 @@ impl fmt::Display for ParseError {
 
 const MAX_DEPTH: usize = 128;
 
+/// Why [`Json::parse_bounded`] stopped early.
+pub const TOO_MANY_ITEMS: &str = "an object or array has too many entries";
+
 struct Parser<'a> {
     b: &'a [u8],
     i: usize,
     depth: usize,
+    max_items: usize,
 }
 
 impl Parser<'_> {
@@ -422,6 +434,9 @@ impl Parser<'_> {
             }
             self.ws();
             let v = self.value()?;
+            if pairs.len() == self.max_items {
+                return Err(self.err(TOO_MANY_ITEMS));
+            }
             pairs.push((k, v));
             self.ws();
             if self.eat(b",") {
@@ -443,6 +458,9 @@ impl Parser<'_> {
         }
         loop {
             self.ws();
+            if items.len() == self.max_items {
+                return Err(self.err(TOO_MANY_ITEMS));
+            }
             items.push(self.value()?);
             self.ws();
             if self.eat(b",") {

@@ -22,7 +22,6 @@ use crate::json::{Json, Map};
 use crate::price::{self, Cost, PriceOptions};
 use crate::provider::{Field, Provider};
 use crate::request::{validate, ValidateOptions};
-use crate::wire::ResponseBody;
 
 // ---------------------------------------------------------------------------
 // 1. Routes and origins.
@@ -378,6 +377,11 @@ impl Refusal {
 /// Most issues one refusal lists (a hostile body can hold thousands).
 pub const MAX_ISSUES: usize = 50;
 
+/// Most entries of any object or list in a request body: a request has 16
+/// fields and at most 16 references, so a body past this is refused as soon
+/// as the parser reaches it.
+pub const MAX_BODY_ENTRIES: usize = 64;
+
 /// What the route owner decided once, at setup: what browsers may ask for,
 /// what fills the fields they leave out, and what a request may cost.
 #[derive(Clone, Debug)]
@@ -481,17 +485,31 @@ impl Policy {
         self.max_cost_usd
     }
 
-    /// Decide on a caller's body: validated strictly, allowed, completed with
-    /// the defaults, checked again as it will be sent, and priced against the
-    /// budget. Every check sees the request that would really go out.
-    pub fn prepare(&self, body: &ResponseBody) -> Result<Prepared, Refusal> {
-        let ResponseBody::Json(caller) = body else {
-            return Err(Refusal::new(
-                400,
-                "INVALID_REQUEST",
-                "the body must be a JSON request",
-            ));
+    /// Decide on a caller's body text: read with bounds, validated strictly,
+    /// allowed, completed with the defaults, checked again as it will be
+    /// sent, and priced against the budget. Every check sees the request that
+    /// would really go out.
+    pub fn prepare(&self, body: &str) -> Result<Prepared, Refusal> {
+        let caller = match Json::parse_bounded(body, MAX_BODY_ENTRIES) {
+            Ok(v) => v,
+            Err(e) if e.reason == json::TOO_MANY_ITEMS => {
+                return Err(Refusal::new(
+                    400,
+                    "INVALID_REQUEST",
+                    &format!(
+                    "the request has an object or a list of more than {MAX_BODY_ENTRIES} entries"
+                ),
+                ))
+            }
+            Err(_) => {
+                return Err(Refusal::new(
+                    400,
+                    "INVALID_REQUEST",
+                    "the body must be a JSON request",
+                ))
+            }
         };
+        let caller = &caller;
         let Some(fields) = caller.as_object() else {
             return Err(Refusal::new(
                 400,
@@ -602,10 +620,8 @@ pub fn limit_outcome(decision: &Json) -> Result<(), Refusal> {
 /// The `{ provider, jobId, event }` given to `onWebhook` for a verified body:
 /// the job it is about and the provider's event exactly as sent, nothing
 /// added. `None` when the body names no job.
-pub fn webhook_event(provider: Provider, body: &ResponseBody) -> Option<Json> {
-    let ResponseBody::Json(event) = body else {
-        return None;
-    };
+pub fn webhook_event(provider: Provider, body: &str) -> Option<Json> {
+    let event = Json::parse(body).ok()?;
     let job_id = event.get("jobId").and_then(Json::as_str)?;
     Some(json!({ "provider": provider.id(), "jobId": job_id, "event": event.clone() }))
 }
@@ -943,8 +959,8 @@ mod tests {
         );
     }
 
-    fn body(v: Json) -> ResponseBody {
-        ResponseBody::Json(v)
+    fn body(v: Json) -> String {
+        v.to_string()
     }
 
     fn policy(provider: Provider, allow: Json, defaults: Json, max: Option<f64>) -> Policy {
@@ -1124,13 +1140,29 @@ mod tests {
     #[test]
     fn bodies_are_refused_with_bounded_issue_lists() {
         let p = policy(Provider::Apiframe, json!(null), json!(null), None);
-        let (status, code, _) = refused(p.prepare(&ResponseBody::NotJson("nope".into())));
+        let (status, code, _) = refused(p.prepare("nope"));
         assert_eq!((status, code.as_str()), (400, "INVALID_REQUEST"));
         let (status, _, _) = refused(p.prepare(&body(json!([1, 2]))));
         assert_eq!(status, 400);
+        // Thousands of keys, or of list items: refused once the parser passes 64.
         let many: Vec<(String, Json)> = (0..4800).map(|i| (format!("k{i}"), json!(1u64))).collect();
-        let (status, _, issues) = refused(p.prepare(&body(Json::Object(Map::from_pairs(many)))));
-        assert_eq!((status, issues.len()), (400, MAX_ISSUES));
+        let r = p
+            .prepare(&body(Json::Object(Map::from_pairs(many))))
+            .unwrap_err();
+        assert_eq!(r.status, 400);
+        assert!(r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("more than 64"));
+        let refs = format!(
+            r#"{{"prompt":"x","references":[{}]}}"#,
+            vec![r#""https://a.example/x.png""#; 5000].join(",")
+        );
+        assert_eq!(p.prepare(&refs).unwrap_err().status, 400);
+        // Within the bound, unknown fields are listed (20, then one line counting the rest).
+        let some: Vec<(String, Json)> = (0..60).map(|i| (format!("k{i}"), json!(1u64))).collect();
+        let (status, _, issues) = refused(p.prepare(&body(Json::Object(Map::from_pairs(some)))));
+        assert_eq!((status, issues.len()), (400, 22), "{issues:?}");
     }
 
     #[test]
@@ -1173,6 +1205,6 @@ mod tests {
         assert!(
             webhook_event(Provider::Apiframe, &body(json!({ "event": "completed" }))).is_none()
         );
-        assert!(webhook_event(Provider::Apiframe, &ResponseBody::NotJson("x".into())).is_none());
+        assert!(webhook_event(Provider::Apiframe, "x").is_none());
     }
 }
