@@ -34,6 +34,8 @@ pub const DEFAULT_DEADLINE_MS: f64 = 600_000.0;
 pub const DEFAULT_MAX_RETRIES: u32 = 3;
 /// Most redirects followed when downloading a reference image.
 const MAX_REDIRECTS: usize = 3;
+/// How far in the future a handle's `submittedAt` may lie (clocks differ).
+const FUTURE_SKEW_MS: f64 = 300_000.0;
 
 /// How a client is set up.
 #[derive(Clone, Debug)]
@@ -558,26 +560,59 @@ impl Client {
         ))
     }
 
-    /// Find the job of a handle whose submit outcome is unknown, by sending the
-    /// same submit with the same key (only where the provider deduplicates).
-    async fn recover<I: Io>(&self, io: &I, handle: &Handle) -> Result<Handle, Error> {
+    /// Find the job of a handle whose submit got no answer, by sending the
+    /// same submit with the same key: only where the provider deduplicates,
+    /// and only inside its idempotency window (less a margin), so the resend
+    /// can only ever find the first job, never bill a second. Elsewhere it
+    /// sends nothing and fails with `OUTCOME_UNKNOWN`. A handle that already
+    /// names its job comes back as it is.
+    pub async fn recover<I: Io>(&self, io: &I, handle: &Handle) -> Result<Handle, Error> {
+        self.find_again(io, handle).await.map_err(|e| self.seal(e))
+    }
+
+    async fn find_again<I: Io>(&self, io: &I, handle: &Handle) -> Result<Handle, Error> {
+        self.check_handle(handle)?;
+        if handle.job_id.is_some() || handle.result.is_some() {
+            return Ok(handle.clone());
+        }
         let p = self.provider();
-        let request = match (&handle.request, p.honours_idempotency_key()) {
-            (Some(r), true) => r,
-            _ => {
-                return Err(Error::new(
-                    ErrorCode::OutcomeUnknown,
-                    format!(
-                        "this handle names no job: its submit got no answer, and {} cannot be asked again safely; look for a job submitted at {} ms with idempotency key {}",
-                        p.display_name(),
-                        crate::json::number_text(handle.submitted_at),
-                        handle.idempotency_key
-                    ),
-                )
-                .with_provider(p)
-                .with_handle(handle.to_json()))
-            }
+        let unknown = |why: String| {
+            Error::new(
+                ErrorCode::OutcomeUnknown,
+                format!(
+                    "this handle names no job: its submit got no answer, and {why}; nothing was sent. Look for a job submitted at {} ms with idempotency key {}",
+                    crate::json::number_text(handle.submitted_at),
+                    handle.idempotency_key
+                ),
+            )
+            .with_provider(p)
+            .with_handle(handle.to_json())
         };
+        let Some(window) = p.recovery_window_ms() else {
+            return Err(unknown(format!(
+                "{} does not promise to deduplicate a resent submit, so sending it again could bill twice",
+                p.display_name()
+            )));
+        };
+        let Some(request) = &handle.request else {
+            return Err(unknown("the handle does not carry its request".to_string()));
+        };
+        let age = io.now_ms() - handle.submitted_at;
+        if age < -FUTURE_SKEW_MS {
+            return Err(unknown(
+                "its submittedAt lies in the future, so its age, and whether a resend is safe, cannot be known"
+                    .to_string(),
+            ));
+        }
+        if age > window {
+            return Err(unknown(format!(
+                "it was submitted {} ago, outside the {} h in which {} replays an idempotency key (this client resends only within {} h), so sending it again could bill a new job",
+                describe_age(age),
+                crate::json::number_text(p.idempotency_window_ms().unwrap_or(window) / 3_600_000.0),
+                p.display_name(),
+                crate::json::number_text(window / 3_600_000.0),
+            )));
+        }
         let opts = SubmitOptions {
             deadline_ms: None,
             max_cost_usd: None,
@@ -629,13 +664,15 @@ impl Client {
             if let Some(job) = &handle.result {
                 return Ok(job.clone());
             }
-            let found;
-            let handle = if handle.job_id.is_none() {
-                found = self.recover(io, handle).await?;
-                &found
-            } else {
-                handle
-            };
+            if handle.job_id.is_none() {
+                // A read never sends the submit again: that is `recover`.
+                return Err(Error::new(
+                    ErrorCode::OutcomeUnknown,
+                    "this handle names no job yet: its submit got no answer. recover(handle) finds the job where that is safe; nothing was sent",
+                )
+                .with_provider(self.provider())
+                .with_handle(handle.to_json()));
+            }
             let deadline = io.now_ms() + DEFAULT_DEADLINE_MS;
             self.poll(io, handle, deadline)
                 .await
@@ -676,7 +713,7 @@ impl Client {
             return finished(job.clone(), &handle);
         }
         if handle.job_id.is_none() {
-            handle = self.recover(io, &handle).await?;
+            handle = self.find_again(io, &handle).await?;
         }
         let attach = |e: Error, h: &Handle| {
             e.with_handle(h.to_json())
@@ -759,6 +796,21 @@ impl Client {
 }
 
 /// A finished job, or the error its status means.
+/// An age for people: "25 h", "40 min", "12 s".
+fn describe_age(ms: f64) -> String {
+    let (value, unit) = if ms >= 3_600_000.0 {
+        (ms / 3_600_000.0, "h")
+    } else if ms >= 60_000.0 {
+        (ms / 60_000.0, "min")
+    } else {
+        (ms / 1000.0, "s")
+    };
+    format!(
+        "{} {unit}",
+        crate::json::number_text((value * 10.0).round() / 10.0)
+    )
+}
+
 fn finished(job: Job, handle: &Handle) -> Result<Job, Error> {
     let p = job.provider;
     match job.status {

@@ -147,6 +147,10 @@ pub(crate) const NINE_RATIOS: &[&str] = &[
     "1:1", "2:3", "3:2", "4:3", "3:4", "4:5", "16:9", "9:16", "21:9",
 ];
 
+const HOUR_MS: f64 = 3_600_000.0;
+/// Safety margin kept inside a provider's idempotency window.
+pub const RECOVERY_MARGIN_MS: f64 = HOUR_MS;
+
 impl Provider {
     /// All providers, in a stable order.
     pub const ALL: [Provider; 4] = [
@@ -203,6 +207,26 @@ impl Provider {
     /// replayed submit, so a submit with an unknown outcome may be retried.
     pub fn honours_idempotency_key(self) -> bool {
         matches!(self, Provider::Apiframe)
+    }
+
+    /// How long the provider replays an `Idempotency-Key` instead of making
+    /// (and billing) a new job, where it documents one. Apiframe: 24 hours
+    /// (its API reference: "Replaying the same key within 24 hours returns the
+    /// original job rather than creating a duplicate").
+    pub fn idempotency_window_ms(self) -> Option<f64> {
+        match self {
+            Provider::Apiframe => Some(24.0 * HOUR_MS),
+            _ => None,
+        }
+    }
+
+    /// How long after its submit a lost submit may be sent again: the
+    /// provider's idempotency window less an hour of safety margin (clocks
+    /// differ, and the window may be counted from the provider's receipt).
+    pub fn recovery_window_ms(self) -> Option<f64> {
+        self.idempotency_window_ms()
+            .filter(|_| self.honours_idempotency_key())
+            .map(|w| w - RECOVERY_MARGIN_MS)
     }
 
     /// Whether the client sends an `Idempotency-Key` header at all.

@@ -736,3 +736,86 @@ fn no_sixteen_characters_of_a_real_length_key_reach_an_error_or_a_job() {
         }
     }
 }
+
+/// A handle whose submit got no answer, made `age_ms` before the transport's clock.
+fn lost_submit(p: Provider, io: &Scripted, age_ms: f64) -> Handle {
+    io.now.set(1.8e12); // November 2026
+    let mut h = Handle::from_json(&json!({
+        "v": 1, "provider": p.id(), "jobId": null, "idempotencyKey": "lost-submit-key",
+        "submittedAt": io.now.get() - age_ms, "deadline": io.now.get() + 600_000.0, "count": 1,
+        "request": { "prompt": "x" }
+    }))
+    .unwrap();
+    h.deadline = io.now.get() + 600_000.0;
+    h
+}
+
+#[test]
+fn get_job_only_reads_a_handle_that_names_no_job() {
+    for p in Provider::ALL {
+        let io = Scripted::new(vec![accepted()]);
+        let h = lost_submit(p, &io, 1000.0);
+        let e = run(client(p).get_job(&io, &h)).unwrap_err();
+        assert_eq!(e.code, ErrorCode::OutcomeUnknown, "{p:?}");
+        assert!(e.handle.is_some() && e.message.contains("recover"), "{e}");
+        assert!(io.sent().is_empty(), "{p:?}: getJob sent {:?}", io.sent());
+    }
+}
+
+#[test]
+fn recover_resends_only_inside_the_providers_idempotency_window() {
+    let hour = 3_600_000.0;
+    // Apiframe, 22 h 59 min after the submit: the same key again, which finds the job.
+    let io = Scripted::new(vec![accepted()]);
+    let h = lost_submit(Provider::Apiframe, &io, 23.0 * hour - 60_000.0);
+    let found = run(client(Provider::Apiframe).recover(&io, &h)).unwrap();
+    assert_eq!(
+        found.job_id.as_deref(),
+        Some("11111111-2222-3333-4444-555555555555")
+    );
+    assert!(found.request.is_none());
+    assert_eq!(io.sent().len(), 1);
+    assert_eq!(
+        io.sent()[0].header("Idempotency-Key"),
+        Some("lost-submit-key")
+    );
+    // A handle that names its job comes back as it is, with nothing sent.
+    let io = Scripted::new(vec![]);
+    assert_eq!(
+        run(client(Provider::Apiframe).recover(&io, &found)).unwrap(),
+        found
+    );
+    assert!(io.sent().is_empty());
+    // Past 23 h (Apiframe replays keys for 24 h), and from the future: nothing sent.
+    for age in [23.0 * hour + 1.0, 25.0 * hour, -3_600_000.0] {
+        let io = Scripted::new(vec![accepted()]);
+        let h = lost_submit(Provider::Apiframe, &io, age);
+        let e = run(client(Provider::Apiframe).recover(&io, &h)).unwrap_err();
+        assert_eq!(e.code, ErrorCode::OutcomeUnknown);
+        assert!(io.sent().is_empty(), "age {age}");
+        let e = run(client(Provider::Apiframe).wait_for(
+            &io,
+            &h,
+            &WaitOptions::default(),
+            &mut no_progress,
+        ))
+        .unwrap_err();
+        assert_eq!(e.code, ErrorCode::OutcomeUnknown);
+        assert!(io.sent().is_empty(), "waitFor, age {age}");
+        if age > 0.0 {
+            assert!(
+                e.message.contains("24 h") && e.message.contains("23 h"),
+                "{e}"
+            );
+        }
+    }
+    // Providers that do not deduplicate: never sent again, whatever the age.
+    for p in [Provider::Gptimage2ai, Provider::Getimg, Provider::Openai] {
+        let io = Scripted::new(vec![accepted()]);
+        let h = lost_submit(p, &io, 1000.0);
+        let e = run(client(p).recover(&io, &h)).unwrap_err();
+        assert_eq!(e.code, ErrorCode::OutcomeUnknown, "{p:?}");
+        assert!(e.message.contains("bill twice"), "{e}");
+        assert!(io.sent().is_empty(), "{p:?}");
+    }
+}
