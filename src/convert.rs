@@ -90,12 +90,11 @@ pub fn from_json(v: &Json) -> JsValue {
     }
 }
 
-/// Parse response text with the host's `JSON.parse`.
+/// Parse response text with the core's parser, the one native builds and
+/// tests use: the same bytes mean the same job everywhere, and ids and seeds
+/// beyond 2^53 keep their digits (`JSON.parse` would round them).
 pub fn parse_text(text: &str) -> gpt_image_core::ResponseBody {
-    match js_sys::JSON::parse(text).ok().map(|v| to_json(&v)) {
-        Some(Ok(v)) => gpt_image_core::ResponseBody::Json(v),
-        _ => gpt_image_core::ResponseBody::NotJson(text.to_string()),
-    }
+    gpt_image_core::ResponseBody::from_text(text)
 }
 
 /// JSON text with the host's `JSON.stringify`.

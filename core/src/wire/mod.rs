@@ -39,7 +39,7 @@ pub struct SubmitPlan {
 }
 
 /// A provider answer, already parsed: the caller parses the text (natively
-/// with [`ResponseBody::from_text`], in JavaScript with `JSON.parse`).
+/// with [`ResponseBody::from_text`], the same parser in WebAssembly).
 #[derive(Clone, Debug, PartialEq)]
 pub enum ResponseBody {
     /// A body that is JSON.
@@ -49,9 +49,11 @@ pub enum ResponseBody {
 }
 
 impl ResponseBody {
-    /// Parse response text with the core's own JSON parser.
+    /// Parse response text with the core's own JSON parser, as natively so
+    /// in WebAssembly: ids and seeds beyond 2^53 keep their digits
+    /// ([`Json::parse_answer`]).
     pub fn from_text(text: &str) -> ResponseBody {
-        match Json::parse(text) {
+        match Json::parse_answer(text) {
             Ok(v) => ResponseBody::Json(v),
             Err(_) => ResponseBody::NotJson(text.to_string()),
         }
