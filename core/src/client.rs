@@ -909,26 +909,119 @@ fn merge_jobs(p: Provider, mut jobs: Vec<Job>) -> Job {
     merged
 }
 
-/// Resolve a redirect's `Location` against the URL that sent it.
+/// Resolve a redirect's `Location` against the URL that sent it, as RFC 3986
+/// section 5.2 says (a scheme in any case, `?q`, `#f`, dot segments). The
+/// result is checked like any URL before it is fetched.
 fn resolve_location(base: &str, location: &str) -> Option<String> {
-    let location = location.trim();
-    if location.starts_with("http://") || location.starts_with("https://") {
-        return Some(location.to_string());
-    }
-    let b = url::parse(base).ok()?;
-    let origin = match b.port {
-        Some(port) => format!("{}://{}:{port}", b.scheme, b.host),
-        None => format!("{}://{}", b.scheme, b.host),
+    let r = UriParts::of(location.trim());
+    let b = UriParts::of(base);
+    let (scheme, authority, path, query) = if r.scheme.is_some() {
+        (r.scheme, r.authority, remove_dot_segments(r.path), r.query)
+    } else if r.authority.is_some() {
+        (b.scheme, r.authority, remove_dot_segments(r.path), r.query)
+    } else if r.path.is_empty() {
+        (
+            b.scheme,
+            b.authority,
+            b.path.to_string(),
+            r.query.or(b.query),
+        )
+    } else if r.path.starts_with('/') {
+        (b.scheme, b.authority, remove_dot_segments(r.path), r.query)
+    } else {
+        let merged = match (b.authority, b.path.rfind('/')) {
+            (Some(_), None) if b.path.is_empty() => format!("/{}", r.path),
+            (_, Some(i)) => format!("{}{}", &b.path[..=i], r.path),
+            (_, None) => r.path.to_string(),
+        };
+        (b.scheme, b.authority, remove_dot_segments(&merged), r.query)
     };
-    if let Some(rest) = location.strip_prefix("//") {
-        return Some(format!("{}://{rest}", b.scheme));
+    let mut out = format!("{}:", scheme?);
+    if let Some(a) = authority {
+        out.push_str("//");
+        out.push_str(a);
     }
-    if location.starts_with('/') {
-        return Some(format!("{origin}{location}"));
+    out.push_str(&path);
+    for (mark, part) in [('?', query), ('#', r.fragment)] {
+        if let Some(part) = part {
+            out.push(mark);
+            out.push_str(part);
+        }
     }
-    let path = b.path_and_rest.split(['?', '#']).next().unwrap_or("/");
-    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-    Some(format!("{origin}{dir}/{location}"))
+    Some(out)
+}
+
+/// A URI reference's five parts (RFC 3986 appendix B).
+struct UriParts<'a> {
+    scheme: Option<&'a str>,
+    authority: Option<&'a str>,
+    path: &'a str,
+    query: Option<&'a str>,
+    fragment: Option<&'a str>,
+}
+
+impl<'a> UriParts<'a> {
+    fn of(s: &'a str) -> UriParts<'a> {
+        let (s, fragment) = s.split_once('#').map_or((s, None), |(a, f)| (a, Some(f)));
+        let (s, query) = s.split_once('?').map_or((s, None), |(a, q)| (a, Some(q)));
+        let (scheme, s) = match s.split_once(':') {
+            Some((sc, rest))
+                if sc.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && sc
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')) =>
+            {
+                (Some(sc), rest)
+            }
+            _ => (None, s),
+        };
+        let (authority, path) = match s.strip_prefix("//") {
+            Some(rest) => {
+                let end = rest.find('/').unwrap_or(rest.len());
+                (Some(&rest[..end]), &rest[end..])
+            }
+            None => (None, s),
+        };
+        UriParts {
+            scheme,
+            authority,
+            path,
+            query,
+            fragment,
+        }
+    }
+}
+
+/// RFC 3986 section 5.2.4.
+fn remove_dot_segments(path: &str) -> String {
+    let mut input = path;
+    let mut out = String::new();
+    let pop = |out: &mut String| out.truncate(out.rfind('/').unwrap_or(0));
+    while !input.is_empty() {
+        if let Some(rest) = input.strip_prefix("../").or(input.strip_prefix("./")) {
+            input = rest;
+        } else if input.starts_with("/./") {
+            input = &input[2..];
+        } else if input == "/." {
+            input = "/";
+        } else if input.starts_with("/../") {
+            input = &input[3..];
+            pop(&mut out);
+        } else if input == "/.." {
+            input = "/";
+            pop(&mut out);
+        } else if input == "." || input == ".." {
+            input = "";
+        } else {
+            // The first segment, with its leading `/` if any (a header may
+            // carry non-ASCII text: step over a whole character).
+            let first = input.chars().next().map_or(1, char::len_utf8);
+            let end = input[first..].find('/').map_or(input.len(), |i| i + first);
+            out.push_str(&input[..end]);
+            input = &input[end..];
+        }
+    }
+    out
 }
 
 /// Run futures concurrently on one thread and collect their outputs in order.
@@ -1001,6 +1094,72 @@ mod tests {
         assert_eq!(
             resolve_location("http://127.0.0.1:8080/img.png", "/next.png").as_deref(),
             Some("http://127.0.0.1:8080/next.png")
+        );
+    }
+
+    #[test]
+    fn redirects_resolve_as_rfc_3986_says() {
+        // Regressions: `?q` became `dir/?q`; `HTTPS://` was taken for a path.
+        // The normal and abnormal examples of RFC 3986 section 5.4 (those an
+        // http(s) base can give), with the base's query kept where it says.
+        let base = "http://a/b/c/d;p?q";
+        for (location, want) in [
+            ("g:h", "g:h"),
+            ("g", "http://a/b/c/g"),
+            ("./g", "http://a/b/c/g"),
+            ("g/", "http://a/b/c/g/"),
+            ("/g", "http://a/g"),
+            ("//g", "http://g"),
+            ("?y", "http://a/b/c/d;p?y"),
+            ("g?y", "http://a/b/c/g?y"),
+            ("#s", "http://a/b/c/d;p?q#s"),
+            ("g#s", "http://a/b/c/g#s"),
+            ("g?y#s", "http://a/b/c/g?y#s"),
+            (";x", "http://a/b/c/;x"),
+            ("g;x", "http://a/b/c/g;x"),
+            ("g;x?y#s", "http://a/b/c/g;x?y#s"),
+            ("", "http://a/b/c/d;p?q"),
+            (".", "http://a/b/c/"),
+            ("./", "http://a/b/c/"),
+            ("..", "http://a/b/"),
+            ("../", "http://a/b/"),
+            ("../g", "http://a/b/g"),
+            ("../..", "http://a/"),
+            ("../../", "http://a/"),
+            ("../../g", "http://a/g"),
+            ("../../../g", "http://a/g"),
+            ("../../../../g", "http://a/g"),
+            ("/./g", "http://a/g"),
+            ("/../g", "http://a/g"),
+            ("g.", "http://a/b/c/g."),
+            (".g", "http://a/b/c/.g"),
+            ("g..", "http://a/b/c/g.."),
+            ("..g", "http://a/b/c/..g"),
+            ("./../g", "http://a/b/g"),
+            ("./g/.", "http://a/b/c/g/"),
+            ("g/./h", "http://a/b/c/g/h"),
+            ("g/../h", "http://a/b/c/h"),
+            ("g;x=1/./y", "http://a/b/c/g;x=1/y"),
+            ("g;x=1/../y", "http://a/b/c/y"),
+            ("g?y/./x", "http://a/b/c/g?y/./x"),
+            ("g?y/../x", "http://a/b/c/g?y/../x"),
+            ("g#s/./x", "http://a/b/c/g#s/./x"),
+            ("g#s/../x", "http://a/b/c/g#s/../x"),
+            ("http:g", "http:g"),
+            ("HTTPS://Other.example/x", "HTTPS://Other.example/x"),
+            ("Https://o.example/a/../b", "Https://o.example/b"),
+            ("é/../x", "http://a/b/c/x"),
+            ("/é", "http://a/é"),
+        ] {
+            assert_eq!(
+                resolve_location(base, location).as_deref(),
+                Some(want),
+                "{location:?}"
+            );
+        }
+        assert_eq!(
+            resolve_location("https://h.example:8443/d/x.png?a=1", "?b=2").as_deref(),
+            Some("https://h.example:8443/d/x.png?b=2")
         );
     }
 }
