@@ -52,6 +52,9 @@ pub struct ClientConfig {
     pub strict: bool,
     /// How long jobs usually take, when known better than the provider's figure.
     pub typical_duration_ms: Option<f64>,
+    /// The most bytes one reference download may hold (at most, and by
+    /// default, OpenAI's 50 MB per image).
+    pub max_reference_bytes: usize,
 }
 
 impl ClientConfig {
@@ -64,6 +67,7 @@ impl ClientConfig {
             price: PriceOptions::default(),
             strict: false,
             typical_duration_ms: None,
+            max_reference_bytes: multipart::MAX_IMAGE_BYTES,
         }
     }
 }
@@ -306,6 +310,16 @@ impl Client {
                     .with_provider(p),
                     maybe_sent,
                 ),
+                // Answers are read whole today; a host that limits them
+                // reports an answer it could not hold, after it was sent.
+                Err(TransportError::TooLarge) => (
+                    Error::new(
+                        ErrorCode::Decode,
+                        format!("{}'s answer was too large to read", p.display_name()),
+                    )
+                    .with_provider(p),
+                    true,
+                ),
             };
             if unknown && resend == Resend::Unsafe {
                 return Err(outcome_unknown(p, &err));
@@ -503,8 +517,10 @@ impl Client {
             let timeout = (self.cfg.timeout_ms as f64)
                 .min(deadline - io.now_ms())
                 .max(1.0) as u64;
+            let limit = self.cfg.max_reference_bytes.min(multipart::MAX_IMAGE_BYTES);
+            let too_large = || refuse(format!("the image is over {limit} bytes"));
             let resp = io
-                .fetch_bytes(&current, timeout)
+                .fetch_bytes(&current, timeout, limit)
                 .await
                 .map_err(|e| match e {
                     TransportError::Aborted => aborted_error(p),
@@ -518,6 +534,7 @@ impl Client {
                         format!("downloading {path} failed: {message}"),
                     )
                     .with_provider(p),
+                    TransportError::TooLarge => too_large(),
                 })?;
             if (300..400).contains(&resp.status) {
                 match resp
@@ -540,8 +557,8 @@ impl Client {
             if !(200..300).contains(&resp.status) {
                 return Err(refuse(format!("the image URL answered {}", resp.status)));
             }
-            if resp.body.len() > multipart::MAX_IMAGE_BYTES {
-                return Err(refuse("the image is over 50 MB".to_string()));
+            if resp.body.len() > limit {
+                return Err(too_large());
             }
             let Some(mime) = multipart::sniff_image(&resp.body) else {
                 return Err(refuse(
@@ -931,7 +948,7 @@ fn resolve_location(base: &str, location: &str) -> Option<String> {
     } else {
         let merged = match (b.authority, b.path.rfind('/')) {
             (Some(_), None) if b.path.is_empty() => format!("/{}", r.path),
-            (_, Some(i)) => format!("{}{}", &b.path[..=i], r.path),
+            (_, Some(i)) => format!("{}{}", b.path.get(..=i)?, r.path),
             (_, None) => r.path.to_string(),
         };
         (b.scheme, b.authority, remove_dot_segments(&merged), r.query)
@@ -976,10 +993,10 @@ impl<'a> UriParts<'a> {
             _ => (None, s),
         };
         let (authority, path) = match s.strip_prefix("//") {
-            Some(rest) => {
-                let end = rest.find('/').unwrap_or(rest.len());
-                (Some(&rest[..end]), &rest[end..])
-            }
+            Some(rest) => match rest.find('/') {
+                Some(end) => (rest.get(..end), rest.get(end..).unwrap_or("")),
+                None => (Some(rest), ""),
+            },
             None => (None, s),
         };
         UriParts {
@@ -992,20 +1009,22 @@ impl<'a> UriParts<'a> {
     }
 }
 
-/// RFC 3986 section 5.2.4.
+/// RFC 3986 section 5.2.4. (No slicing by index: a slip would be a panic,
+/// and its message machinery would add kilobytes to the module.)
 fn remove_dot_segments(path: &str) -> String {
     let mut input = path;
     let mut out = String::new();
     let pop = |out: &mut String| out.truncate(out.rfind('/').unwrap_or(0));
     while !input.is_empty() {
+        let after = |prefix: &str| input.strip_prefix(prefix).filter(|r| r.starts_with('/'));
         if let Some(rest) = input.strip_prefix("../").or(input.strip_prefix("./")) {
             input = rest;
-        } else if input.starts_with("/./") {
-            input = &input[2..];
+        } else if let Some(rest) = after("/.") {
+            input = rest;
         } else if input == "/." {
             input = "/";
-        } else if input.starts_with("/../") {
-            input = &input[3..];
+        } else if let Some(rest) = after("/..") {
+            input = rest;
             pop(&mut out);
         } else if input == "/.." {
             input = "/";
@@ -1016,9 +1035,13 @@ fn remove_dot_segments(path: &str) -> String {
             // The first segment, with its leading `/` if any (a header may
             // carry non-ASCII text: step over a whole character).
             let first = input.chars().next().map_or(1, char::len_utf8);
-            let end = input[first..].find('/').map_or(input.len(), |i| i + first);
-            out.push_str(&input[..end]);
-            input = &input[end..];
+            let end = input
+                .get(first..)
+                .and_then(|r| r.find('/'))
+                .map_or(input.len(), |i| i + first);
+            let (segment, rest) = input.split_at_checked(end).unwrap_or((input, ""));
+            out.push_str(segment);
+            input = rest;
         }
     }
     out

@@ -248,7 +248,7 @@ impl Json {
     /// `max_items` entries: a larger one fails as soon as it is seen, so a
     /// hostile text of thousands of keys costs no more than reaching the limit.
     pub fn parse_bounded(text: &str, max_items: usize) -> Result<Json, ParseError> {
-        Parser::new(text, max_items, false).run()
+        Parser::new(text, max_items, false, rust_number).run()
     }
 
     /// Parse a provider's answer: as [`Json::parse`], except that an integer
@@ -256,8 +256,24 @@ impl Json {
     /// `…_id`, `…Id`, `…_seed`, `…Seed`) is kept as its decimal text, which
     /// an f64 (and so `JSON.parse`) would round.
     pub fn parse_answer(text: &str) -> Result<Json, ParseError> {
-        Parser::new(text, usize::MAX, true).run()
+        Json::parse_answer_with(text, rust_number)
     }
+
+    /// [`Json::parse_answer`] with another reader of number text (already
+    /// checked against JSON's grammar): the WebAssembly layer passes the
+    /// host's `parseFloat`, which reads every JSON number as `JSON.parse`
+    /// does and keeps Rust's float parser out of the module.
+    pub fn parse_answer_with(text: &str, number: NumberReader) -> Result<Json, ParseError> {
+        Parser::new(text, usize::MAX, true, number).run()
+    }
+}
+
+/// Turns JSON number text into an f64 (correctly rounded; ±Infinity beyond range).
+pub type NumberReader = fn(&str) -> Option<f64>;
+
+/// Rust's own correctly rounded reader.
+fn rust_number(text: &str) -> Option<f64> {
+    text.parse().ok()
 }
 
 /// Whether a field holds an identifier whose digits matter.
@@ -270,13 +286,19 @@ fn names_an_id(key: &str) -> bool {
 }
 
 impl<'a> Parser<'a> {
-    fn new(text: &'a str, max_items: usize, keep_big_ids: bool) -> Parser<'a> {
+    fn new(
+        text: &'a str,
+        max_items: usize,
+        keep_big_ids: bool,
+        read_number: NumberReader,
+    ) -> Parser<'a> {
         Parser {
             b: text.as_bytes(),
             i: 0,
             depth: 0,
             max_items,
             keep_big_ids,
+            read_number,
         }
     }
 
@@ -395,6 +417,7 @@ struct Parser<'a> {
     depth: usize,
     max_items: usize,
     keep_big_ids: bool,
+    read_number: NumberReader,
 }
 
 impl Parser<'_> {
@@ -640,9 +663,9 @@ impl Parser<'_> {
         }
         let text =
             std::str::from_utf8(&self.b[start..self.i]).map_err(|_| self.err("bad number"))?;
-        text.parse::<f64>()
+        (self.read_number)(text)
             .map(Json::Number)
-            .map_err(|_| self.err("bad number"))
+            .ok_or_else(|| self.err("bad number"))
     }
 }
 

@@ -53,7 +53,17 @@ impl ResponseBody {
     /// in WebAssembly: ids and seeds beyond 2^53 keep their digits
     /// ([`Json::parse_answer`]).
     pub fn from_text(text: &str) -> ResponseBody {
-        match Json::parse_answer(text) {
+        ResponseBody::of(text, Json::parse_answer(text))
+    }
+
+    /// [`ResponseBody::from_text`] reading numbers with `number` (see
+    /// [`Json::parse_answer_with`]).
+    pub fn from_text_with(text: &str, number: crate::json::NumberReader) -> ResponseBody {
+        ResponseBody::of(text, Json::parse_answer_with(text, number))
+    }
+
+    fn of(text: &str, parsed: Result<Json, crate::json::ParseError>) -> ResponseBody {
+        match parsed {
             Ok(v) => ResponseBody::Json(v),
             Err(_) => ResponseBody::NotJson(text.to_string()),
         }
