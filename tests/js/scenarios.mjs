@@ -79,7 +79,8 @@ async function checkImage(img) {
  * The scenarios: [{ name, run }]. `edge` is the package module, `sandbox` the
  * sandbox's base URL.
  */
-export function scenarios(edge, sandboxUrl) {
+/** `workerd`: `{ r2, r2Uploader }` where an R2 bucket is bound (the Worker tests). */
+export function scenarios(edge, sandboxUrl, workerd = {}) {
   const sb = sandboxControl(sandboxUrl);
   const list = [];
   const add = (name, run) => list.push({ name, run: async () => {
@@ -317,6 +318,19 @@ export function scenarios(edge, sandboxUrl) {
     check(/bucket full/.test(JSON.stringify(thrown.issues ?? [])), JSON.stringify(thrown.issues));
     check((await submits("apiframe")) === before, "nothing submitted");
   });
+
+  if (workerd.r2) {
+    add("apiframe: uploadReference puts byte references into R2 (examples/worker/src/uploads.js)", async () => {
+      const png = bytesOf((await client("openai").generate({ prompt: "ref", quality: "low", size: "1024x1024" })).images[0].b64);
+      const uploadReference = workerd.r2Uploader(workerd.r2, "https://images.example.com");
+      const job = await client("apiframe", { uploadReference }).generate({ prompt: "in this style", quality: "low", references: [png] });
+      check(job.status === "succeeded", job.status);
+      const listed = await workerd.r2.list({ prefix: "references/" });
+      check(listed.objects.length === 1, `${listed.objects.length} objects`);
+      const stored = await workerd.r2.get(listed.objects[0].key);
+      check(stored.httpMetadata.contentType === "image/png" && (await stored.arrayBuffer()).byteLength === png.length, "the bytes, typed");
+    });
+  }
 
   const requestsSent = async () =>
     Object.entries((await sb.stats()).requests).reduce((sum, [route, n]) => (route.includes("/sandbox/") ? sum : sum + n), 0);
