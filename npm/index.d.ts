@@ -365,6 +365,25 @@ export interface SubmitOptions extends CallOptions {
   maxCostUsd?: number;
   /** The logical job's key (default: a fresh UUID), e.g. from your own request id. */
   idempotencyKey?: string;
+  /**
+   * OpenAI: stream the generation with this many partial images (0..3) before the final one,
+   * each handed to `onPartialImage` as it arrives. A stream cut after the request was sent is
+   * OUTCOME_UNKNOWN (the image may be billed), never resent.
+   */
+  partialImages?: 0 | 1 | 2 | 3;
+  /** Hears each partial image (with `partialImages`). Exceptions it throws are ignored. */
+  onPartialImage?: (image: PartialImage) => void;
+}
+
+/** A partial image of a streamed OpenAI generation. */
+export interface PartialImage {
+  /** Which partial image, from 0. */
+  index: number;
+  /** The image, base64. */
+  b64: string;
+  mimeType: string;
+  /** The size the stream reports. */
+  size: string | null;
 }
 
 export interface WaitOptions extends CallOptions {

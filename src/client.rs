@@ -6,7 +6,7 @@ use crate::convert::{
 };
 use crate::io::WasmIo;
 use crate::runtime::{is_abort_signal, is_browser_like};
-use gpt_image_core::client::{Client, ClientConfig, SubmitOptions, WaitOptions};
+use gpt_image_core::client::{Client, ClientConfig, PartialImage, SubmitOptions, WaitOptions};
 use gpt_image_core::handle::Handle;
 use gpt_image_core::{ApiKey, Error, ErrorCode, Job, Json, Target};
 use std::rc::Rc;
@@ -51,6 +51,13 @@ fn submit_options(options: &JsValue) -> Result<SubmitOptions, JsValue> {
         deadline_ms: opt_number(options, "deadlineMs")?,
         max_cost_usd: opt_number(options, "maxCostUsd")?,
         idempotency_key: opt_string(options, "idempotencyKey")?,
+        partial_images: opt_number(options, "partialImages")?.map(|n| {
+            if (0.0..=3.0).contains(&n) && n.fract() == 0.0 {
+                n as u8
+            } else {
+                u8::MAX
+            }
+        }),
     })
 }
 
@@ -280,7 +287,18 @@ async fn run(
             let opts = submit_options(options).map_err(option_error)?;
             // generate = submit, then wait (as Client::generate), from the
             // shared pieces so each is compiled once.
-            let handle = submit_shared(client, &io, &value, &opts, &mut report).await?;
+            let handle = match get(options, "onPartialImage") {
+                f if opts.partial_images.is_some() && f.is_function() => {
+                    let f: js_sys::Function = f.unchecked_into();
+                    let mut partial = move |p: &PartialImage| {
+                        // A throwing callback must not stop the job: its error is dropped.
+                        let _ = f.call1(&JsValue::NULL, &from_json(&p.to_json()));
+                    };
+                    Box::pin(client.submit_streaming(&io, &value, &opts, &mut report, &mut partial))
+                        .await?
+                }
+                _ => submit_shared(client, &io, &value, &opts, &mut report).await?,
+            };
             if matches!(op, Op::Submit) {
                 handle.to_json()
             } else {

@@ -4,7 +4,7 @@
 use crate::convert::{get, parse_text, stringify};
 use crate::runtime::{js_sleep, RequestControl};
 use gloo_net::http::{Method, RequestBuilder};
-use gpt_image_core::io::{BytesResponse, Io, TransportError};
+use gpt_image_core::io::{BytesResponse, Io, StreamPart, TransportError};
 use gpt_image_core::{Body, HttpRequest, HttpResponse};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -57,6 +57,16 @@ fn method(m: &str) -> Method {
     }
 }
 
+#[wasm_bindgen(module = "/src/stream.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = readerOf)]
+    fn reader_of(body: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = nextChunk)]
+    fn next_chunk(reader: &JsValue) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = cancelReader)]
+    fn cancel_reader(reader: &JsValue);
+}
+
 impl Io for WasmIo {
     async fn send(
         &self,
@@ -95,6 +105,58 @@ impl Io for WasmIo {
                 headers,
                 body: parse_text(&text),
             })
+        }
+        .await;
+        ctl.dispose();
+        result
+    }
+
+    async fn send_streaming(
+        &self,
+        req: &HttpRequest,
+        timeout_ms: u64,
+        on_part: &mut dyn FnMut(StreamPart<'_>) -> bool,
+    ) -> Result<(), TransportError> {
+        let ctl = RequestControl::new(timeout_ms as f64, &self.signal);
+        let result = async {
+            let mut b = RequestBuilder::new(&req.url)
+                .method(method(req.method))
+                .abort_signal(Some(ctl.signal().unchecked_ref()));
+            for (k, v) in &req.headers {
+                b = b.header(k, v);
+            }
+            let built = match &req.body {
+                Body::Empty => b.build(),
+                Body::Json(v) => b.body(JsValue::from_str(&stringify(v))),
+                Body::Bytes(bytes) => b.body(js_sys::Uint8Array::from(bytes.as_slice())),
+            };
+            let request = built.map_err(|e| self.failure(&ctl, e.to_string()))?;
+            let resp = request
+                .send()
+                .await
+                .map_err(|e| self.failure(&ctl, e.to_string()))?;
+            if !on_part(StreamPart::Head {
+                status: resp.status(),
+            }) {
+                return Ok(());
+            }
+            let Some(body) = resp.body() else {
+                return Ok(());
+            };
+            let reader = reader_of(&body);
+            loop {
+                let chunk = JsFuture::from(next_chunk(&reader))
+                    .await
+                    .map_err(|_| self.failure(&ctl, "reading the answer failed".to_string()))?;
+                if chunk.is_null() {
+                    return Ok(());
+                }
+                let bytes = js_sys::Uint8Array::new(&chunk).to_vec();
+                if !on_part(StreamPart::Chunk(&bytes)) {
+                    cancel_reader(&reader);
+                    return Ok(());
+                }
+            }
         }
         .await;
         ctl.dispose();

@@ -383,6 +383,7 @@ impl Handler {
                 .then_some(SUBMIT_DEADLINE_MS),
             max_cost_usd: self.policy.max_cost_usd(),
             idempotency_key: Some(key),
+            partial_images: None,
         };
         let io = WasmIo::new(None).with_uploader(self.uploader.clone());
         let handle =

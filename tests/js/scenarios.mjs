@@ -301,6 +301,22 @@ export function scenarios(edge, sandboxUrl, workerd = {}) {
     check((await edits()) === sent, "nothing sent for a bad mask");
   });
 
+  add("openai: partial images stream in before the final image, smaller, as PNGs", async () => {
+    const c = client("openai");
+    const seen = [];
+    const t0 = Date.now();
+    const job = await c.generate(
+      { prompt: "a lighthouse", quality: "high", size: "1024x1024" },
+      { partialImages: 2, onPartialImage: (p) => seen.push({ ...p, at: Date.now() - t0 }) },
+    );
+    const done = Date.now() - t0;
+    check(seen.length === 2 && seen[0].index === 0 && seen[1].index === 1, JSON.stringify(seen.map((p) => p.index)));
+    check(seen.every((p) => p.at < done && p.mimeType === "image/png" && bytesOf(p.b64)[0] === 0x89), "partials came first, as PNGs");
+    check(bytesOf(seen[0].b64).length < bytesOf(job.images[0].b64).length, "a partial is smaller than the final image");
+    check(job.status === "succeeded" && job.cost.exact, JSON.stringify(job.cost));
+    await rejects(c.generate({ prompt: "x" }, { partialImages: 7, onPartialImage: () => {} }), "INVALID_REQUEST");
+  });
+
   add("apiframe: byte references go through uploadReference; without it they are refused, naming it", async () => {
     const png = bytesOf((await client("openai").generate({ prompt: "ref", quality: "low", size: "1024x1024" })).images[0].b64);
     const stored = [];

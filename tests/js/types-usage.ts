@@ -58,6 +58,9 @@ async function server(apiKey: string): Promise<void> {
   const resumed: Job = await new ImageClient({ provider: "apiframe", apiKey }).waitFor(JSON.parse(JSON.stringify(handle)) as JobHandle);
   const once: Job = await client.getJob(JSON.stringify(handle));
   const named: JobHandle = await client.recover(handle);
+  const streamed: Job = await client.generate(request, { partialImages: 2, onPartialImage: (p) => console.log(p.index, p.b64.length, p.mimeType) });
+  // @ts-expect-error: at most three partial images
+  await client.generate(request, { partialImages: 4 });
   // @ts-expect-error: recover resolves to a handle, not a job
   const notJob: Job = await client.recover(handle);
   const estimate: Cost = client.estimateCost(request);
@@ -70,7 +73,7 @@ async function server(apiKey: string): Promise<void> {
     const again: JobHandle | undefined = err.handle;
     if (code === "OUTCOME_UNKNOWN" && again) await client.waitFor(again);
   }
-  console.log(url, resumed, once, named, notJob, estimate, ok, client.toJSON().baseUrl);
+  console.log(url, resumed, once, named, notJob, streamed, estimate, ok, client.toJSON().baseUrl);
   client.free();
 }
 
