@@ -44,7 +44,7 @@ minify pkg/node/gpt_image_edge.js cjs
 while IFS= read -r f; do minify "$f" cjs; done < <(find pkg/node/snippets -name '*.js' 2>/dev/null)
 
 
-cp npm/package.json npm/index.d.ts npm/route.d.ts npm/browser.js npm/workerd.js npm/full.js \
+cp npm/package.json npm/index.d.ts npm/route.d.ts npm/ai.js npm/ai.d.ts npm/browser.js npm/workerd.js npm/full.js \
   npm/route-workerd.js npm/route-full.js pkg/
 cp README.md pkg/README.md
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Prints the size of the Cloudflare Workers builds (the wasm plus every JS file
 # it loads: entry, glue, snippets), raw and gzipped, and fails above the limits:
-#   gpt-image-edge        (ImageClient, validation, prices, wire formats)  80,000 bytes
-#   gpt-image-edge/route  (the same plus createRouteHandler)               94,000 bytes
+#   gpt-image-edge        (ImageClient, validation, prices, wire formats)  90,000 bytes
+#   gpt-image-edge/route  (the same plus createRouteHandler)              108,000 bytes
 set -euo pipefail
 cd "$(dirname "$0")/.."
-LIMIT_GZ=${SIZE_LIMIT_GZ:-80000}
-ROUTE_LIMIT_GZ=${ROUTE_SIZE_LIMIT_GZ:-94000}
+LIMIT_GZ=${SIZE_LIMIT_GZ:-90000}
+ROUTE_LIMIT_GZ=${ROUTE_SIZE_LIMIT_GZ:-108000}
 [ -f pkg/web/gpt_image_edge_bg.wasm ] || ./scripts/build-pkg.sh >/dev/null
 
 gz() { gzip -9 -c "$1" | wc -c; }

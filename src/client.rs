@@ -7,7 +7,7 @@ use crate::convert::{
 };
 use crate::io::WasmIo;
 use crate::runtime::{is_abort_signal, is_browser_like};
-use gpt_image_core::client::{Client, ClientConfig, SubmitOptions, WaitOptions};
+use gpt_image_core::client::{Client, ClientConfig, PartialImage, SubmitOptions, WaitOptions};
 use gpt_image_core::handle::Handle;
 use gpt_image_core::{ApiKey, Error, ErrorCode, Job, Json, Target};
 use std::rc::Rc;
@@ -20,6 +20,8 @@ use wasm_bindgen_futures::future_to_promise;
 #[wasm_bindgen(skip_typescript)]
 pub struct ImageClient {
     inner: Rc<Client>,
+    /// `uploadReference(bytes, mimeType)`: stores byte images for URL-only providers.
+    uploader: Option<js_sys::Function>,
 }
 
 fn invalid(message: &str) -> JsValue {
@@ -50,6 +52,13 @@ fn submit_options(options: &JsValue) -> Result<SubmitOptions, JsValue> {
         deadline_ms: opt_duration(options, "deadlineMs")?,
         max_cost_usd: opt_number(options, "maxCostUsd")?,
         idempotency_key: opt_string(options, "idempotencyKey")?,
+        partial_images: opt_number(options, "partialImages")?.map(|n| {
+            if (0.0..=3.0).contains(&n) && n.fract() == 0.0 {
+                n as u8
+            } else {
+                u8::MAX
+            }
+        }),
     })
 }
 
@@ -131,15 +140,23 @@ impl ImageClient {
         if let Some(n) = opt_whole(&options, "maxReferenceBytes", 1, 52_428_800)? {
             cfg.max_reference_bytes = n as usize;
         }
+        let uploader = match get(&options, "uploadReference") {
+            v if v.is_undefined() || v.is_null() => None,
+            v => Some(
+                v.dyn_into::<js_sys::Function>()
+                    .map_err(|_| invalid("option `uploadReference` must be a function"))?,
+            ),
+        };
         Ok(ImageClient {
             inner: Rc::new(Client::new(cfg)),
+            uploader,
         })
     }
 
-    /// The core client (for the route handler).
+    /// The core client and the uploader (for the route handler).
     #[cfg(feature = "route")]
-    pub(crate) fn into_inner(self) -> Rc<Client> {
-        self.inner
+    pub(crate) fn into_parts(self) -> (Rc<Client>, Option<js_sys::Function>) {
+        (self.inner, self.uploader)
     }
 
     /// The provider id.
@@ -164,7 +181,7 @@ impl ImageClient {
     /// Validate and price a request as this client would send it.
     #[wasm_bindgen(js_name = estimateCost)]
     pub fn estimate_cost(&self, request: JsValue) -> Result<JsValue, JsValue> {
-        let value = to_json(&request)?;
+        let value = crate::images::request_json(&request)?;
         let (cost, _) = self.inner.estimate(&value).map_err(|e| js_error(&e))?;
         Ok(from_json(&cost.to_json()))
     }
@@ -247,8 +264,9 @@ enum Op {
 impl ImageClient {
     fn spawn(&self, op: Op, subject: JsValue, options: JsValue) -> js_sys::Promise {
         let client = self.inner.clone();
+        let uploader = self.uploader.clone();
         future_to_promise(async move {
-            run(&client, op, &subject, &options)
+            run(&client, uploader, op, &subject, &options)
                 .await
                 .map_err(|e| js_error(&e))
         })
@@ -257,20 +275,34 @@ impl ImageClient {
 
 async fn run(
     client: &Client,
+    uploader: Option<js_sys::Function>,
     op: Op,
     subject: &JsValue,
     options: &JsValue,
 ) -> Result<JsValue, Error> {
     let (signal, on_progress) = call_options(options).map_err(option_error)?;
-    let io = WasmIo::new(signal);
+    let io = WasmIo::new(signal).with_uploader(uploader);
     let mut report = progress_reporter(on_progress);
     let out = match op {
         Op::Generate | Op::Submit => {
-            let value = to_json(subject).map_err(option_error)?;
+            let value = crate::images::read_request_json(subject)
+                .await
+                .map_err(option_error)?;
             let opts = submit_options(options).map_err(option_error)?;
             // generate = submit, then wait (as Client::generate), from the
             // shared pieces so each is compiled once.
-            let handle = submit_shared(client, &io, &value, &opts, &mut report).await?;
+            let handle = match get(options, "onPartialImage") {
+                f if opts.partial_images.is_some() && f.is_function() => {
+                    let f: js_sys::Function = f.unchecked_into();
+                    let mut partial = move |p: &PartialImage| {
+                        // A throwing callback must not stop the job: its error is dropped.
+                        let _ = f.call1(&JsValue::NULL, &from_json(&p.to_json()));
+                    };
+                    Box::pin(client.submit_streaming(&io, &value, &opts, &mut report, &mut partial))
+                        .await?
+                }
+                _ => submit_shared(client, &io, &value, &opts, &mut report).await?,
+            };
             if matches!(op, Op::Submit) {
                 handle.to_json()
             } else {

@@ -98,7 +98,7 @@ fn walk(v: &JsValue, depth: u32, seen: &mut u32) -> Result<Json, Error> {
         pairs.push((k, walk(&item, depth + 1, seen)?));
     }
     // The keys of a JS object are distinct: this is linear.
-    Ok(Json::Object(Map::from_pairs(pairs)))
+    Ok(Json::Object(Map::from_unique_pairs(pairs)))
 }
 
 /// JSON as a plain JavaScript value.

@@ -1,10 +1,10 @@
 //! The client's I/O in a JavaScript host: fetch through gloo-net, timers and
 //! abort wiring from `runtime.js`, clock and randomness from the host.
 
-use crate::convert::{parse_text, stringify};
+use crate::convert::{get, parse_text, stringify};
 use crate::runtime::{js_sleep, read_limited, RequestControl};
 use gloo_net::http::{Method, RequestBuilder};
-use gpt_image_core::io::{BytesResponse, Io, TransportError};
+use gpt_image_core::io::{BytesResponse, Io, StreamPart, TransportError};
 use gpt_image_core::{Body, HttpRequest, HttpResponse};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -15,6 +15,8 @@ use web_sys::{AbortSignal, RequestCredentials, RequestRedirect};
 pub struct WasmIo {
     /// The caller's AbortSignal, or `undefined`.
     signal: JsValue,
+    /// The caller's `uploadReference`, if given.
+    uploader: Option<js_sys::Function>,
 }
 
 impl WasmIo {
@@ -22,7 +24,14 @@ impl WasmIo {
     pub fn new(signal: Option<AbortSignal>) -> WasmIo {
         WasmIo {
             signal: signal.map_or(JsValue::UNDEFINED, JsValue::from),
+            uploader: None,
         }
+    }
+
+    /// The same, storing byte images through `uploadReference`.
+    pub fn with_uploader(mut self, uploader: Option<js_sys::Function>) -> WasmIo {
+        self.uploader = uploader;
+        self
     }
 
     fn failure(&self, ctl: &RequestControl, message: String) -> TransportError {
@@ -46,6 +55,16 @@ fn method(m: &str) -> Method {
     } else {
         Method::GET
     }
+}
+
+#[wasm_bindgen(module = "/src/stream.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = readerOf)]
+    fn reader_of(body: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = nextChunk)]
+    fn next_chunk(reader: &JsValue) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = cancelReader)]
+    fn cancel_reader(reader: &JsValue);
 }
 
 impl Io for WasmIo {
@@ -86,6 +105,58 @@ impl Io for WasmIo {
                 headers,
                 body: parse_text(&text),
             })
+        }
+        .await;
+        ctl.dispose();
+        result
+    }
+
+    async fn send_streaming(
+        &self,
+        req: &HttpRequest,
+        timeout_ms: u64,
+        on_part: &mut dyn FnMut(StreamPart<'_>) -> bool,
+    ) -> Result<(), TransportError> {
+        let ctl = RequestControl::new(timeout_ms as f64, &self.signal);
+        let result = async {
+            let mut b = RequestBuilder::new(&req.url)
+                .method(method(req.method))
+                .abort_signal(Some(ctl.signal().unchecked_ref()));
+            for (k, v) in &req.headers {
+                b = b.header(k, v);
+            }
+            let built = match &req.body {
+                Body::Empty => b.build(),
+                Body::Json(v) => b.body(JsValue::from_str(&stringify(v))),
+                Body::Bytes(bytes) => b.body(js_sys::Uint8Array::from(bytes.as_slice())),
+            };
+            let request = built.map_err(|e| self.failure(&ctl, e.to_string()))?;
+            let resp = request
+                .send()
+                .await
+                .map_err(|e| self.failure(&ctl, e.to_string()))?;
+            if !on_part(StreamPart::Head {
+                status: resp.status(),
+            }) {
+                return Ok(());
+            }
+            let Some(body) = resp.body() else {
+                return Ok(());
+            };
+            let reader = reader_of(&body);
+            loop {
+                let chunk = JsFuture::from(next_chunk(&reader))
+                    .await
+                    .map_err(|_| self.failure(&ctl, "reading the answer failed".to_string()))?;
+                if chunk.is_null() {
+                    return Ok(());
+                }
+                let bytes = js_sys::Uint8Array::new(&chunk).to_vec();
+                if !on_part(StreamPart::Chunk(&bytes)) {
+                    cancel_reader(&reader);
+                    return Ok(());
+                }
+            }
         }
         .await;
         ctl.dispose();
@@ -135,6 +206,25 @@ impl Io for WasmIo {
         .await;
         ctl.dispose();
         result
+    }
+
+    async fn upload_reference(
+        &self,
+        bytes: Vec<u8>,
+        mime: &str,
+    ) -> Result<Option<String>, TransportError> {
+        let Some(f) = &self.uploader else {
+            return Ok(None);
+        };
+        let url = JsFuture::from(crate::images::call_uploader(f, &bytes, mime))
+            .await
+            .map_err(|e| TransportError::Network {
+                message: get(&e, "message")
+                    .as_string()
+                    .unwrap_or_else(|| "it threw".to_string()),
+                maybe_sent: false,
+            })?;
+        Ok(url.as_string())
     }
 
     async fn sleep(&self, ms: u64) -> Result<(), TransportError> {

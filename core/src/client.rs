@@ -11,7 +11,8 @@
 use crate::error::{Error, ErrorCode};
 use crate::handle::Handle;
 use crate::http::{Body, HttpRequest};
-use crate::io::{Io, TransportError};
+use crate::image::DataUrl;
+use crate::io::{Io, StreamPart, TransportError};
 use crate::job::{Job, JobStatus};
 use crate::json::Json;
 use crate::multipart::{self, FilePart};
@@ -19,7 +20,7 @@ use crate::price::{self, Cost, PriceOptions};
 use crate::provider::{Flow, Provider};
 use crate::request::{ImageRequest, ValidateOptions};
 use crate::schedule::{retry_delay, DurationMemory, PollPlanner, MAX_POLL_MS};
-use crate::wire::{self, ParseContext, SubmitPlan};
+use crate::wire::{self, ParseContext, ResponseBody, SubmitPlan};
 use crate::{assumptions, url, Issue, Target};
 use std::cell::RefCell;
 use std::future::Future;
@@ -81,7 +82,33 @@ pub struct SubmitOptions {
     pub max_cost_usd: Option<f64>,
     /// The logical job's key (default: a fresh UUID).
     pub idempotency_key: Option<String>,
+    /// OpenAI: stream the generation, with this many partial images (0..3)
+    /// before the final one (see [`Client::submit_streaming`]).
+    pub partial_images: Option<u8>,
 }
+
+/// A partial image of a streamed OpenAI generation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartialImage {
+    /// Which partial image (from 0).
+    pub index: u32,
+    /// The image, base64.
+    pub b64: String,
+    /// `image/png`, `image/jpeg` or `image/webp`.
+    pub mime_type: String,
+    /// The size the stream reports.
+    pub size: Option<String>,
+}
+
+impl PartialImage {
+    /// `{ index, b64, mimeType, size }`
+    pub fn to_json(&self) -> Json {
+        crate::json!({ "index": self.index, "b64": self.b64, "mimeType": self.mime_type, "size": self.size })
+    }
+}
+
+/// Who hears partial images.
+type OnPartial<'a> = &'a mut dyn FnMut(&PartialImage);
 
 /// Options of `wait_for`.
 #[derive(Clone, Debug, Default)]
@@ -352,7 +379,55 @@ impl Client {
         opts: &SubmitOptions,
         on_progress: &mut dyn FnMut(&Job),
     ) -> Result<Handle, Error> {
-        let prepared = self.prepare(io, request, opts).map_err(|e| self.seal(e))?;
+        self.submit_inner(io, request, opts, on_progress, None)
+            .await
+    }
+
+    /// [`Client::submit`], hearing OpenAI's partial images as they stream
+    /// (with `opts.partial_images`). A stream that breaks after the request
+    /// was sent is `OUTCOME_UNKNOWN` (the image may be billed): never resent.
+    pub async fn submit_streaming<I: Io>(
+        &self,
+        io: &I,
+        request: &Json,
+        opts: &SubmitOptions,
+        on_progress: &mut dyn FnMut(&Job),
+        on_partial: OnPartial<'_>,
+    ) -> Result<Handle, Error> {
+        self.submit_inner(io, request, opts, on_progress, Some(on_partial))
+            .await
+    }
+
+    async fn submit_inner<I: Io>(
+        &self,
+        io: &I,
+        request: &Json,
+        opts: &SubmitOptions,
+        on_progress: &mut dyn FnMut(&Job),
+        on_partial: Option<OnPartial<'_>>,
+    ) -> Result<Handle, Error> {
+        if opts.partial_images.is_some_and(|n| n > 3) {
+            return Err(self.seal(Error::new(
+                ErrorCode::InvalidRequest,
+                "option `partialImages` must be 0, 1, 2 or 3",
+            )));
+        }
+        let original = request;
+        // Validated and priced before any upload, so a refused request
+        // stores nothing; then bytes become URLs where the provider needs them.
+        let mut prepared = self.prepare(io, request, opts).map_err(|e| self.seal(e))?;
+        let uploaded = self
+            .upload_byte_references(io, request)
+            .await
+            .map_err(|e| self.seal(e))?;
+        let request = &uploaded;
+        if request != original {
+            let opts = SubmitOptions {
+                idempotency_key: Some(prepared.key.clone()),
+                ..opts.clone()
+            };
+            prepared = self.prepare(io, request, &opts).map_err(|e| self.seal(e))?;
+        }
         let now = io.now_ms();
         let deadline = now + opts.deadline_ms.unwrap_or(DEFAULT_DEADLINE_MS);
         let mut handle = Handle {
@@ -377,7 +452,11 @@ impl Client {
                 let mut running = Job::new(self.provider(), None, JobStatus::Running, "running");
                 running.progress = Some(0);
                 on_progress(&running);
-                self.generate_now(io, &prepared, deadline, &mut handle)
+                let streaming = opts
+                    .partial_images
+                    .filter(|_| self.provider() == Provider::Openai)
+                    .zip(on_partial);
+                self.generate_now(io, &prepared, deadline, &mut handle, streaming)
                     .await
             }
         };
@@ -440,16 +519,52 @@ impl Client {
         prepared: &Prepared,
         deadline: f64,
         handle: &mut Handle,
+        streaming: Option<(u8, OnPartial<'_>)>,
     ) -> Result<(), Error> {
         let p = self.provider();
         let mut request = prepared.plan.request.clone();
+        let mut fields = prepared.plan.multipart.as_ref().map(|m| m.fields.clone());
+        if let Some((n, _)) = &streaming {
+            match (&mut request.body, &mut fields) {
+                (_, Some(f)) => {
+                    f.push(("stream".into(), "true".into()));
+                    f.push(("partial_images".into(), n.to_string()));
+                }
+                (Body::Json(b), None) => {
+                    b.set("stream", Json::Bool(true));
+                    b.set("partial_images", crate::json!(*n));
+                }
+                _ => {}
+            }
+        }
         if let Some(mp) = &prepared.plan.multipart {
-            let mut files = Vec::with_capacity(mp.files.len());
+            let mut files = Vec::with_capacity(mp.files.len() + 1);
             for (i, u) in mp.files.iter().enumerate() {
-                files.push(self.download_reference(io, u, i, deadline).await?);
+                let path = format!("references[{i}]");
+                files.push(
+                    self.image_part(io, u, "image[]", &path, i, deadline)
+                        .await?,
+                );
+            }
+            if let Some(m) = &mp.mask {
+                let part = self.image_part(io, m, "mask", "mask", 0, deadline).await?;
+                if part.content_type != "image/png"
+                    || part.bytes.len() > crate::image::MASK_MAX_BYTES
+                {
+                    return Err(Error::invalid_request(
+                        self.provider(),
+                        vec![Issue::new(
+                            "mask",
+                            crate::IssueCode::NotAllowed,
+                            "the mask must be a PNG under 4 MB",
+                        )],
+                    ));
+                }
+                files.push(part);
             }
             let boundary = format!("gpt-image-edge-{}", io.new_id());
-            request.body = Body::Bytes(multipart::encode(&mp.fields, &files, &boundary));
+            let fields = fields.as_deref().unwrap_or(&mp.fields);
+            request.body = Body::Bytes(multipart::encode(fields, &files, &boundary));
             request.headers.push((
                 "Content-Type".to_string(),
                 multipart::content_type(&boundary),
@@ -459,6 +574,15 @@ impl Client {
         // per-request timeout (fixed short timeouts lose billed images).
         let timeout = (deadline - io.now_ms()).max(1.0) as u64;
         let ctx = self.parse_context(prepared.request.output_format);
+        if let Some((_, on_partial)) = streaming {
+            let job = self
+                .stream_once(io, &request, timeout, &ctx, on_partial)
+                .await
+                .map_err(|e| unknown_with_key(e, &prepared.key))?;
+            handle.job_id = job.id.clone();
+            handle.result = Some(job);
+            return Ok(());
+        }
         let calls = (0..prepared.plan.calls)
             .map(|_| self.send(io, &request, timeout, deadline, Resend::Unsafe, &ctx))
             .collect();
@@ -489,15 +613,212 @@ impl Client {
         }
     }
 
+    /// One streamed OpenAI generation: partial images to `on_partial` as they
+    /// come, then the job. Sent once: a stream cut after the request went out
+    /// is `OUTCOME_UNKNOWN`, never resent.
+    async fn stream_once<I: Io>(
+        &self,
+        io: &I,
+        request: &HttpRequest,
+        timeout: u64,
+        ctx: &ParseContext,
+        on_partial: OnPartial<'_>,
+    ) -> Result<Job, Error> {
+        let p = self.provider();
+        let key = self.cfg.target.api_key.expose();
+        let mut parser = crate::sse::Parser::new();
+        let mut status = 0u16;
+        let mut error_body: Vec<u8> = Vec::new();
+        let mut outcome: Option<Result<Job, Error>> = None;
+        let sent = io
+            .send_streaming(request, timeout, &mut |part| match part {
+                StreamPart::Head { status: s } => {
+                    status = s;
+                    true
+                }
+                StreamPart::Chunk(bytes) if status != 200 => {
+                    error_body.extend_from_slice(bytes);
+                    error_body.len() < 1 << 20
+                }
+                StreamPart::Chunk(bytes) => match parser.push(bytes) {
+                    Err(_) => {
+                        outcome = Some(Err(wire_error(p, "a stream event is too large")));
+                        false
+                    }
+                    Ok(events) => {
+                        for mut event in events {
+                            // Redact before anything reads the event (image data aside).
+                            if event.data.len() <= crate::error::REDACT_SCAN_MAX {
+                                if let Some(clean) = crate::error::without(&event.data, key) {
+                                    event.data = clean;
+                                }
+                            }
+                            match wire::openai::stream_step(&event, ctx) {
+                                wire::openai::StreamStep::Partial {
+                                    index,
+                                    b64,
+                                    mime_type,
+                                    size,
+                                } => on_partial(&PartialImage {
+                                    index,
+                                    b64,
+                                    mime_type,
+                                    size,
+                                }),
+                                wire::openai::StreamStep::Completed(job) => outcome = Some(Ok(job)),
+                                wire::openai::StreamStep::Failed(e) => outcome = Some(Err(e)),
+                                wire::openai::StreamStep::Other => {}
+                            }
+                        }
+                        outcome.is_none()
+                    }
+                },
+            })
+            .await;
+        if let Some(result) = outcome {
+            return result;
+        }
+        if status != 0 && status != 200 {
+            let text = String::from_utf8_lossy(&error_body);
+            let body = ResponseBody::from_text(&text).redacted(key);
+            return match wire::parse_response(p, status, &body, ctx) {
+                Err(e) => Err(e),
+                Ok(_) => Err(wire_error(p, "an error status with a job")),
+            };
+        }
+        let cause = match sent {
+            Err(TransportError::Aborted) => return Err(aborted_error(p)),
+            Err(TransportError::Network {
+                maybe_sent: false,
+                message,
+            }) if status == 0 => {
+                return Err(Error::new(
+                    ErrorCode::Network,
+                    format!("the request to {} failed: {message}", p.display_name()),
+                )
+                .with_provider(p)
+                .retryable(true))
+            }
+            Err(TransportError::Timeout) => "the stream did not end in time".to_string(),
+            Err(TransportError::Network { message, .. }) => format!("the stream broke: {message}"),
+            Err(TransportError::TooLarge) => "the stream was too large to read".to_string(),
+            Ok(()) => "the stream ended before the image".to_string(),
+        };
+        Err(outcome_unknown(p, &wire_error(p, &cause)))
+    }
+
+    /// An image to upload as the multipart part `field`: a `data:` URL
+    /// decoded, or an https URL downloaded.
+    async fn image_part<I: Io>(
+        &self,
+        io: &I,
+        source: &str,
+        field: &str,
+        path: &str,
+        index: usize,
+        deadline: f64,
+    ) -> Result<FilePart, Error> {
+        let Some(data) = DataUrl::parse(source) else {
+            let mut part = self
+                .download_reference(io, source, path, index, deadline)
+                .await?;
+            part.field = field.to_string();
+            return Ok(part);
+        };
+        let bytes = data.and_then(|d| d.bytes().ok_or_else(String::new)).ok();
+        let mime = bytes.as_deref().and_then(multipart::sniff_image);
+        let (Some(bytes), Some(mime)) = (bytes, mime) else {
+            return Err(Error::invalid_request(
+                self.provider(),
+                vec![Issue::new(
+                    path,
+                    crate::IssueCode::InvalidUrl,
+                    "the data URL does not hold a PNG, JPEG or WebP image",
+                )],
+            ));
+        };
+        let ext = mime.rsplit('/').next().unwrap_or("png");
+        Ok(FilePart {
+            field: field.to_string(),
+            filename: format!(
+                "{}-{index}.{ext}",
+                if field == "mask" { "mask" } else { "reference" }
+            ),
+            content_type: mime.to_string(),
+            bytes,
+        })
+    }
+
+    /// For providers that take images by URL only: every `data:` URL among
+    /// the references handed to the caller's `uploadReference`, and replaced
+    /// by the https URL it returns. Without an uploader they are refused.
+    async fn upload_byte_references<I: Io>(&self, io: &I, request: &Json) -> Result<Json, Error> {
+        let p = self.provider();
+        let refs = request.get("references").and_then(Json::as_array);
+        let has_bytes = refs.is_some_and(|r| {
+            r.iter()
+                .any(|u| u.as_str().is_some_and(|u| DataUrl::parse(u).is_some()))
+        });
+        if p == Provider::Openai || !has_bytes {
+            return Ok(request.clone());
+        }
+        let mut out = request.clone();
+        let mut urls = Vec::new();
+        for (i, item) in refs.into_iter().flatten().enumerate() {
+            let path = format!("references[{i}]");
+            let Some(Ok(data)) = item.as_str().and_then(DataUrl::parse) else {
+                urls.push(item.clone());
+                continue;
+            };
+            let refuse = |why: String| {
+                Error::invalid_request(
+                    p,
+                    vec![Issue::new(path.clone(), crate::IssueCode::InvalidUrl, why)],
+                )
+            };
+            let bytes = data
+                .bytes()
+                .ok_or_else(|| refuse("the data URL is not base64".into()))?;
+            let uploaded = io
+                .upload_reference(bytes, data.mime)
+                .await
+                .map_err(|e| match e {
+                    TransportError::Aborted => aborted_error(p),
+                    TransportError::Timeout => refuse("uploadReference timed out".into()),
+                    TransportError::Network { message, .. } => {
+                        refuse(format!("uploadReference failed: {message}"))
+                    }
+                    TransportError::TooLarge => refuse("uploadReference answered too much".into()),
+                })?;
+            let Some(url) = uploaded else {
+                return Err(refuse(format!(
+                    "{} takes reference images by URL only: pass the client option `uploadReference(bytes, mimeType)`, which stores the bytes (in R2 or S3, say) and returns an https URL",
+                    p.display_name()
+                )));
+            };
+            if let Err(url::UrlProblem::Invalid(why) | url::UrlProblem::Insecure(why)) =
+                url::check(&url, self.cfg.target.is_local())
+            {
+                return Err(refuse(format!(
+                    "uploadReference returned an unusable URL: {why}"
+                )));
+            }
+            urls.push(Json::String(url));
+        }
+        out.set("references", Json::Array(urls));
+        Ok(out)
+    }
+
     async fn download_reference<I: Io>(
         &self,
         io: &I,
         first: &str,
+        path: &str,
         index: usize,
         deadline: f64,
     ) -> Result<FilePart, Error> {
         let p = self.provider();
-        let path = format!("references[{index}]");
+        let path = path.to_string();
         let refuse = |why: String| {
             Error::invalid_request(
                 p,
@@ -631,9 +952,8 @@ impl Client {
             )));
         }
         let opts = SubmitOptions {
-            deadline_ms: None,
-            max_cost_usd: None,
             idempotency_key: Some(handle.idempotency_key.clone()),
+            ..SubmitOptions::default()
         };
         let prepared = self.prepare(io, request, &opts)?;
         let deadline = io.now_ms() + DEFAULT_DEADLINE_MS;

@@ -35,6 +35,18 @@ pub struct BytesResponse {
     pub body: Vec<u8>,
 }
 
+/// One piece of an answer read as it arrives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StreamPart<'a> {
+    /// The status, before any of the body.
+    Head {
+        /// Status code.
+        status: u16,
+    },
+    /// The next bytes of the body.
+    Chunk(&'a [u8]),
+}
+
 /// The host's I/O, one instance per call (it carries the call's AbortSignal).
 #[allow(async_fn_in_trait)]
 pub trait Io {
@@ -44,6 +56,20 @@ pub trait Io {
         req: &HttpRequest,
         timeout_ms: u64,
     ) -> Result<HttpResponse, TransportError>;
+    /// Send one request and hand its answer to `on_part` as it arrives (its
+    /// status, then each chunk of the body) until the body ends, `on_part`
+    /// returns false, or `timeout_ms` passes.
+    async fn send_streaming(
+        &self,
+        _req: &HttpRequest,
+        _timeout_ms: u64,
+        _on_part: &mut dyn FnMut(StreamPart<'_>) -> bool,
+    ) -> Result<(), TransportError> {
+        Err(TransportError::Network {
+            message: "this host cannot read an answer as it arrives".into(),
+            maybe_sent: false,
+        })
+    }
     /// GET `url` without credentials and without following redirects,
     /// holding at most `max_bytes` of its body: a longer one (its
     /// `Content-Length` first, then the bytes counted as they stream) is
@@ -54,6 +80,16 @@ pub trait Io {
         timeout_ms: u64,
         max_bytes: usize,
     ) -> Result<BytesResponse, TransportError>;
+    /// Store image bytes where a URL-only provider can fetch them (the
+    /// caller's `uploadReference`): the https URL, or `None` when the caller
+    /// gave no uploader.
+    async fn upload_reference(
+        &self,
+        _bytes: Vec<u8>,
+        _mime: &str,
+    ) -> Result<Option<String>, TransportError> {
+        Ok(None)
+    }
     /// Wait `ms` milliseconds; fails with `Aborted` when the call is aborted.
     async fn sleep(&self, ms: u64) -> Result<(), TransportError>;
     /// Milliseconds since the Unix epoch.

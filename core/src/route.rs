@@ -123,6 +123,13 @@ pub fn principal_material(principal: &str) -> String {
     material("gpt-image-edge/principal/v1", &[principal])
 }
 
+/// The `user` OpenAI is sent for its abuse monitoring when the request names
+/// none: the principal's tag (a keyed digest, not the name itself), so abuse
+/// is traced to one of the owner's users without telling OpenAI who.
+pub fn openai_user(principal_tag: &str) -> String {
+    format!("gie-{principal_tag}")
+}
+
 /// The provider idempotency key, from the hex HMAC of [`idempotency_material`].
 pub fn provider_idempotency_key(hmac_hex: &str) -> String {
     format!("route-{}", hmac_hex.get(..40).unwrap_or(hmac_hex))
@@ -136,7 +143,7 @@ pub fn provider_idempotency_key(hmac_hex: &str) -> String {
 pub struct Allow {
     /// Fields a browser may set (the prompt always).
     pub fields: Vec<Field>,
-    /// Whether reference images may be sent (the provider fetches them).
+    /// Whether reference images (and a mask) may be sent.
     pub references: bool,
     /// Most images per request.
     pub max_count: u32,
@@ -147,13 +154,19 @@ pub struct Allow {
 }
 
 impl Default for Allow {
-    /// Every setting but `references` and `webhookUrl` (a browser must not
-    /// point the server at URLs), at most 4 images.
+    /// Every setting but `references`, `mask` and `webhookUrl` (a browser
+    /// must not point the server at URLs) and `user` (the route names the
+    /// user: see [`openai_user`]), at most 4 images.
     fn default() -> Allow {
         Allow {
             fields: Field::ALL
                 .into_iter()
-                .filter(|f| !matches!(f, Field::References | Field::WebhookUrl))
+                .filter(|f| {
+                    !matches!(
+                        f,
+                        Field::References | Field::Mask | Field::WebhookUrl | Field::User
+                    )
+                })
                 .collect(),
             references: false,
             max_count: 4,
@@ -265,8 +278,12 @@ impl Allow {
                 other => return Err(bad_option(format!("unknown setting `{other}`"))),
             }
         }
-        if allow.references && !allow.fields.contains(&Field::References) {
-            allow.fields.push(Field::References);
+        if allow.references {
+            for f in [Field::References, Field::Mask] {
+                if !allow.fields.contains(&f) {
+                    allow.fields.push(f);
+                }
+            }
         }
         Ok(allow)
     }
@@ -394,6 +411,17 @@ pub struct Policy {
     allow_local_urls: bool,
 }
 
+/// A request body as read: JSON, or why not.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BodyRead {
+    /// The JSON value.
+    Json(Json),
+    /// Not JSON at all.
+    NotJson,
+    /// An object or list with more than [`MAX_BODY_ENTRIES`] entries (reading stopped there).
+    TooManyEntries,
+}
+
 /// A request ready to submit: exactly what will be sent, and its price.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Prepared {
@@ -485,14 +513,25 @@ impl Policy {
         self.max_cost_usd
     }
 
-    /// Decide on a caller's body text: read with bounds, validated strictly,
-    /// allowed, completed with the defaults, checked again as it will be
-    /// sent, and priced against the budget. Every check sees the request that
-    /// would really go out.
+    /// Decide on a caller's body text: read with bounds (core's parser; the
+    /// WebAssembly build reads with the host's and calls [`Policy::decide`]).
     pub fn prepare(&self, body: &str) -> Result<Prepared, Refusal> {
-        let caller = match Json::parse_bounded(body, MAX_BODY_ENTRIES) {
-            Ok(v) => v,
-            Err(e) if e.reason == json::TOO_MANY_ITEMS => {
+        let read = match Json::parse_bounded(body, MAX_BODY_ENTRIES) {
+            Ok(v) => BodyRead::Json(v),
+            Err(e) if e.reason == json::TOO_MANY_ITEMS => BodyRead::TooManyEntries,
+            Err(_) => BodyRead::NotJson,
+        };
+        self.decide(read)
+    }
+
+    /// Decide on a caller's body, read: validated strictly, allowed,
+    /// completed with the defaults, checked again as it will be sent, and
+    /// priced against the budget. Every check sees the request that would
+    /// really go out.
+    pub fn decide(&self, body: BodyRead) -> Result<Prepared, Refusal> {
+        let caller = match body {
+            BodyRead::Json(v) => v,
+            BodyRead::TooManyEntries => {
                 return Err(Refusal::new(
                     400,
                     "INVALID_REQUEST",
@@ -501,7 +540,7 @@ impl Policy {
                 ),
                 ))
             }
-            Err(_) => {
+            BodyRead::NotJson => {
                 return Err(Refusal::new(
                     400,
                     "INVALID_REQUEST",
@@ -620,8 +659,7 @@ pub fn limit_outcome(decision: &Json) -> Result<(), Refusal> {
 /// The `{ provider, jobId, event }` given to `onWebhook` for a verified body:
 /// the job it is about and the provider's event exactly as sent, nothing
 /// added. `None` when the body names no job.
-pub fn webhook_event(provider: Provider, body: &str) -> Option<Json> {
-    let event = Json::parse(body).ok()?;
+pub fn webhook_event(provider: Provider, event: &Json) -> Option<Json> {
     let job_id = event.get("jobId").and_then(Json::as_str)?;
     Some(json!({ "provider": provider.id(), "jobId": job_id, "event": event.clone() }))
 }
@@ -1197,14 +1235,11 @@ mod tests {
     #[test]
     fn webhook_events_say_which_job_and_nothing_more() {
         let sent = json!({ "event": "completed", "jobId": "b2c3", "status": "COMPLETED" });
-        let e = webhook_event(Provider::Apiframe, &body(sent.clone())).unwrap();
+        let e = webhook_event(Provider::Apiframe, &sent).unwrap();
         assert_eq!(
             e,
             json!({ "provider": "apiframe", "jobId": "b2c3", "event": sent })
         );
-        assert!(
-            webhook_event(Provider::Apiframe, &body(json!({ "event": "completed" }))).is_none()
-        );
-        assert!(webhook_event(Provider::Apiframe, "x").is_none());
+        assert!(webhook_event(Provider::Apiframe, &json!({ "event": "completed" })).is_none());
     }
 }

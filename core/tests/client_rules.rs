@@ -559,7 +559,8 @@ fn openai_edits_upload_downloaded_references_and_refuse_private_redirects() {
         location: None,
         body: png.clone(),
     }));
-    let req = json!({ "prompt": "hat", "references": ["https://cdn.example.com/start.png"] });
+    // A size JSON edits do not take: multipart, the reference downloaded.
+    let req = json!({ "prompt": "hat", "references": ["https://cdn.example.com/start.png"], "size": "1536x864" });
     let job = run(client(Provider::Openai).generate(
         &io,
         &req,
@@ -608,7 +609,8 @@ fn reference_downloads_are_limited_before_they_are_held() {
     // The client asks the host for at most its limit (50 MB unless set
     // lower) and refuses, sending nothing, when the host says it was more.
     let png = b"\x89PNG\r\n\x1a\n-fake-png-bytes".to_vec();
-    let req = json!({ "prompt": "hat", "references": ["https://cdn.example.com/big.png"] });
+    // A size only multipart edits take: the reference is downloaded here.
+    let req = json!({ "prompt": "hat", "references": ["https://cdn.example.com/big.png"], "size": "1536x864" });
     for (limit, want) in [
         (None, 50 * 1024 * 1024),
         (Some(16), 16),
@@ -866,4 +868,352 @@ fn recover_resends_only_inside_the_providers_idempotency_window() {
         assert!(e.message.contains("bill twice"), "{e}");
         assert!(io.sent().is_empty(), "{p:?}");
     }
+}
+
+#[test]
+fn openai_edits_go_as_json_when_they_can_with_bytes_as_data_urls() {
+    let png = gpt_image_core::image::encode_base64(
+        b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\x04\0\0\0\x04\0\x08\x06\0\0\0",
+    );
+    let reference = format!("data:image/png;base64,{png}");
+    let answer = json!({ "created": 1, "data": [{ "b64_json": "aGk=" }], "usage": { "input_tokens": 10, "output_tokens": 200, "input_tokens_details": { "text_tokens": 10, "image_tokens": 0 } } });
+    let io = Scripted::new(vec![reply(200, answer.clone())]);
+    let req = json!({ "prompt": "hat", "references": [reference, "https://cdn.example.com/b.png"], "mask": reference, "inputFidelity": "high", "size": "1024x1024", "moderation": "low", "user": "u-1" });
+    run(client(Provider::Openai).generate(&io, &req, &SubmitOptions::default(), &mut no_progress))
+        .unwrap();
+    assert!(
+        io.fetched.borrow().is_empty(),
+        "OpenAI fetches JSON edits' URLs itself"
+    );
+    let sent = &io.sent()[0];
+    assert_eq!(sent.url, "https://api.openai.com/v1/images/edits");
+    let gpt_image_core::Body::Json(body) = &sent.body else {
+        panic!("a JSON edit")
+    };
+    assert_eq!(
+        body["images"][0]["image_url"].as_str(),
+        Some(reference.as_str())
+    );
+    assert_eq!(
+        body["images"][1]["image_url"],
+        "https://cdn.example.com/b.png"
+    );
+    assert_eq!(body["mask"]["image_url"].as_str(), Some(reference.as_str()));
+    assert_eq!(
+        (
+            body["input_fidelity"].as_str(),
+            body["moderation"].as_str(),
+            body["user"].as_str()
+        ),
+        (Some("high"), Some("low"), Some("u-1"))
+    );
+
+    // A size only multipart takes: the data URL decoded (not fetched), the URL downloaded, the mask attached.
+    let io = Scripted::new(vec![reply(200, answer)]);
+    io.files.borrow_mut().push_back(Ok(BytesResponse {
+        status: 200,
+        location: None,
+        body: b"\xFF\xD8\xFFjpeg".to_vec(),
+    }));
+    let req = json!({ "prompt": "hat", "references": [reference, "https://cdn.example.com/b.jpg"], "mask": reference, "size": "1536x864" });
+    run(client(Provider::Openai).generate(&io, &req, &SubmitOptions::default(), &mut no_progress))
+        .unwrap();
+    assert_eq!(*io.fetched.borrow(), ["https://cdn.example.com/b.jpg"]);
+    let gpt_image_core::Body::Bytes(body) = &io.sent()[0].body else {
+        panic!("multipart")
+    };
+    let text = String::from_utf8_lossy(body);
+    assert!(
+        text.contains("name=\"image[]\"; filename=\"reference-0.png\"\r\nContent-Type: image/png"),
+        "{text}"
+    );
+    assert!(text.contains("name=\"mask\"; filename=\"mask-0.png\"\r\nContent-Type: image/png"));
+    assert!(!text.contains("moderation"));
+}
+
+#[test]
+fn url_only_providers_take_bytes_through_upload_reference() {
+    struct Uploading(
+        Scripted,
+        RefCell<Vec<(usize, String)>>,
+        Option<&'static str>,
+    );
+    impl Io for Uploading {
+        async fn send(&self, req: &HttpRequest, t: u64) -> Result<HttpResponse, TransportError> {
+            self.0.send(req, t).await
+        }
+        async fn fetch_bytes(
+            &self,
+            url: &str,
+            t: u64,
+            max: usize,
+        ) -> Result<BytesResponse, TransportError> {
+            self.0.fetch_bytes(url, t, max).await
+        }
+        async fn upload_reference(
+            &self,
+            bytes: Vec<u8>,
+            mime: &str,
+        ) -> Result<Option<String>, TransportError> {
+            self.1.borrow_mut().push((bytes.len(), mime.to_string()));
+            Ok(self.2.map(str::to_string))
+        }
+        async fn sleep(&self, ms: u64) -> Result<(), TransportError> {
+            self.0.sleep(ms).await
+        }
+        fn now_ms(&self) -> f64 {
+            self.0.now_ms()
+        }
+        fn random(&self) -> f64 {
+            self.0.random()
+        }
+        fn new_id(&self) -> String {
+            self.0.new_id()
+        }
+    }
+    let reference = format!(
+        "data:image/png;base64,{}",
+        gpt_image_core::image::encode_base64(b"\x89PNG\r\n\x1a\nbytes")
+    );
+    let req =
+        json!({ "prompt": "hat", "references": [reference, "https://cdn.example.com/b.png"] });
+    let io = Uploading(
+        Scripted::new(vec![accepted()]),
+        RefCell::new(vec![]),
+        Some("https://r2.example.com/u/1.png"),
+    );
+    let h = run(client(Provider::Apiframe).submit(
+        &io,
+        &req,
+        &SubmitOptions::default(),
+        &mut no_progress,
+    ))
+    .unwrap();
+    assert_eq!(*io.1.borrow(), [(13, "image/png".to_string())]);
+    let gpt_image_core::Body::Json(body) = &io.0.sent()[0].body else {
+        panic!("JSON")
+    };
+    assert_eq!(
+        body["gptImage2Params"]["input_images"],
+        json!([
+            "https://r2.example.com/u/1.png",
+            "https://cdn.example.com/b.png"
+        ])
+    );
+    assert!(h.job_id.is_some());
+    // No uploader: refused, naming the option, nothing sent.
+    let io = Uploading(Scripted::new(vec![accepted()]), RefCell::new(vec![]), None);
+    let e = run(client(Provider::Apiframe).submit(
+        &io,
+        &req,
+        &SubmitOptions::default(),
+        &mut no_progress,
+    ))
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidRequest);
+    assert!(
+        e.to_json().to_string().contains("uploadReference"),
+        "{}",
+        e.to_json()
+    );
+    assert!(io.0.sent().is_empty());
+    // An invalid request uploads nothing.
+    let io = Uploading(
+        Scripted::new(vec![]),
+        RefCell::new(vec![]),
+        Some("https://r2.example.com/u/2.png"),
+    );
+    let bad = json!({ "prompt": "", "references": [reference] });
+    assert!(run(client(Provider::Apiframe).submit(
+        &io,
+        &bad,
+        &SubmitOptions::default(),
+        &mut no_progress
+    ))
+    .is_err());
+    assert!(io.1.borrow().is_empty());
+}
+
+/// A transport whose answers stream: each a status and chunks, or a failure after them.
+/// A streamed answer: its status, its chunks, and how it ends.
+type ScriptedStream = (u16, Vec<Vec<u8>>, Result<(), TransportError>);
+
+struct Streaming {
+    inner: Scripted,
+    streams: RefCell<VecDeque<ScriptedStream>>,
+}
+
+impl Io for Streaming {
+    async fn send(&self, req: &HttpRequest, t: u64) -> Result<HttpResponse, TransportError> {
+        self.inner.send(req, t).await
+    }
+    async fn send_streaming(
+        &self,
+        req: &HttpRequest,
+        _t: u64,
+        on_part: &mut dyn FnMut(gpt_image_core::io::StreamPart<'_>) -> bool,
+    ) -> Result<(), TransportError> {
+        use gpt_image_core::io::StreamPart;
+        self.inner.sent.borrow_mut().push(req.clone());
+        let (status, chunks, end) = self
+            .streams
+            .borrow_mut()
+            .pop_front()
+            .expect("a scripted stream");
+        if !on_part(StreamPart::Head { status }) {
+            return Ok(());
+        }
+        for c in &chunks {
+            if !on_part(StreamPart::Chunk(c)) {
+                return Ok(());
+            }
+        }
+        end
+    }
+    async fn fetch_bytes(
+        &self,
+        url: &str,
+        t: u64,
+        max: usize,
+    ) -> Result<BytesResponse, TransportError> {
+        self.inner.fetch_bytes(url, t, max).await
+    }
+    async fn sleep(&self, ms: u64) -> Result<(), TransportError> {
+        self.inner.sleep(ms).await
+    }
+    fn now_ms(&self) -> f64 {
+        self.inner.now_ms()
+    }
+    fn random(&self) -> f64 {
+        self.inner.random()
+    }
+    fn new_id(&self) -> String {
+        self.inner.new_id()
+    }
+}
+
+#[test]
+fn openai_streams_partial_images_then_the_job_and_never_resends_a_broken_stream() {
+    use gpt_image_core::client::PartialImage;
+    let sse = |events: &[(&str, Json)]| -> Vec<u8> {
+        events
+            .iter()
+            .map(|(name, data)| format!("event: {name}\ndata: {data}\n\n"))
+            .collect::<String>()
+            .into_bytes()
+    };
+    let stream = sse(&[
+        (
+            "image_generation.partial_image",
+            json!({ "type": "image_generation.partial_image", "b64_json": "cDA=", "partial_image_index": 0 }),
+        ),
+        (
+            "image_generation.partial_image",
+            json!({ "type": "image_generation.partial_image", "b64_json": "cDE=", "partial_image_index": 1 }),
+        ),
+        (
+            "image_generation.completed",
+            json!({ "type": "image_generation.completed", "b64_json": "ZmluYWw=", "usage": { "input_tokens": 10, "output_tokens": 200, "input_tokens_details": { "text_tokens": 10, "image_tokens": 0 } } }),
+        ),
+    ]);
+    // Cut into awkward pieces: events span chunks.
+    let chunks: Vec<Vec<u8>> = stream.chunks(11).map(<[u8]>::to_vec).collect();
+    let io = Streaming {
+        inner: Scripted::new(vec![]),
+        streams: RefCell::new(vec![(200, chunks, Ok(()))].into()),
+    };
+    let opts = SubmitOptions {
+        partial_images: Some(2),
+        ..Default::default()
+    };
+    let mut partials: Vec<PartialImage> = Vec::new();
+    let c = client(Provider::Openai);
+    let h = run(c.submit_streaming(
+        &io,
+        &json!({ "prompt": "x", "quality": "low" }),
+        &opts,
+        &mut no_progress,
+        &mut |p| partials.push(p.clone()),
+    ))
+    .unwrap();
+    assert_eq!(
+        partials
+            .iter()
+            .map(|p| (p.index, p.b64.as_str()))
+            .collect::<Vec<_>>(),
+        [(0, "cDA="), (1, "cDE=")]
+    );
+    let job = h.result.unwrap();
+    assert_eq!(job.images[0].b64.as_deref(), Some("ZmluYWw="));
+    assert!(job.cost.unwrap().exact);
+    let sent = io.inner.sent();
+    let gpt_image_core::Body::Json(body) = &sent[0].body else {
+        panic!("JSON")
+    };
+    assert_eq!(
+        (body["stream"].as_bool(), body["partial_images"].as_u64()),
+        (Some(true), Some(2))
+    );
+
+    // Cut after a partial image: the image may be billed, so OUTCOME_UNKNOWN, sent once.
+    let cut = sse(&[(
+        "image_generation.partial_image",
+        json!({ "type": "image_generation.partial_image", "b64_json": "cDA=", "partial_image_index": 0 }),
+    )]);
+    let io = Streaming {
+        inner: Scripted::new(vec![]),
+        streams: RefCell::new(
+            vec![(
+                200,
+                vec![cut],
+                Err(TransportError::Network {
+                    message: "reset".into(),
+                    maybe_sent: true,
+                }),
+            )]
+            .into(),
+        ),
+    };
+    let e = run(c.submit_streaming(
+        &io,
+        &json!({ "prompt": "x" }),
+        &opts,
+        &mut no_progress,
+        &mut |_| {},
+    ))
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::OutcomeUnknown);
+    assert!(e.handle.is_some());
+    assert_eq!(io.inner.sent().len(), 1);
+
+    // An error answer is read like any other; an error event fails the job.
+    let refusal = br#"{"error":{"message":"Invalid value","type":"invalid_request_error","param":"size","code":"invalid_value"}}"#.to_vec();
+    let failed = sse(&[(
+        "error",
+        json!({ "type": "error", "error": { "message": "moderation_blocked" } }),
+    )]);
+    let io = Streaming {
+        inner: Scripted::new(vec![]),
+        streams: RefCell::new(
+            vec![(400, vec![refusal], Ok(())), (200, vec![failed], Ok(()))].into(),
+        ),
+    };
+    let e = run(c.submit_streaming(
+        &io,
+        &json!({ "prompt": "x" }),
+        &opts,
+        &mut no_progress,
+        &mut |_| {},
+    ))
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidRequest);
+    let e = run(c.submit_streaming(
+        &io,
+        &json!({ "prompt": "x" }),
+        &opts,
+        &mut no_progress,
+        &mut |_| {},
+    ))
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::JobFailed);
 }

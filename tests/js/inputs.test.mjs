@@ -126,7 +126,7 @@ test("a 200 MB reference is refused at the limit with memory bounded", async () 
   try {
     for (const [path, extra, limit] of [["/declared.png", {}, 52428800], ["/streamed.png", {}, 52428800], ["/streamed-small.png", { maxReferenceBytes: MB }, MB]]) {
       served.bytes = 0;
-      const e = await rejects(client("openai", extra).generate({ prompt: "edit", references: [`${url}${path}`] }), "INVALID_REQUEST", path);
+      const e = await rejects(client("openai", extra).generate({ prompt: "edit", size: "1536x864", references: [`${url}${path}`] }), "INVALID_REQUEST", path);
       check(e.issues?.[0]?.message.includes(`over ${limit} bytes`), `${path}: ${e.issues?.[0]?.message}`);
       peak = Math.max(peak, process.memoryUsage().rss);
       console.log(`     ${path}: refused after the server wrote ${(served.bytes / MB).toFixed(0)} MB`);

@@ -1,5 +1,6 @@
 //! OpenAI Images API: `POST /v1/images/generations` (JSON) and `POST /v1/images/edits`
-//! (multipart), synchronous, images inline as `b64_json`, billed from token usage.
+//! (multipart, or JSON with images by data URL or URL), synchronous, images inline as
+//! `b64_json`, billed from token usage.
 
 use std::sync::Arc;
 
@@ -163,7 +164,50 @@ struct Settings {
     background: &'static str,
     format: Format,
     compression: Option<u8>,
+    /// `stream: true`: answer with server-sent events.
+    stream: bool,
+    /// Partial images to stream before the final one (0..3).
+    partial_images: u8,
 }
+
+/// Text fields of a multipart edit (`CreateImageEditRequest`: no `moderation`).
+const MULTIPART_EDIT_FIELDS: [&str; 12] = [
+    "model",
+    "prompt",
+    "n",
+    "quality",
+    "size",
+    "background",
+    "output_format",
+    "output_compression",
+    "input_fidelity",
+    "user",
+    "stream",
+    "partial_images",
+];
+
+/// Fields of a JSON edit (`EditImageBodyJsonParam`) besides `images` and `mask`.
+const JSON_EDIT_FIELDS: [&str; 13] = [
+    "model",
+    "prompt",
+    "n",
+    "quality",
+    "size",
+    "background",
+    "output_format",
+    "output_compression",
+    "moderation",
+    "input_fidelity",
+    "user",
+    "stream",
+    "partial_images",
+];
+
+/// Sizes a JSON edit takes.
+const JSON_EDIT_SIZES: [&str; 4] = ["auto", "1024x1024", "1536x1024", "1024x1536"];
+
+/// Longest `image_url` a JSON edit takes.
+const MAX_IMAGE_URL: usize = 20_971_520;
 
 const GENERATION_FIELDS: [&str; 12] = [
     "model",
@@ -335,20 +379,23 @@ fn parse_settings(
         "quality",
         &["low", "medium", "high", "auto"],
     )?;
-    let background = text("background")?.unwrap_or("auto");
-    if background == "transparent" {
-        return Err(invalid(
-            "Transparent background is not supported for gpt-image-2. Supported values are: 'auto', 'opaque'.".into(),
-            "background",
-            "invalid_value",
-        ));
-    }
-    let background = one_of(background, "background", &["auto", "opaque"])?;
+    let background = one_of(
+        text("background")?.unwrap_or("auto"),
+        "background",
+        &["auto", "opaque", "transparent"],
+    )?;
     let format_name = one_of(
         text("output_format")?.unwrap_or("png"),
         "output_format",
         &["png", "jpeg", "webp"],
     )?;
+    if background == "transparent" && format_name == "jpeg" {
+        return Err(invalid(
+            "Transparent background requires output_format 'png' or 'webp'.".into(),
+            "background",
+            "invalid_value",
+        ));
+    }
     let format = Format::parse(format_name).unwrap_or(Format::Png);
     one_of(
         text("moderation")?.unwrap_or("auto"),
@@ -375,15 +422,55 @@ fn parse_settings(
     };
     let size = text("size")?.unwrap_or("auto");
     let (width, height) = parse_size(size).map_err(|m| invalid(m, "size", "invalid_value"))?;
-    let streaming = match fields.get("stream") {
+    if allowed.contains(&"input_fidelity") {
+        one_of(
+            text("input_fidelity")?.unwrap_or("low"),
+            "input_fidelity",
+            &["high", "low"],
+        )?;
+    }
+    if let Some(user) = text("user")? {
+        if user.chars().count() > 256 {
+            return Err(invalid(
+                "Invalid 'user': string too long.".into(),
+                "user",
+                "string_above_max_length",
+            ));
+        }
+    }
+    let stream = match fields.get("stream") {
         None | Some(Value::Null) | Some(Value::Bool(false)) => false,
-        Some(Value::String(s)) if from_form && s == "false" => false,
-        _ => true,
+        Some(Value::Bool(true)) => true,
+        Some(Value::String(s)) if from_form && (s == "true" || s == "false") => s == "true",
+        Some(other) => {
+            return Err(invalid(
+                format!(
+                    "Invalid type for 'stream': expected a boolean, but got {} instead.",
+                    type_word(other)
+                ),
+                "stream",
+                "invalid_type",
+            ))
+        }
     };
-    if streaming {
+    let partial_images = match integer("partial_images")? {
+        None => 0,
+        Some(p) if (0..=3).contains(&p) => p as u8,
+        Some(p) => {
+            return Err(invalid(
+                format!(
+                "Invalid 'partial_images': expected a value between 0 and 3, but got {p} instead."
+            ),
+                "partial_images",
+                "invalid_value",
+            ))
+        }
+    };
+    if stream && n > 1 {
+        // ASSUMED: the documents show streaming with one image; the sandbox streams n=1 only.
         return Err(invalid(
-            "The sandbox does not simulate streaming; send stream=false or leave it out.".into(),
-            "stream",
+            "The sandbox streams one image per request; send n=1 with stream=true.".into(),
+            "n",
             "invalid_value",
         ));
     }
@@ -396,6 +483,8 @@ fn parse_settings(
         background,
         format,
         compression,
+        stream,
+        partial_images,
     })
 }
 
@@ -427,7 +516,7 @@ pub async fn generations(app: &Arc<App>, req: &Incoming<'_>, fault: JobFault) ->
         ));
     };
     match parse_settings(fields, false, &GENERATION_FIELDS) {
-        Ok(settings) => generate(app, &key, settings, 0, fault).await,
+        Ok(settings) => generate(app, &key, settings, 0, fault, GENERATION_EVENTS).await,
         Err(e) => e.response(),
     }
 }
@@ -439,6 +528,9 @@ pub async fn edits(app: &Arc<App>, req: &Incoming<'_>, fault: JobFault) -> Respo
         Err(p) => return problem(&p),
     };
     let content_type = req.header("content-type").unwrap_or_default();
+    if content_type.starts_with("application/json") {
+        return json_edit(app, req, &key, fault).await;
+    }
     let Some(boundary) = multipart::boundary(content_type) else {
         return error(
             StatusCode::BAD_REQUEST,
@@ -490,15 +582,7 @@ pub async fn edits(app: &Arc<App>, req: &Incoming<'_>, fault: JobFault) -> Respo
             }
         }
     }
-    if fields.contains_key("input_fidelity") {
-        return invalid(
-            "input_fidelity is not supported for gpt-image-2: input images are always processed at high fidelity.".into(),
-            "input_fidelity",
-            "unsupported_parameter",
-        )
-        .response();
-    }
-    let settings = match parse_settings(&fields, true, &GENERATION_FIELDS) {
+    let settings = match parse_settings(&fields, true, &MULTIPART_EDIT_FIELDS) {
         Ok(s) => s,
         Err(e) => return e.response(),
     };
@@ -506,7 +590,132 @@ pub async fn edits(app: &Arc<App>, req: &Incoming<'_>, fault: JobFault) -> Respo
         Ok(tokens) => tokens,
         Err(e) => return e.response(),
     };
-    generate(app, &key, settings, image_tokens, fault).await
+    generate(app, &key, settings, image_tokens, fault, EDIT_EVENTS).await
+}
+
+/// `POST /v1/images/edits` as JSON: `images: [{ image_url }]` and `mask: { image_url }`,
+/// each a `data:` URL or a URL of one of the sandbox's own images (ASSUMED: the
+/// sandbox fetches nothing else; the real API fetches any public URL).
+async fn json_edit(
+    app: &Arc<App>,
+    req: &Incoming<'_>,
+    key: &str,
+    fault: JobFault,
+) -> Response<Body> {
+    let body: Value = match serde_json::from_slice(&req.body) {
+        Ok(v) => v,
+        Err(e) => return problem(&Problem::InvalidBody(e.to_string())),
+    };
+    let Some(fields) = body.as_object() else {
+        return problem(&Problem::InvalidBody(
+            "the body must be a JSON object".into(),
+        ));
+    };
+    let mut rest = fields.clone();
+    let images_v = rest.remove("images");
+    let mask_v = rest.remove("mask");
+    let settings = match parse_settings(&rest, false, &JSON_EDIT_FIELDS) {
+        Ok(s) => s,
+        Err(e) => return e.response(),
+    };
+    let size = rest.get("size").and_then(Value::as_str).unwrap_or("auto");
+    if !JSON_EDIT_SIZES.contains(&size) {
+        return one_of(size, "size", &JSON_EDIT_SIZES)
+            .err()
+            .map(|e| e.response())
+            .unwrap_or_else(|| problem(&Problem::Upstream(500)));
+    }
+    let Some(Value::Array(refs)) = images_v else {
+        return invalid(
+            "Missing required parameter: 'images'.".into(),
+            "images",
+            "missing_required_parameter",
+        )
+        .response();
+    };
+    if refs.is_empty() || refs.len() > MAX_EDIT_IMAGES {
+        return invalid(
+            format!(
+                "Invalid 'images': expected 1 to {MAX_EDIT_IMAGES} images, got {}.",
+                refs.len()
+            ),
+            "images",
+            "invalid_value",
+        )
+        .response();
+    }
+    let mut images = Vec::with_capacity(refs.len());
+    for (i, r) in refs.iter().enumerate() {
+        match image_ref(app, r, &format!("images[{i}]")).await {
+            Ok(bytes) => images.push(bytes),
+            Err(e) => return e.response(),
+        }
+    }
+    let mask = match mask_v {
+        None | Some(Value::Null) => None,
+        Some(m) => match image_ref(app, &m, "mask").await {
+            Ok(bytes) => Some(bytes),
+            Err(e) => return e.response(),
+        },
+    };
+    let image_tokens = match check_edit_images(&images, mask.as_deref()) {
+        Ok(tokens) => tokens,
+        Err(e) => return e.response(),
+    };
+    generate(app, key, settings, image_tokens, fault, EDIT_EVENTS).await
+}
+
+/// The bytes an `ImageRefParam` (`{ image_url }`) names.
+async fn image_ref(app: &Arc<App>, v: &Value, param: &str) -> Result<Vec<u8>, Invalid> {
+    let bad = |why: String| {
+        invalid(
+            format!("Invalid '{param}': {why}."),
+            param,
+            "invalid_image_url",
+        )
+    };
+    let obj = v
+        .as_object()
+        .ok_or_else(|| bad("expected an object with `image_url`".into()))?;
+    if obj.contains_key("file_id") {
+        return Err(bad("the sandbox does not simulate the Files API".into()));
+    }
+    if let Some(extra) = obj.keys().find(|k| *k != "image_url") {
+        return Err(invalid(
+            format!("Unknown parameter: '{param}.{extra}'."),
+            param,
+            "unknown_parameter",
+        ));
+    }
+    let url = obj
+        .get("image_url")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("`image_url` must be a string".into()))?;
+    if url.len() > MAX_IMAGE_URL {
+        return Err(bad(format!("longer than {MAX_IMAGE_URL} characters")));
+    }
+    if let Some(rest) = url.strip_prefix("data:") {
+        let (meta, data) = rest
+            .split_once(',')
+            .ok_or_else(|| bad("a malformed data URL".into()))?;
+        if !meta.ends_with(";base64") {
+            return Err(bad("a data URL must be base64".into()));
+        }
+        return base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .map_err(|_| bad("the data URL is not valid base64".into()));
+    }
+    let own = format!("{}/sandbox/images/", app.base_url);
+    let file = url.strip_prefix(&own).ok_or_else(|| {
+        bad("the sandbox can fetch only its own images (or take data URLs)".into())
+    })?;
+    let (token, ext) = file
+        .rsplit_once('.')
+        .ok_or_else(|| bad("no such image".into()))?;
+    app.asset_bytes(token, ext)
+        .await
+        .map(|(bytes, _)| bytes.to_vec())
+        .ok_or_else(|| bad("the image could not be downloaded".into()))
 }
 
 /// Validates edit inputs and returns their image input tokens.
@@ -564,13 +773,19 @@ fn check_edit_images(images: &[Vec<u8>], mask: Option<&[u8]>) -> Result<u64, Inv
     Ok(tokens)
 }
 
-/// Prices, waits, renders and answers one generation.
+/// The prefix of the streamed event types: `image_generation` or `image_edit`.
+const GENERATION_EVENTS: &str = "image_generation";
+/// See [`GENERATION_EVENTS`].
+const EDIT_EVENTS: &str = "image_edit";
+
+/// Prices, waits, renders and answers one generation (streamed when asked).
 async fn generate(
     app: &Arc<App>,
     key: &str,
     s: Settings,
     image_tokens: u64,
     fault: JobFault,
+    events: &'static str,
 ) -> Response<Body> {
     let text = text_tokens(&s.prompt);
     let output = output_tokens(s.quality, s.width, s.height) * u64::from(s.n);
@@ -597,29 +812,24 @@ async fn generate(
         let median = median * area.sqrt() * (1.0 + 0.1 * f64::from(s.n - 1));
         generation_ms(&mut state.rng, median, app.config.time_scale)
     };
+    let usage = json!({
+        "input_tokens": text + image_tokens,
+        "input_tokens_details": {"image_tokens": image_tokens, "text_tokens": text},
+        "output_tokens": output,
+        "total_tokens": text + image_tokens + output,
+    });
+    if s.stream {
+        return stream(app, key, s, price, usage, delay, fault, events);
+    }
     tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
     if fault.fail {
         app.state().refund(key, price);
         return problem(&Problem::Upstream(500));
     }
-    let specs: Vec<ImageSpec> = (0..s.n)
-        .map(|i| ImageSpec {
-            jpeg_quality: s.compression.unwrap_or(100).max(1),
-            ..ImageSpec::for_prompt(&s.prompt, i, s.width, s.height, s.format)
-        })
-        .collect();
-    let rendered = tokio::task::spawn_blocking(move || {
-        specs
-            .iter()
-            .map(|spec| {
-                images::render(spec).map(|b| base64::engine::general_purpose::STANDARD.encode(b))
-            })
-            .collect::<Result<Vec<String>, String>>()
-    })
-    .await;
-    let encoded = match rendered {
-        Ok(Ok(encoded)) => encoded,
-        _ => {
+    let specs: Vec<ImageSpec> = (0..s.n).map(|i| spec(&s, i, s.width, s.height)).collect();
+    let encoded = match render_all(specs).await {
+        Some(encoded) => encoded,
+        None => {
             app.state().refund(key, price);
             return problem(&Problem::Upstream(500));
         }
@@ -639,14 +849,120 @@ async fn generate(
             "output_format": s.format.name(),
             "quality": if s.quality == "auto" { "high" } else { s.quality },
             "size": format!("{}x{}", s.width, s.height),
-            "usage": {
-                "input_tokens": text + image_tokens,
-                "input_tokens_details": {"image_tokens": image_tokens, "text_tokens": text},
-                "output_tokens": output,
-                "total_tokens": text + image_tokens + output,
-            },
+            "usage": usage,
         }),
     )
+}
+
+/// The image `index` of a generation, at `width`x`height`.
+fn spec(s: &Settings, index: u32, width: u32, height: u32) -> ImageSpec {
+    ImageSpec {
+        jpeg_quality: s.compression.unwrap_or(100).max(1),
+        transparent: s.background == "transparent",
+        ..ImageSpec::for_prompt(&s.prompt, index, width, height, s.format)
+    }
+}
+
+/// The images, encoded as base64, rendered off the async threads.
+async fn render_all(specs: Vec<ImageSpec>) -> Option<Vec<String>> {
+    tokio::task::spawn_blocking(move || {
+        specs
+            .iter()
+            .map(|spec| {
+                images::render(spec).map(|b| base64::engine::general_purpose::STANDARD.encode(b))
+            })
+            .collect::<Result<Vec<String>, String>>()
+    })
+    .await
+    .ok()?
+    .ok()
+}
+
+/// One server-sent event.
+fn event(kind: &str, data: &Value) -> bytes::Bytes {
+    bytes::Bytes::from(format!("event: {kind}\ndata: {data}\n\n"))
+}
+
+/// `stream: true`: `partial_images` partial images (a quarter of each edge, spread over
+/// the generation time), then the completed image with its `usage`; or an `error` event.
+#[allow(clippy::too_many_arguments)]
+fn stream(
+    app: &Arc<App>,
+    key: &str,
+    s: Settings,
+    price: i64,
+    usage: Value,
+    delay: u64,
+    fault: JobFault,
+    events: &'static str,
+) -> Response<Body> {
+    let (body, tx) = Body::channel();
+    let (app, key) = (app.clone(), key.to_string());
+    tokio::spawn(async move {
+        let created = app.clock.unix_ms(app.now()) / 1000;
+        // ASSUMED: the event schemas list only the classic sizes; others are reported as "auto".
+        let size = format!("{}x{}", s.width, s.height);
+        let size = if ["1024x1024", "1024x1536", "1536x1024"].contains(&size.as_str()) {
+            size
+        } else {
+            "auto".to_string()
+        };
+        let meta = json!({
+            "created_at": created,
+            "size": size,
+            "quality": if s.quality == "auto" { "high" } else { s.quality },
+            "background": if s.background == "auto" { "opaque" } else { s.background },
+            "output_format": s.format.name(),
+        });
+        let parts = u64::from(s.partial_images);
+        let step = delay / (parts + 1);
+        for i in 0..s.partial_images {
+            tokio::time::sleep(std::time::Duration::from_millis(step)).await;
+            let small = spec(&s, 0, (s.width / 4).max(16), (s.height / 4).max(16));
+            let Some(b64) = render_all(vec![small])
+                .await
+                .and_then(|v| v.into_iter().next())
+            else {
+                break;
+            };
+            let mut data = meta.clone();
+            data["type"] = json!(format!("{events}.partial_image"));
+            data["b64_json"] = json!(b64);
+            data["partial_image_index"] = json!(i);
+            if tx
+                .send(event(&format!("{events}.partial_image"), &data))
+                .await
+                .is_err()
+            {
+                // The client went away; the generation still happens and is billed.
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(delay - step * parts)).await;
+        let rendered = if fault.fail {
+            None
+        } else {
+            render_all(vec![spec(&s, 0, s.width, s.height)]).await
+        };
+        let Some(b64) = rendered.and_then(|v| v.into_iter().next()) else {
+            app.state().refund(&key, price);
+            let e = json!({"type": "error", "error": {"type": "server_error", "message": "The server had an error while processing your request.", "code": null, "param": null}});
+            let _ = tx.send(event("error", &e)).await;
+            return;
+        };
+        app.state().charge(&key, price, s.n, price);
+        let mut data = meta;
+        data["type"] = json!(format!("{events}.completed"));
+        data["b64_json"] = json!(b64);
+        data["usage"] = usage;
+        let _ = tx.send(event(&format!("{events}.completed"), &data)).await;
+    });
+    let mut response = Response::new(body);
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/event-stream"),
+    );
+    response
 }
 
 #[cfg(test)]
@@ -692,15 +1008,21 @@ mod tests {
             json!({"model": "gpt-image-2", "prompt": "p", "n": 11}),
             json!({"model": "gpt-image-2", "prompt": "p", "n": "2"}),
             json!({"model": "gpt-image-2", "prompt": "p", "quality": "ultra"}),
-            json!({"model": "gpt-image-2", "prompt": "p", "background": "transparent"}),
+            json!({"model": "gpt-image-2", "prompt": "p", "background": "transparent", "output_format": "jpeg"}),
+            json!({"model": "gpt-image-2", "prompt": "p", "input_fidelity": "high"}),
             json!({"model": "gpt-image-2", "prompt": "p", "output_compression": 50}),
             json!({"model": "gpt-image-2", "prompt": "p", "output_format": "jpeg", "output_compression": 101}),
             json!({"model": "gpt-image-2", "prompt": "p", "moderation": "none"}),
             json!({"model": "gpt-image-2", "prompt": "p", "style": "vivid"}),
-            json!({"model": "gpt-image-2", "prompt": "p", "stream": true}),
+            json!({"model": "gpt-image-2", "prompt": "p", "stream": true, "n": 2}),
+            json!({"model": "gpt-image-2", "prompt": "p", "partial_images": 5}),
         ] {
             assert!(ok(bad.clone()).is_err(), "{bad}");
         }
+        let clear = ok(
+            json!({"model": "gpt-image-2", "prompt": "p", "background": "transparent", "output_format": "webp"}),
+        );
+        assert_eq!(clear.unwrap().background, "transparent");
         let form = json!({"model": "gpt-image-2", "prompt": "p", "n": "3", "output_format": "jpeg", "output_compression": "40"});
         let s = parse_settings(form.as_object().unwrap(), true, &GENERATION_FIELDS).unwrap();
         assert_eq!((s.n, s.compression), (3, Some(40)));
