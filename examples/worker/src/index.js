@@ -1,8 +1,9 @@
 // A Cloudflare Worker: the route handler holds the provider keys (secret
 // bindings); static assets serve the page and the package's browser build.
+import { providerInfo } from "gpt-image-edge";
 import { createRouteHandler } from "gpt-image-edge/route";
 
-const PROVIDERS = ["apiframe", "gptimage2ai", "getimg", "openai"];
+const PROVIDERS = Object.keys(providerInfo());
 const KEY_BINDINGS = {
   apiframe: "APIFRAME_API_KEY",
   gptimage2ai: "GPTIMAGE2AI_API_KEY",
@@ -27,6 +28,9 @@ function handlerFor(env, provider) {
         maxCostUsd: Number(env.MAX_COST_USD || 1),
         allow: { maxCount: 4 },
         typicalDurationMs: env.TYPICAL_DURATION_MS ? Number(env.TYPICAL_DURATION_MS) : undefined,
+        // A public demo: everyone may generate, within maxCostUsd and allow.
+        // Put your session check here: return the user's id, or null for 401.
+        authorize: () => "demo",
       }),
     );
   }

@@ -1,0 +1,9 @@
+export const metadata = { title: "GPT Image 2 · gpt-image-edge on Next.js" };
+
+export default function RootLayout({ children }) {
+  return (
+    <html lang="en">
+      <body>{children}</body>
+    </html>
+  );
+}
