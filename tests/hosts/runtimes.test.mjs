@@ -40,3 +40,10 @@ for (const [host, key, esm, cjs] of hosts) {
     row(host, version.replace(/^v/, ""), what);
   });
 }
+
+for (const [host, key, args] of [["Node", "node24", ["init.mjs"]], ["Deno", "deno", ["run", "--allow-all", "init.mjs"]], ["Bun", "bun", ["init.mjs"]]]) {
+  test(`${host} (${key}): gpt-image-edge/init with the module's bytes`, async () => {
+    const out = must(await run(bin[key], args, { cwd, timeoutMs: 60_000 }), `${host} init`);
+    assert.match(out, /^1 passed, 0 failed$/m, out);
+  });
+}
