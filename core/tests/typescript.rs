@@ -47,7 +47,10 @@ fn interface_keys(name: &str) -> Vec<String> {
 }
 
 fn expect(name: &str, found: Vec<String>, wanted: Vec<&str>) {
-    let text = wanted.iter().map(|w| format!("\n  | \"{w}\"")).collect::<String>();
+    let text = wanted
+        .iter()
+        .map(|w| format!("\n  | \"{w}\""))
+        .collect::<String>();
     assert_eq!(
         found,
         wanted,
