@@ -10,7 +10,12 @@ export interface RouteAllow {
   references?: boolean;
   /** Most images per request, 1..10 (default 4). */
   maxCount?: number;
-  /** Allowed values, narrower than the provider's. */
+  /**
+   * Allowed values, narrower than the provider's, for fields with a closed set of values
+   * (quality, outputFormat, aspectRatio, resolution, background, moderation). Checked on the
+   * request as it will be sent: a field left out takes `defaults`, else the provider's
+   * documented default, and is refused (403) when that is not allowed.
+   */
   values?: {
     quality?: Quality[];
     outputFormat?: OutputFormat[];
@@ -21,20 +26,42 @@ export interface RouteAllow {
   maxPromptLength?: number;
 }
 
-export interface RouteHandlerOptions extends ImageClientOptions {
+/** What `limit` is asked before a request is sent. */
+export interface RouteLimitQuestion {
+  /** The principal `authorize` named. */
+  principal: string;
+  /** The price of the request as it will be sent. */
+  estimate: import("./index.js").Cost;
+  /** The request as it will be sent (the caller's fields plus `defaults`). */
+  request: ImageRequest;
+}
+
+/** `true` to go on; `{ retryAfterMs }` for 429 with Retry-After; `{ reason: "budget" }` for 402. Anything else, or a throw, is 500 and nothing is sent. */
+export type RouteLimitDecision = true | { retryAfterMs: number } | { reason: "budget" };
+
+/** A verified webhook: the job it is about and the provider's event exactly as sent. */
+export interface RouteWebhookEvent {
+  provider: "apiframe";
+  jobId: string;
+  event: Record<string, unknown>;
+}
+
+interface RouteHandlerBaseOptions extends ImageClientOptions {
   provider: ProviderId;
   /** Stays on the server: never in a response, a token or an error. */
   apiKey: string;
-  /** At least 32 characters of random text: seals the status tokens. */
+  /** At least 32 characters of random text: seals the status tokens and keys the derived idempotency keys. */
   secret: string;
   /** Where the routes live (default "/api/images"): POST {basePath}/generate, GET {basePath}/jobs/{token}, POST {basePath}/webhook. */
   basePath?: string;
   /** What browsers may ask for. */
   allow?: RouteAllow;
+  /** Fields filled in when the caller leaves them out (your settings, not the caller's). */
+  defaults?: Partial<Omit<ImageRequest, "prompt">>;
   /** Refuse (402) requests whose estimate is above this many US dollars. */
   maxCostUsd?: number;
-  /** Your authentication: return false (or throw) to refuse with 401. */
-  authorize?: (request: Request) => boolean | Promise<boolean>;
+  /** Your rate limits and spending caps, asked before every submit. */
+  limit?: (question: RouteLimitQuestion) => RouteLimitDecision | Promise<RouteLimitDecision>;
   /** Cross-origin callers allowed besides the route's own origin ("*" for any). */
   allowedOrigins?: string[];
   /** Largest request body in bytes (default 65536); larger gets 413. */
@@ -42,8 +69,27 @@ export interface RouteHandlerOptions extends ImageClientOptions {
   /** Lifetime of a status token in ms (default 24 hours). */
   tokenTtlMs?: number;
   /** Verified Apiframe webhook events. Throw to make the sender retry. */
-  onWebhook?: (event: unknown) => void | Promise<void>;
+  onWebhook?: (event: RouteWebhookEvent) => void | Promise<void>;
 }
+
+/** A route for your users: `authorize` names who is calling. */
+export interface AuthorizedRouteOptions extends RouteHandlerBaseOptions {
+  /**
+   * Your authentication: return the caller's principal (a non-empty string naming the user or
+   * tenant) to allow the call; anything else (false, null, "", a throw) is 401. Jobs, tokens and
+   * idempotency keys belong to the principal: another principal's token is 404.
+   */
+  authorize: (request: Request) => string | null | undefined | false | Promise<string | null | undefined | false>;
+  public?: false;
+}
+
+/** A demo open to everyone: one anonymous principal, callers' Idempotency-Key headers ignored. */
+export interface PublicRouteOptions extends RouteHandlerBaseOptions {
+  public: true;
+  authorize?: undefined;
+}
+
+export type RouteHandlerOptions = AuthorizedRouteOptions | PublicRouteOptions;
 
 /** A Fetch API handler: Cloudflare Workers `fetch`, Next.js route handlers, Node 20 servers. */
 export type RouteHandler = (request: Request) => Promise<Response>;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (not tests): validateRequest timing, polling efficiency against
-# the sandbox, wasm size, and the sandbox's load test.
+# the sandbox, the route's CPU per request, wasm size, and the sandbox's load test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -13,4 +13,6 @@ cp bench/*.mjs "$app/"
 echo "== size"; ./scripts/size.sh
 echo; echo "== validateRequest from JS (Node $(node --version))"; (cd "$app" && node validate.mjs)
 echo; echo "== polling"; (cd "$app" && SANDBOX_BIN="$repo/target/release/sandbox" node polling.mjs)
+echo; echo "== createRouteHandler CPU per request (workerd, Node $(node --version))"
+(cd "$app" && REPO="$repo" SANDBOX_BIN="$repo/target/release/sandbox" node route-cpu.mjs)
 if [ "${BENCH_LOAD:-1}" = 1 ]; then echo; echo "== sandbox load"; cargo run --release -q -p sandbox --example load; fi

@@ -44,7 +44,7 @@ function startSandbox(timeScale) {
 }
 
 /** Build and start everything; resolves to { url, keys, stop }. */
-export async function startDev({ port = 8788, timeScale = 1 } = {}) {
+export async function startDev({ port = 8788, timeScale = 1, limits = {} } = {}) {
   const work = join(repo, ".tmp/worker");
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
@@ -63,6 +63,7 @@ export async function startDev({ port = 8788, timeScale = 1 } = {}) {
     conditions: ["workerd", "worker"],
     mainFields: ["module", "main"],
     loader: { ".wasm": "copy" },
+    external: ["cloudflare:*"],
     nodePaths: [join(work, "node_modules")],
     outdir: join(work, "dist"),
     logLevel: "warning",
@@ -87,11 +88,16 @@ export async function startDev({ port = 8788, timeScale = 1 } = {}) {
     ],
     compatibilityDate: "2025-09-01",
     assets: { directory: pub, binding: "ASSETS", routerConfig: { has_user_worker: true } },
+    // As in wrangler.toml: a rate limit per visitor, a Durable Object for each day's spend.
+    ratelimits: { IMAGE_RATE_LIMIT: { namespace_id: "1001", simple: { limit: limits.perMinute ?? 10, period: 60 } } },
+    durableObjects: { DAILY_SPEND: "DailySpend" },
     bindings: {
       ...keys,
       ROUTE_SECRET: randomBytes(24).toString("hex"),
       PROVIDER_BASE_URL: sandbox ? sandbox.url : "",
       MAX_COST_USD: "1",
+      DAILY_USD_PER_VISITOR: String(limits.dailyUsdPerVisitor ?? 2),
+      DAILY_USD_SITE: String(limits.dailyUsdSite ?? 50),
       ...(sandbox ? { TYPICAL_DURATION_MS: String(15000 * timeScale) } : {}),
     },
     host: "127.0.0.1",

@@ -53,16 +53,17 @@ fn walk(v: &JsValue, depth: u32) -> Result<Json, JsValue> {
         return Ok(Json::Array(items));
     }
     let obj: &Object = v.unchecked_ref();
-    let mut map = Map::new();
+    let mut pairs = Vec::new();
     for key in Object::keys(obj).iter() {
         let Some(k) = key.as_string() else { continue };
         let item = Reflect::get(obj, &key).unwrap_or(JsValue::UNDEFINED);
         if item.is_undefined() || item.is_function() || item.is_symbol() {
             continue;
         }
-        map.insert(k, walk(&item, depth + 1)?);
+        pairs.push((k, walk(&item, depth + 1)?));
     }
-    Ok(Json::Object(map))
+    // The keys of a JS object are distinct: this is linear.
+    Ok(Json::Object(Map::from_pairs(pairs)))
 }
 
 /// JSON as a plain JavaScript value.

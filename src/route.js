@@ -16,13 +16,13 @@ export function requestInfo(request) {
 }
 
 /**
- * The body as text, or null when it is longer than `maxBytes`: the declared
- * length is checked first, and the bytes are counted while reading.
+ * The body's bytes (a Uint8Array), or null when it is longer than `maxBytes`:
+ * the declared length is checked first, and the bytes are counted while reading.
  */
 export async function readBody(request, maxBytes) {
   const declared = Number(request.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > maxBytes) return null;
-  if (!request.body) return "";
+  if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks = [];
   let size = 0;
@@ -42,7 +42,7 @@ export async function readBody(request, maxBytes) {
     all.set(c, offset);
     offset += c.byteLength;
   }
-  return new TextDecoder().decode(all);
+  return all;
 }
 
 /** A Response with exactly these headers (`[[name, value], ...]`). */
@@ -101,8 +101,15 @@ export async function openToken(secret, token) {
   }
 }
 
-/** The provider idempotency key for a caller's key: scoped by the secret. */
-export async function deriveKey(secret, callerKey) {
-  const digest = await sha256(`gpt-image-edge/idempotency/v1\n${secret}\n${callerKey}`);
-  return "route-" + Array.from(digest.slice(0, 20), (b) => b.toString(16).padStart(2, "0")).join("");
+const hmacKeys = new Map();
+
+/** HMAC-SHA256 of `text` keyed with the secret, as lowercase hex. */
+export async function keyedHex(secret, text) {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    hmacKeys.set(secret, key);
+  }
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await key, encoder.encode(text)));
+  return Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -1,18 +1,17 @@
 //! `createRouteHandler`: the key stays in a server route or edge worker; the
-//! browser gets validation, prices and opaque status tokens.
+//! browser gets validation, prices and opaque status tokens. Every decision
+//! is `gpt_image_core::route`'s; this file reads requests, calls the owner's
+//! hooks and WebCrypto, and writes responses.
 
 use crate::client::{get_job_shared, submit_shared, ImageClient};
 use crate::convert::{
-    from_json, get, js_error, opt_number, opt_string, parse_text, stringify, to_json,
+    from_json, get, js_error, opt_bool, opt_number, opt_string, parse_text, stringify, to_json,
 };
 use crate::io::WasmIo;
 use crate::runtime::hmac_sha256_verify;
 use gpt_image_core::client::{Client, SubmitOptions};
-use gpt_image_core::route::{self, public_error, public_job, refusal, Allow, Route};
-use gpt_image_core::{
-    json, price, webhook, wire, Error, ErrorCode, Issue, Json, Provider, ResponseBody,
-    ValidateOptions,
-};
+use gpt_image_core::route::{self, public_cost, public_error, public_job, Policy, Refusal, Route};
+use gpt_image_core::{json, webhook, wire, Error, ErrorCode, Json, Provider, ResponseBody};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -24,7 +23,7 @@ extern "C" {
     #[wasm_bindgen(js_name = requestInfo)]
     fn request_info(request: &JsValue) -> JsValue;
 
-    /// The body as text, or null when longer than `max_bytes`.
+    /// The body's bytes (a Uint8Array), or null when longer than `max_bytes`.
     #[wasm_bindgen(js_name = readBody)]
     fn read_body(request: &JsValue, max_bytes: f64) -> js_sys::Promise;
 
@@ -39,9 +38,9 @@ extern "C" {
     #[wasm_bindgen(js_name = openToken)]
     fn open_token(secret: &str, token: &str) -> js_sys::Promise;
 
-    /// The provider idempotency key for a caller's key.
-    #[wasm_bindgen(js_name = deriveKey)]
-    fn derive_key(secret: &str, caller_key: &str) -> js_sys::Promise;
+    /// HMAC-SHA256 of `text` keyed with the secret, as lowercase hex.
+    #[wasm_bindgen(js_name = keyedHex)]
+    fn keyed_hex(secret: &str, text: &str) -> js_sys::Promise;
 }
 
 /// Default largest request body (64 KiB).
@@ -51,13 +50,19 @@ const DEFAULT_TOKEN_TTL_MS: f64 = 24.0 * 3600.0 * 1000.0;
 /// How long a route waits for an asynchronous provider to accept a job.
 const SUBMIT_DEADLINE_MS: f64 = 30_000.0;
 
+/// Who may call: the owner's `authorize`, or everyone as one principal.
+enum Access {
+    Authorize(js_sys::Function),
+    Public,
+}
+
 struct Handler {
     client: Rc<Client>,
+    policy: Policy,
     secret: String,
     base_path: String,
-    allow: Allow,
-    max_cost_usd: Option<f64>,
-    authorize: Option<js_sys::Function>,
+    access: Access,
+    limit: Option<js_sys::Function>,
     on_webhook: Option<js_sys::Function>,
     allowed_origins: Vec<String>,
     max_body: f64,
@@ -72,6 +77,10 @@ struct Reply {
 }
 
 impl Reply {
+    fn refuse(status: u16, code: &str, message: &str) -> Reply {
+        Reply::from(Refusal::new(status, code, message))
+    }
+
     fn json(status: u16, body: Json) -> Reply {
         Reply {
             status,
@@ -79,22 +88,13 @@ impl Reply {
             headers: Vec::new(),
         }
     }
+}
 
-    fn refuse(status: u16, code: &str, message: &str) -> Reply {
-        Reply::json(status, refusal(code, message, &[]))
-    }
-
-    fn issues(status: u16, code: &str, message: &str, issues: &[Issue]) -> Reply {
-        Reply::json(status, refusal(code, message, issues))
-    }
-
-    fn error(e: &Error) -> Reply {
-        let (status, body) = public_error(e);
-        let mut reply = Reply::json(status, body);
-        if let Some(ms) = e.retry_after_ms.filter(|_| status == 429) {
-            reply
-                .headers
-                .push(("Retry-After".into(), (ms.div_ceil(1000)).max(1).to_string()));
+impl From<Refusal> for Reply {
+    fn from(r: Refusal) -> Reply {
+        let mut reply = Reply::json(r.status, r.body);
+        if let Some(secs) = r.retry_after_secs {
+            reply.headers.push(("Retry-After".into(), secs.to_string()));
         }
         reply
     }
@@ -102,6 +102,17 @@ impl Reply {
 
 fn invalid(message: &str) -> JsValue {
     js_error(&Error::new(ErrorCode::InvalidRequest, message))
+}
+
+/// An optional function option.
+fn hook(options: &JsValue, name: &str) -> Result<Option<js_sys::Function>, JsValue> {
+    match get(options, name) {
+        v if v.is_undefined() || v.is_null() => Ok(None),
+        v => v
+            .dyn_into::<js_sys::Function>()
+            .map(Some)
+            .map_err(|_| invalid(&format!("option `{name}` must be a function"))),
+    }
 }
 
 /// `createRouteHandler(options)`: `(request: Request) => Promise<Response>`.
@@ -112,14 +123,17 @@ pub fn create_route_handler(options: JsValue) -> Result<js_sys::Function, JsValu
     let secret = opt_string(&options, "secret")?
         .filter(|s| s.chars().count() >= 32)
         .ok_or_else(|| invalid("option `secret` is required: at least 32 characters of random text (it seals status tokens)"))?;
-    let hook = |name: &str| -> Result<Option<js_sys::Function>, JsValue> {
-        match get(&options, name) {
-            v if v.is_undefined() || v.is_null() => Ok(None),
-            v => v
-                .dyn_into::<js_sys::Function>()
-                .map(Some)
-                .map_err(|_| invalid(&format!("option `{name}` must be a function"))),
+    let access = match (hook(&options, "authorize")?, opt_bool(&options, "public")?) {
+        (Some(_), Some(true)) => {
+            return Err(invalid(
+                "options `authorize` and `public: true` exclude each other: choose one",
+            ))
         }
+        (Some(f), _) => Access::Authorize(f),
+        (None, Some(true)) => Access::Public,
+        (None, _) => return Err(invalid(
+            "option `authorize` is required: a function (request) => principal that returns the caller's user or tenant id (a non-empty string) to allow the call, anything else to refuse it. For a demo open to everyone, pass `public: true` instead",
+        )),
     };
     let origins = get(&options, "allowedOrigins");
     let allowed_origins = if origins.is_undefined() || origins.is_null() {
@@ -135,17 +149,26 @@ pub fn create_route_handler(options: JsValue) -> Result<js_sys::Function, JsValu
             })
             .collect::<Result<Vec<_>, _>>()?
     };
-    let allow = Allow::from_json(&to_json(&get(&options, "allow"))?).map_err(|e| js_error(&e))?;
+    let cfg = client.config();
+    let policy = Policy::new(
+        client.provider(),
+        &to_json(&get(&options, "allow"))?,
+        &to_json(&get(&options, "defaults"))?,
+        opt_number(&options, "maxCostUsd")?,
+        cfg.price,
+        cfg.target.is_local(),
+    )
+    .map_err(|e| js_error(&e))?;
     let handler = Rc::new(Handler {
         client,
+        policy,
         secret,
         base_path: route::normalize_base_path(
             &opt_string(&options, "basePath")?.unwrap_or_else(|| "/api/images".into()),
         ),
-        allow,
-        max_cost_usd: opt_number(&options, "maxCostUsd")?,
-        authorize: hook("authorize")?,
-        on_webhook: hook("onWebhook")?,
+        access,
+        limit: hook(&options, "limit")?,
+        on_webhook: hook(&options, "onWebhook")?,
         allowed_origins,
         max_body: opt_number(&options, "maxBodyBytes")?.unwrap_or(DEFAULT_MAX_BODY),
         token_ttl_ms: opt_number(&options, "tokenTtlMs")?.unwrap_or(DEFAULT_TOKEN_TTL_MS),
@@ -159,6 +182,12 @@ pub fn create_route_handler(options: JsValue) -> Result<js_sys::Function, JsValu
 
 async fn promise(p: js_sys::Promise) -> Result<JsValue, JsValue> {
     JsFuture::from(p).await
+}
+
+/// Call an owner's hook and wait for it; a throw or a rejection is `Err`.
+async fn call_hook(f: &js_sys::Function, arg: &JsValue) -> Result<JsValue, JsValue> {
+    let v = f.call1(&JsValue::NULL, arg)?;
+    promise(js_sys::Promise::resolve(&v)).await
 }
 
 impl Handler {
@@ -207,6 +236,7 @@ impl Handler {
     }
 
     async fn route(&self, r: Route, request: &JsValue, info: &JsValue) -> Result<Reply, JsValue> {
+        let unauthorized = || Reply::refuse(401, "UNAUTHORIZED", "not authorized");
         Ok(match r {
             Route::NotFound => Reply::refuse(404, "NOT_FOUND", "no such route"),
             Route::WrongMethod(allowed) => {
@@ -221,99 +251,88 @@ impl Handler {
                     ("Access-Control-Allow-Methods".into(), "GET, POST".into()),
                     (
                         "Access-Control-Allow-Headers".into(),
-                        "Content-Type, Idempotency-Key".into(),
+                        "Authorization, Content-Type, Idempotency-Key".into(),
                     ),
                     ("Access-Control-Max-Age".into(), "600".into()),
                 ],
             },
-            Route::Generate => match self.authorized(request).await? {
-                false => Reply::refuse(401, "UNAUTHORIZED", "not authorized"),
-                true => self.generate(request, info).await?,
+            Route::Generate => match self.principal(request).await {
+                None => unauthorized(),
+                Some(who) => self.generate(request, info, &who).await?,
             },
-            Route::Job(token) => match self.authorized(request).await? {
-                false => Reply::refuse(401, "UNAUTHORIZED", "not authorized"),
-                true => self.job(&token).await?,
+            Route::Job(token) => match self.principal(request).await {
+                None => unauthorized(),
+                Some(who) => self.job(&token, &who).await?,
             },
             Route::Webhook => self.webhook(request, info).await?,
         })
     }
 
-    /// The caller's `authorize(request)` hook; a throw counts as a refusal.
-    async fn authorized(&self, request: &JsValue) -> Result<bool, JsValue> {
-        let Some(f) = &self.authorize else {
-            return Ok(true);
-        };
-        let Ok(v) = f.call1(&JsValue::NULL, request) else {
-            return Ok(false);
-        };
-        Ok(promise(js_sys::Promise::resolve(&v))
-            .await
-            .is_ok_and(|v| v.is_truthy()))
+    /// The caller's principal: what `authorize(request)` named (a throw or
+    /// a rejection refuses), or the one public principal.
+    async fn principal(&self, request: &JsValue) -> Option<String> {
+        match &self.access {
+            Access::Public => Some(route::PUBLIC_PRINCIPAL.to_string()),
+            Access::Authorize(f) => {
+                let returned = call_hook(f, request).await.ok()?;
+                let returned = to_json(&returned).unwrap_or(Json::Null);
+                route::principal(&returned).map(str::to_string)
+            }
+        }
     }
 
-    async fn body(&self, request: &JsValue) -> Result<Option<String>, JsValue> {
-        Ok(promise(read_body(request, self.max_body))
+    /// The body's bytes, or `None` when over the limit.
+    async fn body(&self, request: &JsValue) -> Result<Option<Vec<u8>>, JsValue> {
+        let bytes = promise(read_body(request, self.max_body)).await?;
+        Ok((!bytes.is_null()).then(|| js_sys::Uint8Array::new(&bytes).to_vec()))
+    }
+
+    async fn keyed(&self, material: &str) -> Result<String, JsValue> {
+        Ok(promise(keyed_hex(&self.secret, material))
             .await?
-            .as_string())
+            .as_string()
+            .unwrap_or_default())
     }
 
-    async fn generate(&self, request: &JsValue, info: &JsValue) -> Result<Reply, JsValue> {
+    /// What a token records of its principal.
+    async fn principal_tag(&self, principal: &str) -> Result<String, JsValue> {
+        let hex = self.keyed(&route::principal_material(principal)).await?;
+        Ok(hex.get(..32).unwrap_or(&hex).to_string())
+    }
+
+    async fn generate(
+        &self,
+        request: &JsValue,
+        info: &JsValue,
+        principal: &str,
+    ) -> Result<Reply, JsValue> {
         let p = self.client.provider();
-        let Some(text) = self.body(request).await? else {
+        let Some(bytes) = self.body(request).await? else {
             return Ok(Reply::refuse(
                 413,
                 "TOO_LARGE",
                 "the request body is too large",
             ));
         };
-        let ResponseBody::Json(req) = parse_text(&text) else {
-            return Ok(Reply::refuse(
-                400,
-                "INVALID_REQUEST",
-                "the body must be a JSON request",
-            ));
+        // Read as a browser's TextDecoder would (bad bytes become U+FFFD).
+        let prepared = match self.policy.prepare(&String::from_utf8_lossy(&bytes)) {
+            Ok(p) => p,
+            Err(refusal) => return Ok(refusal.into()),
         };
-        // Strict: a browser's unknown or unsupported fields are refused, not dropped.
-        let opts = ValidateOptions {
-            strict: true,
-            allow_local_urls: self.client.config().target.is_local(),
-        };
-        let v = gpt_image_core::validate_request(p, &req, opts);
-        if !v.ok() {
-            return Ok(Reply::issues(
-                400,
-                "INVALID_REQUEST",
-                "the request is not valid",
-                &v.errors,
-            ));
-        }
-        let refused = self.allow.check(&req);
-        if !refused.is_empty() {
-            return Ok(Reply::issues(
-                403,
-                "FORBIDDEN",
-                "this service does not allow that request",
-                &refused,
-            ));
-        }
-        let Some(typed) = v.request else {
-            return Ok(Reply::refuse(
-                400,
-                "INVALID_REQUEST",
-                "the request is not valid",
-            ));
-        };
-        let estimate = price::estimate(p, &typed, &self.client.config().price);
-        if let Some(max) = self.max_cost_usd {
-            if estimate.usd.is_none_or(|usd| usd > max) {
-                return Ok(Reply::json(
-                    402,
-                    json!({ "error": { "code": "BUDGET_EXCEEDED", "message": "the request costs more than this service allows" }, "estimate": public_cost(&estimate) }),
-                ));
+        if let Some(limit) = &self.limit {
+            let question = json!({ "principal": principal, "estimate": prepared.estimate.to_json(), "request": prepared.request.clone() });
+            let decision = match call_hook(limit, &from_json(&question)).await {
+                Ok(v) => to_json(&v).unwrap_or(Json::Null),
+                Err(_) => Json::Null,
+            };
+            if let Err(refusal) = route::limit_outcome(&decision) {
+                return Ok(refusal.into());
             }
         }
-        let caller_key = match get(info, "idempotencyKey").as_string() {
-            Some(k) => {
+        // Public routes ignore callers' keys: one principal must not let
+        // strangers reach each other's jobs by guessing keys.
+        let caller_key = match (&self.access, get(info, "idempotencyKey").as_string()) {
+            (Access::Authorize(_), Some(k)) => {
                 if wire::check_idempotency_key(p, &k).is_err() {
                     return Ok(Reply::refuse(
                         400,
@@ -321,26 +340,31 @@ impl Handler {
                         "Idempotency-Key must be 1 to 255 visible ASCII characters",
                     ));
                 }
-                k
+                Some(k)
             }
+            _ => None,
+        };
+        let key = match caller_key {
+            Some(k) => route::provider_idempotency_key(
+                &self
+                    .keyed(&route::idempotency_material(principal, &k))
+                    .await?,
+            ),
             None => crate::api::random_uuid()?,
         };
-        let key = promise(derive_key(&self.secret, &caller_key))
-            .await?
-            .as_string()
-            .unwrap_or_default();
         let opts = SubmitOptions {
             deadline_ms: matches!(p.flow(), gpt_image_core::Flow::Async)
                 .then_some(SUBMIT_DEADLINE_MS),
-            max_cost_usd: self.max_cost_usd,
+            max_cost_usd: self.policy.max_cost_usd(),
             idempotency_key: Some(key),
         };
         let io = WasmIo::new(None);
-        let handle = match submit_shared(&self.client, &io, &req, &opts, &mut |_| {}).await {
-            Ok(h) => h,
-            Err(e) => return Ok(Reply::error(&e)),
-        };
-        let estimate = public_cost(&estimate);
+        let handle =
+            match submit_shared(&self.client, &io, &prepared.request, &opts, &mut |_| {}).await {
+                Ok(h) => h,
+                Err(e) => return Ok(public_error(&e).into()),
+            };
+        let estimate = public_cost(&prepared.estimate);
         if let Some(job) = &handle.result {
             // Synchronous providers: the images are ready now; no token needed.
             return Ok(Reply::json(
@@ -348,7 +372,8 @@ impl Handler {
                 json!({ "token": null, "estimate": estimate, "job": public_job(job) }),
             ));
         }
-        let payload = route::token_payload(&handle, js_sys::Date::now() + self.token_ttl_ms);
+        let tag = self.principal_tag(principal).await?;
+        let payload = route::token_payload(&handle, &tag, js_sys::Date::now() + self.token_ttl_ms);
         let token = promise(seal_token(&self.secret, &stringify(&payload))).await?;
         Ok(Reply::json(
             202,
@@ -356,7 +381,7 @@ impl Handler {
         ))
     }
 
-    async fn job(&self, token: &str) -> Result<Reply, JsValue> {
+    async fn job(&self, token: &str, principal: &str) -> Result<Reply, JsValue> {
         let gone = || Reply::refuse(404, "NOT_FOUND", "no such job");
         let Some(text) = promise(open_token(&self.secret, token)).await?.as_string() else {
             return Ok(gone());
@@ -364,21 +389,23 @@ impl Handler {
         let ResponseBody::Json(payload) = parse_text(&text) else {
             return Ok(gone());
         };
+        let tag = self.principal_tag(principal).await?;
         let Some(handle) =
-            route::token_handle(&payload, self.client.provider(), js_sys::Date::now())
+            route::token_handle(&payload, self.client.provider(), &tag, js_sys::Date::now())
         else {
             return Ok(gone());
         };
         Ok(
             match get_job_shared(&self.client, &WasmIo::new(None), &handle).await {
                 Ok(job) => Reply::json(200, public_job(&job)),
-                Err(e) => Reply::error(&e),
+                Err(e) => public_error(&e).into(),
             },
         )
     }
 
     async fn webhook(&self, request: &JsValue, info: &JsValue) -> Result<Reply, JsValue> {
-        if self.client.provider() != Provider::Apiframe {
+        let p = self.client.provider();
+        if p != Provider::Apiframe {
             return Ok(Reply::refuse(404, "NOT_FOUND", "no such route"));
         }
         let Some(body) = self.body(request).await? else {
@@ -392,21 +419,22 @@ impl Handler {
         let Some(signature) = webhook::parse_signature(&header) else {
             return Ok(Reply::refuse(401, "UNAUTHORIZED", "bad webhook signature"));
         };
+        // Over the bytes as they came: the provider signed bytes, not text.
         let key = self.client.config().target.api_key.expose();
-        let good = promise(hmac_sha256_verify(key, body.as_bytes(), &signature)).await?;
+        let good = promise(hmac_sha256_verify(key, &body, &signature)).await?;
         if good != JsValue::TRUE {
             return Ok(Reply::refuse(401, "UNAUTHORIZED", "bad webhook signature"));
         }
+        // Read as a browser's TextDecoder would (bad bytes become U+FFFD).
+        let Some(event) = route::webhook_event(p, &String::from_utf8_lossy(&body)) else {
+            return Ok(Reply::refuse(
+                400,
+                "INVALID_REQUEST",
+                "the event names no job",
+            ));
+        };
         if let Some(f) = &self.on_webhook {
-            let event = match parse_text(&body) {
-                ResponseBody::Json(v) => from_json(&v),
-                ResponseBody::NotJson(t) => JsValue::from_str(&t),
-            };
-            let done = match f.call1(&JsValue::NULL, &event) {
-                Ok(v) => promise(js_sys::Promise::resolve(&v)).await.is_ok(),
-                Err(_) => false,
-            };
-            if !done {
+            if call_hook(f, &from_json(&event)).await.is_err() {
                 // The sender retries failed deliveries.
                 return Ok(Reply::refuse(
                     500,
@@ -421,8 +449,4 @@ impl Handler {
             headers: Vec::new(),
         })
     }
-}
-
-fn public_cost(c: &gpt_image_core::Cost) -> Json {
-    json!({ "credits": c.credits, "usd": c.usd, "exact": c.exact, "images": c.images })
 }

@@ -250,7 +250,9 @@ impl Client {
                         retry_after: resp.header("retry-after").map(str::to_string),
                         ..ctx.clone()
                     };
-                    match wire::parse_response(p, resp.status, &resp.body, &ctx) {
+                    // Redact first: every cut the parser makes is then of clean text.
+                    let body = resp.body.redacted(self.cfg.target.api_key.expose());
+                    match wire::parse_response(p, resp.status, &body, &ctx) {
                         Ok(job) => return Ok(job),
                         Err(e) => {
                             let status = resp.status;

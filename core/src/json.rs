@@ -3,7 +3,9 @@
 //! The core carries its own JSON type instead of `serde_json` because every
 //! byte ships to edge workers: in WebAssembly the host's native `JSON.parse`
 //! and `JSON.stringify` do the text work and only this data model is linked.
-//! Objects keep insertion order and look keys up linearly (they are small).
+//! Objects keep insertion order and look keys up linearly (they are small);
+//! building one from many pairs ([`Map::from_pairs`]) stays O(n log n), so a
+//! hostile body of thousands of keys costs no more than its length.
 
 use std::fmt::{self, Write};
 
@@ -54,6 +56,48 @@ impl Map {
             Some(slot) => slot.1 = value,
             None => self.0.push((key, value)),
         }
+    }
+
+    /// An object from `pairs` in order, as JavaScript builds one: a repeated
+    /// key keeps its first position and takes its last value. O(n log n)
+    /// whatever the keys (a sort, not a hash a caller could flood).
+    pub fn from_pairs(pairs: Vec<(String, Json)>) -> Map {
+        if pairs.len() <= 8 {
+            let mut m = Map(Vec::with_capacity(pairs.len()));
+            for (k, v) in pairs {
+                m.insert(k, v);
+            }
+            return m;
+        }
+        // Stable: equal keys stay in their order, so each run starts with
+        // the first occurrence and ends with the last.
+        let mut order: Vec<usize> = (0..pairs.len()).collect();
+        order.sort_by(|&a, &b| pairs[a].0.cmp(&pairs[b].0));
+        // For each first occurrence, the index whose value wins.
+        let mut winner: Vec<Option<usize>> = vec![None; pairs.len()];
+        let mut run = 0;
+        while run < order.len() {
+            let mut end = run + 1;
+            while end < order.len() && pairs[order[end]].0 == pairs[order[run]].0 {
+                end += 1;
+            }
+            winner[order[run]] = Some(order[end - 1]);
+            run = end;
+        }
+        let mut slots: Vec<Option<(String, Json)>> = pairs.into_iter().map(Some).collect();
+        let mut out = Vec::with_capacity(slots.len());
+        for (first, last) in winner.into_iter().enumerate() {
+            let Some(last) = last else { continue };
+            let Some((key, value)) = slots[first].take() else {
+                continue;
+            };
+            let value = match slots[last].take() {
+                Some((_, later)) => later,
+                None => value,
+            };
+            out.push((key, value));
+        }
+        Map(out)
     }
 
     /// Remove `key`, returning its value.
@@ -197,10 +241,18 @@ impl Json {
 
     /// Parse JSON text (RFC 8259). Nesting deeper than 128 is refused.
     pub fn parse(text: &str) -> Result<Json, ParseError> {
+        Json::parse_bounded(text, usize::MAX)
+    }
+
+    /// Parse JSON text in which no object or array holds more than
+    /// `max_items` entries: a larger one fails as soon as it is seen, so a
+    /// hostile text of thousands of keys costs no more than reaching the limit.
+    pub fn parse_bounded(text: &str, max_items: usize) -> Result<Json, ParseError> {
         let mut p = Parser {
             b: text.as_bytes(),
             i: 0,
             depth: 0,
+            max_items,
         };
         p.ws();
         let v = p.value()?;
@@ -306,10 +358,14 @@ impl fmt::Display for ParseError {
 
 const MAX_DEPTH: usize = 128;
 
+/// Why [`Json::parse_bounded`] stopped early.
+pub const TOO_MANY_ITEMS: &str = "an object or array has too many entries";
+
 struct Parser<'a> {
     b: &'a [u8],
     i: usize,
     depth: usize,
+    max_items: usize,
 }
 
 impl Parser<'_> {
@@ -361,10 +417,10 @@ impl Parser<'_> {
 
     fn object(&mut self) -> Result<Json, ParseError> {
         self.i += 1;
-        let mut m = Map::new();
+        let mut pairs = Vec::new();
         self.ws();
         if self.eat(b"}") {
-            return Ok(Json::Object(m));
+            return Ok(Json::Object(Map::new()));
         }
         loop {
             self.ws();
@@ -378,13 +434,16 @@ impl Parser<'_> {
             }
             self.ws();
             let v = self.value()?;
-            m.insert(k, v);
+            if pairs.len() == self.max_items {
+                return Err(self.err(TOO_MANY_ITEMS));
+            }
+            pairs.push((k, v));
             self.ws();
             if self.eat(b",") {
                 continue;
             }
             if self.eat(b"}") {
-                return Ok(Json::Object(m));
+                return Ok(Json::Object(Map::from_pairs(pairs)));
             }
             return Err(self.err("expected ',' or '}'"));
         }
@@ -399,6 +458,9 @@ impl Parser<'_> {
         }
         loop {
             self.ws();
+            if items.len() == self.max_items {
+                return Err(self.err(TOO_MANY_ITEMS));
+            }
             items.push(self.value()?);
             self.ws();
             if self.eat(b",") {
@@ -763,6 +825,40 @@ mod tests {
             Json::parse(r#""\ud83d\ude42""#).unwrap().as_str(),
             Some("🙂")
         );
+    }
+
+    #[test]
+    fn objects_keep_first_position_and_last_value_like_javascript() {
+        for n in [3usize, 50] {
+            let mut pairs: Vec<(String, Json)> =
+                (0..n).map(|i| (format!("k{i}"), json!(i as u64))).collect();
+            pairs.push(("k1".into(), json!("again")));
+            pairs.push(("k0".into(), json!("last")));
+            let m = Map::from_pairs(pairs);
+            assert_eq!(m.len(), n, "{n}");
+            let keys: Vec<&str> = m.keys().map(String::as_str).collect();
+            assert_eq!((keys[0], keys[1], keys[2]), ("k0", "k1", "k2"));
+            assert_eq!(m.get("k0"), Some(&json!("last")));
+            assert_eq!(m.get("k1"), Some(&json!("again")));
+            assert_eq!(m.get("k2"), Some(&json!(2u64)));
+        }
+        let v = Json::parse(r#"{"a":1,"b":2,"a":3}"#).unwrap();
+        assert_eq!(v.to_string(), r#"{"a":3,"b":2}"#);
+    }
+
+    #[test]
+    fn many_keys_parse_in_linear_time() {
+        // 20,000 distinct keys: a quadratic build makes 200 million key
+        // comparisons (seconds, even optimised); a linear one, a few ms.
+        let body: String = {
+            let keys: Vec<String> = (0..20_000).map(|i| format!("\"key{i:05}\":1")).collect();
+            format!("{{{}}}", keys.join(","))
+        };
+        let start = std::time::Instant::now();
+        let v = Json::parse(&body).unwrap();
+        let took = start.elapsed();
+        assert_eq!(v.as_object().unwrap().len(), 20_000);
+        assert!(took.as_millis() < 400, "{took:?}");
     }
 
     #[test]

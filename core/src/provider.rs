@@ -326,6 +326,39 @@ impl Provider {
     pub fn supports(self, field: Field) -> bool {
         self.limits().fields.contains(&field)
     }
+
+    /// The allowed values of `field` when they form a closed set (quality,
+    /// formats, ...), or `None` for open fields (prompt, count, URLs, size).
+    pub fn closed_values(self, field: Field) -> Option<&'static [&'static str]> {
+        let l = self.limits();
+        let values = match field {
+            Field::AspectRatio => l.aspect_ratios,
+            Field::Resolution => l.resolutions,
+            Field::Quality => l.qualities,
+            Field::OutputFormat => l.output_formats,
+            Field::Background => l.backgrounds,
+            Field::Moderation => l.moderations,
+            _ => return None,
+        };
+        (self.supports(field) && !values.is_empty()).then_some(values)
+    }
+
+    /// What the provider uses for a closed-set `field` a request leaves out,
+    /// where its documents say. Apiframe: `quality` auto, `output_format` webp
+    /// (its API reference); OpenAI: `quality`, `background`, `moderation` auto
+    /// and `output_format` png (`CreateImageRequest` in its OpenAPI document).
+    /// `None`: not documented.
+    pub fn documented_default(self, field: Field) -> Option<&'static str> {
+        match (self, field) {
+            (Provider::Apiframe, Field::Quality) => Some("auto"),
+            (Provider::Apiframe, Field::OutputFormat) => Some("webp"),
+            (Provider::Openai, Field::Quality | Field::Background | Field::Moderation) => {
+                Some("auto")
+            }
+            (Provider::Openai, Field::OutputFormat) => Some("png"),
+            _ => None,
+        }
+    }
 }
 
 /// Every provider's allowed values and limits, as JSON for building forms.

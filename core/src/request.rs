@@ -166,6 +166,9 @@ struct Validator {
     warnings: Vec<Issue>,
 }
 
+/// Unknown fields reported one by one; past this, one issue counts the rest.
+pub const MAX_UNKNOWN_FIELDS: usize = 20;
+
 /// The length JavaScript reports (`string.length`), which is what providers count.
 fn js_len(s: &str) -> usize {
     s.encode_utf16().count()
@@ -226,8 +229,13 @@ impl Validator {
     }
 
     fn request(&mut self, map: &Map) -> Option<ImageRequest> {
+        let mut unknown = 0;
         for key in map.keys() {
             if Field::from_name(key).is_none() {
+                unknown += 1;
+                if unknown > MAX_UNKNOWN_FIELDS {
+                    continue;
+                }
                 let message = match (key.as_str(), suggestion(key)) {
                     ("model", _) => {
                         "the model is always gpt-image-2; remove this field".to_string()
@@ -241,6 +249,18 @@ impl Validator {
                 };
                 self.error(key, IssueCode::UnknownField, message);
             }
+        }
+        if unknown > MAX_UNKNOWN_FIELDS {
+            // A body of thousands of keys is an attack or a mistake: one
+            // line says how many more, instead of one issue each.
+            self.error(
+                "",
+                IssueCode::UnknownField,
+                format!(
+                    "{} more fields that are not fields of the request",
+                    unknown - MAX_UNKNOWN_FIELDS
+                ),
+            );
         }
         // Present fields, null meaning absent; unsupported ones are reported
         // here and left out of the typed request.

@@ -1,14 +1,30 @@
-//! The decisions of the key-holding route handler, pure: which route a request
-//! takes, whose origin may call, what a browser may ask for, what a status
-//! token holds, and what a browser may be told. The I/O lives in the binding.
+//! The decisions of the key-holding route handler, pure, in the order a
+//! request meets them:
+//!
+//! 1. which route it takes and whose origin may call ([`route`], [`origin_allowed`]);
+//! 2. who is calling: the principal the owner's `authorize` names ([`principal`]),
+//!    and the inputs of everything derived for that principal alone
+//!    ([`idempotency_material`], [`principal_material`]);
+//! 3. what may be sent: the allow-list, the owner's defaults and the budget,
+//!    applied to the request as it will go out ([`Policy::prepare`]), and the
+//!    owner's `limit` hook ([`limit_outcome`]);
+//! 4. what a status token holds ([`token_payload`], [`token_handle`]);
+//! 5. what a browser may be told ([`public_job`], [`public_error`], [`refusal`]).
+//!
+//! The I/O (reading requests, WebCrypto, calling hooks) lives in the binding.
 
 use crate::error::{Error, ErrorCode};
 use crate::handle::{Handle, HANDLE_VERSION};
 use crate::issue::{Issue, IssueCode};
 use crate::job::Job;
 use crate::json;
-use crate::json::Json;
+use crate::json::{Json, Map};
+use crate::price::{self, Cost, PriceOptions};
 use crate::provider::{Field, Provider};
+use crate::request::{validate, ValidateOptions};
+
+// ---------------------------------------------------------------------------
+// 1. Routes and origins.
 
 /// Where a request goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,6 +85,52 @@ pub fn origin_allowed(origin: Option<&str>, own_origin: &str, allowed: &[String]
     }
 }
 
+// ---------------------------------------------------------------------------
+// 2. Who is calling.
+
+/// The one principal of a route created with `public: true`.
+pub const PUBLIC_PRINCIPAL: &str = "public";
+
+/// The principal in what the owner's `authorize` hook returned: a non-empty
+/// string. Anything else (false, null, true, a number, "") refuses the call.
+pub fn principal(returned: &Json) -> Option<&str> {
+    returned.as_str().filter(|p| !p.is_empty())
+}
+
+/// Length-prefixed parts, so no two different lists give the same text.
+fn material(domain: &str, parts: &[&str]) -> String {
+    let mut out = String::from(domain);
+    for p in parts {
+        out.push('\n');
+        out.push_str(&p.len().to_string());
+        out.push(':');
+        out.push_str(p);
+    }
+    out
+}
+
+/// What the provider idempotency key is derived from (HMAC-SHA256 keyed with
+/// the route's secret): the principal and the caller's key, so two principals
+/// using the same `Idempotency-Key` never share a job.
+pub fn idempotency_material(principal: &str, caller_key: &str) -> String {
+    material("gpt-image-edge/idempotency/v2", &[principal, caller_key])
+}
+
+/// What a status token's principal tag is derived from (HMAC-SHA256 keyed
+/// with the route's secret): a token names its principal without holding
+/// the name.
+pub fn principal_material(principal: &str) -> String {
+    material("gpt-image-edge/principal/v1", &[principal])
+}
+
+/// The provider idempotency key, from the hex HMAC of [`idempotency_material`].
+pub fn provider_idempotency_key(hmac_hex: &str) -> String {
+    format!("route-{}", hmac_hex.get(..40).unwrap_or(hmac_hex))
+}
+
+// ---------------------------------------------------------------------------
+// 3. What may be sent.
+
 /// What browsers may ask for through the route.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Allow {
@@ -107,7 +169,9 @@ fn bad_option(why: String) -> Error {
 
 impl Allow {
     /// Read `{ fields?, references?, maxCount?, values?, maxPromptLength? }`.
-    pub fn from_json(v: &Json) -> Result<Allow, Error> {
+    /// `values` may narrow only fields with a closed set of values for this
+    /// provider, to values it accepts.
+    pub fn from_json(v: &Json, provider: Provider) -> Result<Allow, Error> {
         let mut allow = Allow::default();
         if v.is_null() {
             return Ok(allow);
@@ -168,8 +232,15 @@ impl Allow {
                     for (name, list) in map.iter() {
                         let f = Field::from_name(name)
                             .ok_or_else(|| bad_option(format!("{name} is not a request field")))?;
+                        let Some(accepted) = provider.closed_values(f) else {
+                            return Err(bad_option(format!(
+                                "values.{name}: {} takes no closed set of values for `{name}` (use `fields` to refuse it, or `maxCount` / `maxPromptLength`)",
+                                provider.display_name()
+                            )));
+                        };
                         let items: Option<Vec<String>> = list
                             .as_array()
+                            .filter(|a| !a.is_empty())
                             .map(|a| {
                                 a.iter()
                                     .map(|x| x.as_str().map(str::to_string))
@@ -177,8 +248,17 @@ impl Allow {
                             })
                             .unwrap_or(None);
                         let items = items.ok_or_else(|| {
-                            bad_option(format!("values.{name} must be an array of strings"))
+                            bad_option(format!(
+                                "values.{name} must be a non-empty array of strings"
+                            ))
                         })?;
+                        if let Some(odd) = items.iter().find(|i| !accepted.contains(&i.as_str())) {
+                            return Err(bad_option(format!(
+                                "values.{name}: {} accepts {}, not `{odd}`",
+                                provider.display_name(),
+                                accepted.join(", ")
+                            )));
+                        }
                         allow.values.push((f, items));
                     }
                 }
@@ -257,9 +337,303 @@ impl Allow {
     }
 }
 
-/// What a status token holds (sealed, so the browser can read none of it).
-pub fn token_payload(handle: &Handle, expires_at: f64) -> Json {
+/// A refusal: the status, its body, and `Retry-After` seconds for 429.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Refusal {
+    /// HTTP status.
+    pub status: u16,
+    /// `{ error: { code, message, issues? } }`, plus `estimate` for 402.
+    pub body: Json,
+    /// Seconds for `Retry-After`.
+    pub retry_after_secs: Option<u64>,
+}
+
+impl Refusal {
+    /// A refusal with no issues.
+    pub fn new(status: u16, code: &str, message: &str) -> Refusal {
+        Refusal::with_issues(status, code, message, &[])
+    }
+
+    /// A refusal listing the issues that caused it.
+    pub fn with_issues(status: u16, code: &str, message: &str, issues: &[Issue]) -> Refusal {
+        Refusal {
+            status,
+            body: refusal(code, message, issues),
+            retry_after_secs: None,
+        }
+    }
+
+    fn over_budget(estimate: &Cost) -> Refusal {
+        let mut r = Refusal::new(
+            402,
+            "BUDGET_EXCEEDED",
+            "the request costs more than this service allows",
+        );
+        r.body.set("estimate", public_cost(estimate));
+        r
+    }
+}
+
+/// Most issues one refusal lists (a hostile body can hold thousands).
+pub const MAX_ISSUES: usize = 50;
+
+/// Most entries of any object or list in a request body: a request has 16
+/// fields and at most 16 references, so a body past this is refused as soon
+/// as the parser reaches it.
+pub const MAX_BODY_ENTRIES: usize = 64;
+
+/// What the route owner decided once, at setup: what browsers may ask for,
+/// what fills the fields they leave out, and what a request may cost.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    provider: Provider,
+    allow: Allow,
+    defaults: Map,
+    max_cost_usd: Option<f64>,
+    price: PriceOptions,
+    allow_local_urls: bool,
+}
+
+/// A request ready to submit: exactly what will be sent, and its price.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prepared {
+    /// The caller's fields with the owner's defaults filled in.
+    pub request: Json,
+    /// Its estimate.
+    pub estimate: Cost,
+}
+
+impl Policy {
+    /// Check the owner's options. `defaults` must be valid settings for the
+    /// provider, inside the allow-list; every field `allow.values` narrows
+    /// must have a known value when left out (a default, or the provider's
+    /// documented one).
+    pub fn new(
+        provider: Provider,
+        allow: &Json,
+        defaults: &Json,
+        max_cost_usd: Option<f64>,
+        price: PriceOptions,
+        allow_local_urls: bool,
+    ) -> Result<Policy, Error> {
+        let allow = Allow::from_json(allow, provider)?;
+        let bad = |why: String| {
+            Error::new(
+                ErrorCode::InvalidRequest,
+                format!("option `defaults`: {why}"),
+            )
+        };
+        let defaults = match defaults {
+            Json::Null => Map::new(),
+            Json::Object(m) => m.clone(),
+            _ => return Err(bad("expected an object of request fields".into())),
+        };
+        if defaults.contains_key("prompt") {
+            return Err(bad("the prompt is the caller's".into()));
+        }
+        let mut probe = defaults.clone();
+        probe.insert("prompt", json!("x"));
+        let opts = ValidateOptions {
+            strict: true,
+            allow_local_urls,
+        };
+        let v = validate(provider, &Json::Object(probe), opts);
+        if let Some(i) = v.errors.first() {
+            return Err(bad(format!("{}: {}", i.path, i.message)));
+        }
+        for (field, allowed) in &allow.values {
+            let name = field.name();
+            match defaults.get(name).and_then(Json::as_str) {
+                Some(d) if !allowed.iter().any(|a| a == d) => {
+                    return Err(bad(format!(
+                        "{name} is `{d}`, outside allow.values.{name}"
+                    )))
+                }
+                Some(_) => {}
+                None if provider.documented_default(*field).is_none() => {
+                    return Err(Error::new(
+                        ErrorCode::InvalidRequest,
+                        format!(
+                            "option `allow`: values.{name} narrows a field whose default {} does not document: set `defaults.{name}` too",
+                            provider.display_name()
+                        ),
+                    ))
+                }
+                None => {}
+            }
+        }
+        if let Some(max) = max_cost_usd {
+            if !(max.is_finite() && max >= 0.0) {
+                return Err(Error::new(
+                    ErrorCode::InvalidRequest,
+                    "option `maxCostUsd` must be a non-negative number",
+                ));
+            }
+        }
+        Ok(Policy {
+            provider,
+            allow,
+            defaults,
+            max_cost_usd,
+            price,
+            allow_local_urls,
+        })
+    }
+
+    /// The route's budget per request, in US dollars.
+    pub fn max_cost_usd(&self) -> Option<f64> {
+        self.max_cost_usd
+    }
+
+    /// Decide on a caller's body text: read with bounds, validated strictly,
+    /// allowed, completed with the defaults, checked again as it will be
+    /// sent, and priced against the budget. Every check sees the request that
+    /// would really go out.
+    pub fn prepare(&self, body: &str) -> Result<Prepared, Refusal> {
+        let caller = match Json::parse_bounded(body, MAX_BODY_ENTRIES) {
+            Ok(v) => v,
+            Err(e) if e.reason == json::TOO_MANY_ITEMS => {
+                return Err(Refusal::new(
+                    400,
+                    "INVALID_REQUEST",
+                    &format!(
+                    "the request has an object or a list of more than {MAX_BODY_ENTRIES} entries"
+                ),
+                ))
+            }
+            Err(_) => {
+                return Err(Refusal::new(
+                    400,
+                    "INVALID_REQUEST",
+                    "the body must be a JSON request",
+                ))
+            }
+        };
+        let caller = &caller;
+        let Some(fields) = caller.as_object() else {
+            return Err(Refusal::new(
+                400,
+                "INVALID_REQUEST",
+                "the body must be a JSON object",
+            ));
+        };
+        let opts = ValidateOptions {
+            strict: true,
+            allow_local_urls: self.allow_local_urls,
+        };
+        let invalid = |issues: &[Issue]| {
+            Refusal::with_issues(
+                400,
+                "INVALID_REQUEST",
+                "the request is not valid",
+                &issues[..issues.len().min(MAX_ISSUES)],
+            )
+        };
+        let forbidden = |issues: &[Issue]| {
+            Refusal::with_issues(
+                403,
+                "FORBIDDEN",
+                "this service does not allow that request",
+                &issues[..issues.len().min(MAX_ISSUES)],
+            )
+        };
+        let v = validate(self.provider, caller, opts);
+        if !v.ok() {
+            return Err(invalid(&v.errors));
+        }
+        let mut refused = self.allow.check(caller);
+        // The caller's fields, then the owner's defaults for what is left out.
+        let mut resolved = fields.clone();
+        for (k, d) in self.defaults.iter() {
+            if resolved.get(k).is_none_or(Json::is_null) {
+                resolved.insert(k.clone(), d.clone());
+            }
+        }
+        for (field, allowed) in &self.allow.values {
+            let name = field.name();
+            if resolved.get(name).is_some_and(|v| !v.is_null()) {
+                continue;
+            }
+            if let Some(d) = self.provider.documented_default(*field) {
+                if !allowed.iter().any(|a| a == d) {
+                    refused.push(Issue::new(
+                        name,
+                        IssueCode::NotAllowed,
+                        format!(
+                            "this service requires `{name}` ({}): left out, it would be `{d}`",
+                            allowed.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        if !refused.is_empty() {
+            return Err(forbidden(&refused));
+        }
+        let resolved = Json::Object(resolved);
+        let v = validate(self.provider, &resolved, opts);
+        let Some(typed) = v.request.filter(|_| v.errors.is_empty()) else {
+            return Err(invalid(&v.errors));
+        };
+        let estimate = price::estimate(self.provider, &typed, &self.price);
+        if let Some(max) = self.max_cost_usd {
+            if estimate.usd.is_none_or(|usd| usd > max) {
+                return Err(Refusal::over_budget(&estimate));
+            }
+        }
+        Ok(Prepared {
+            request: resolved,
+            estimate,
+        })
+    }
+}
+
+/// What the owner's `limit({ principal, estimate, request })` hook decided:
+/// `true` goes on; `{ retryAfterMs }` is 429 with `Retry-After`;
+/// `{ reason: "budget" }` is 402. Anything else fails closed (500): nothing
+/// is sent when the owner's limit cannot be read.
+pub fn limit_outcome(decision: &Json) -> Result<(), Refusal> {
+    if decision.as_bool() == Some(true) {
+        return Ok(());
+    }
+    if let Some(ms) = decision.get("retryAfterMs").and_then(Json::as_f64) {
+        if ms.is_finite() && ms >= 0.0 {
+            let mut r = Refusal::new(429, "RATE_LIMITED", "too many requests; try again later");
+            r.retry_after_secs = Some(((ms / 1000.0).ceil() as u64).clamp(1, 86_400));
+            return Err(r);
+        }
+    }
+    if decision.get("reason").and_then(Json::as_str) == Some("budget") {
+        return Err(Refusal::new(
+            402,
+            "BUDGET_EXCEEDED",
+            "the spending limit for this account is reached",
+        ));
+    }
+    Err(Refusal::new(
+        500,
+        "INTERNAL",
+        "the request could not be handled",
+    ))
+}
+
+/// The `{ provider, jobId, event }` given to `onWebhook` for a verified body:
+/// the job it is about and the provider's event exactly as sent, nothing
+/// added. `None` when the body names no job.
+pub fn webhook_event(provider: Provider, body: &str) -> Option<Json> {
+    let event = Json::parse(body).ok()?;
+    let job_id = event.get("jobId").and_then(Json::as_str)?;
+    Some(json!({ "provider": provider.id(), "jobId": job_id, "event": event.clone() }))
+}
+
+// ---------------------------------------------------------------------------
+// 4. Status tokens.
+
+/// What a status token holds (sealed, so the browser can read none of it):
+/// the job, and the tag of the principal it belongs to.
+pub fn token_payload(handle: &Handle, principal_tag: &str, expires_at: f64) -> Json {
     json!({
+        "u": principal_tag,
         "p": handle.provider.id(),
         "j": handle.job_id,
         "k": handle.idempotency_key,
@@ -271,11 +645,18 @@ pub fn token_payload(handle: &Handle, expires_at: f64) -> Json {
     })
 }
 
-/// The handle a token names, if it is for this provider and not expired.
-pub fn token_handle(payload: &Json, provider: Provider, now: f64) -> Option<Handle> {
+/// The handle a token names, if it belongs to this principal, is for this
+/// provider and has not expired. Another principal's token is `None`,
+/// exactly like a forged one.
+pub fn token_handle(
+    payload: &Json,
+    provider: Provider,
+    principal_tag: &str,
+    now: f64,
+) -> Option<Handle> {
     let p = Provider::from_id(payload.get("p")?.as_str()?)?;
     let expires = payload.get("x")?.as_f64()?;
-    if p != provider || now > expires {
+    if payload.get("u")?.as_str()? != principal_tag || p != provider || now > expires {
         return None;
     }
     let text = |k: &str| payload.get(k).and_then(Json::as_str).map(str::to_string);
@@ -291,6 +672,14 @@ pub fn token_handle(payload: &Json, provider: Provider, now: f64) -> Option<Hand
         "outputFormat": text("f"),
     });
     Handle::from_json(&handle).ok()
+}
+
+// ---------------------------------------------------------------------------
+// 5. What a browser may be told.
+
+/// An estimate as a browser may see it.
+pub fn public_cost(c: &Cost) -> Json {
+    json!({ "credits": c.credits, "usd": c.usd, "exact": c.exact, "images": c.images })
 }
 
 /// A job as a browser may see it: status, progress, images, error, cost.
@@ -333,10 +722,10 @@ pub fn refusal(code: &str, message: &str, issues: &[Issue]) -> Json {
     json!({ "error": e })
 }
 
-/// The status and body a browser gets for an error of the client. Refusals
-/// about the request are passed on; what concerns the account (its key,
-/// credits, the provider's own wording) is not.
-pub fn public_error(e: &Error) -> (u16, Json) {
+/// What a browser gets for an error of the client. Refusals about the
+/// request are passed on; what concerns the account (its key, credits, the
+/// provider's own wording) is not.
+pub fn public_error(e: &Error) -> Refusal {
     let (status, code, message): (u16, &str, &str) = match e.code {
         ErrorCode::InvalidRequest if !e.issues.is_empty() => {
             (400, "INVALID_REQUEST", e.message.as_str())
@@ -364,7 +753,16 @@ pub fn public_error(e: &Error) -> (u16, Json) {
         ErrorCode::JobFailed => (422, "JOB_FAILED", "the image could not be made"),
         _ => (502, "PROVIDER_ERROR", "the image service is unavailable"),
     };
-    (status, refusal(code, message, &e.issues))
+    let mut r = Refusal::with_issues(
+        status,
+        code,
+        message,
+        &e.issues[..e.issues.len().min(MAX_ISSUES)],
+    );
+    if status == 429 {
+        r.retry_after_secs = e.retry_after_ms.map(|ms| ms.div_ceil(1000).max(1));
+    }
+    r
 }
 
 #[cfg(test)]
@@ -447,7 +845,8 @@ mod tests {
 
     #[test]
     fn allow_lists_narrow_fields_and_values() {
-        let a = Allow::from_json(&json!({ "fields": ["quality", "count"], "maxCount": 2, "values": { "quality": ["low", "medium"] }, "maxPromptLength": 10 })).unwrap();
+        let af = Provider::Apiframe;
+        let a = Allow::from_json(&json!({ "fields": ["quality", "count"], "maxCount": 2, "values": { "quality": ["low", "medium"] }, "maxPromptLength": 10 }), af).unwrap();
         assert!(a
             .check(&json!({ "prompt": "a cat", "quality": "low", "count": 2 }))
             .is_empty());
@@ -465,11 +864,11 @@ mod tests {
                 ("prompt", "too_long")
             ]
         );
-        assert!(Allow::from_json(&json!({ "fields": ["webhookUrl"] })).is_err());
-        assert!(Allow::from_json(&json!({ "fields": ["nope"] })).is_err());
-        assert!(Allow::from_json(&json!({ "maxCount": 11 })).is_err());
-        assert!(Allow::from_json(&json!({ "surprise": 1 })).is_err());
-        assert!(Allow::from_json(&json!({ "references": true }))
+        assert!(Allow::from_json(&json!({ "fields": ["webhookUrl"] }), af).is_err());
+        assert!(Allow::from_json(&json!({ "fields": ["nope"] }), af).is_err());
+        assert!(Allow::from_json(&json!({ "maxCount": 11 }), af).is_err());
+        assert!(Allow::from_json(&json!({ "surprise": 1 }), af).is_err());
+        assert!(Allow::from_json(&json!({ "references": true }), af)
             .unwrap()
             .check(&json!({ "prompt": "x", "references": [] }))
             .is_empty());
@@ -490,21 +889,31 @@ mod tests {
             result: None,
             request: None,
         };
-        let payload = token_payload(&h, 5000.0);
-        let back = token_handle(&payload, Provider::Apiframe, 4000.0).unwrap();
+        let payload = token_payload(&h, "alice-tag", 5000.0);
+        let back = token_handle(&payload, Provider::Apiframe, "alice-tag", 4000.0).unwrap();
         assert_eq!(
             (back.job_id.as_deref(), back.quality.as_deref()),
             (Some("b2c3"), Some("low"))
         );
         assert!(
-            token_handle(&payload, Provider::Apiframe, 6000.0).is_none(),
+            token_handle(&payload, Provider::Apiframe, "alice-tag", 6000.0).is_none(),
             "expired"
         );
         assert!(
-            token_handle(&payload, Provider::Openai, 4000.0).is_none(),
+            token_handle(&payload, Provider::Openai, "alice-tag", 4000.0).is_none(),
             "another provider"
         );
-        assert!(token_handle(&json!({ "p": "apiframe" }), Provider::Apiframe, 0.0).is_none());
+        assert!(
+            token_handle(&payload, Provider::Apiframe, "bob-tag", 4000.0).is_none(),
+            "another principal"
+        );
+        assert!(token_handle(
+            &json!({ "p": "apiframe" }),
+            Provider::Apiframe,
+            "alice-tag",
+            0.0
+        )
+        .is_none());
     }
 
     #[test]
@@ -523,21 +932,21 @@ mod tests {
         let v = public_job(&job);
         assert_eq!(v["status"], "succeeded");
         assert!(!v.to_string().contains("raw-id") && !v.to_string().contains("COMPLETED"));
-        let (s, body) = public_error(&Error::new(
+        let r = public_error(&Error::new(
             ErrorCode::Unauthorized,
             "Apiframe answered 401: Invalid API key afk_x",
         ));
         assert_eq!(
-            (s, body["error"]["code"].as_str()),
+            (r.status, r.body["error"]["code"].as_str()),
             (502, Some("PROVIDER_ERROR"))
         );
-        assert!(!body.to_string().contains("afk_x"));
+        assert!(!r.body.to_string().contains("afk_x"));
+        let mut limited = Error::new(ErrorCode::RateLimited, "x");
+        limited.retry_after_ms = Some(2500);
+        let r = public_error(&limited);
+        assert_eq!((r.status, r.retry_after_secs), (429, Some(3)));
         assert_eq!(
-            public_error(&Error::new(ErrorCode::RateLimited, "x")).0,
-            429
-        );
-        assert_eq!(
-            public_error(&Error::new(ErrorCode::BudgetExceeded, "x")).0,
+            public_error(&Error::new(ErrorCode::BudgetExceeded, "x")).status,
             402
         );
         assert_eq!(
@@ -545,8 +954,257 @@ mod tests {
                 Provider::Openai,
                 vec![Issue::new("prompt", IssueCode::Empty, "blank")]
             ))
-            .0,
+            .status,
             400
         );
+    }
+
+    fn body(v: Json) -> String {
+        v.to_string()
+    }
+
+    fn policy(provider: Provider, allow: Json, defaults: Json, max: Option<f64>) -> Policy {
+        Policy::new(
+            provider,
+            &allow,
+            &defaults,
+            max,
+            PriceOptions::default(),
+            false,
+        )
+        .unwrap()
+    }
+
+    fn refused(r: Result<Prepared, Refusal>) -> (u16, String, Vec<String>) {
+        let r = r.unwrap_err();
+        let e = &r.body["error"];
+        let issues = e
+            .get("issues")
+            .and_then(Json::as_array)
+            .map(|a| {
+                a.iter()
+                    .map(|i| {
+                        format!(
+                            "{}:{}",
+                            i["path"].as_str().unwrap(),
+                            i["code"].as_str().unwrap()
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        (r.status, e["code"].as_str().unwrap().to_string(), issues)
+    }
+
+    #[test]
+    fn only_a_non_empty_string_names_a_principal() {
+        assert_eq!(principal(&json!("user-42")), Some("user-42"));
+        for no in [
+            json!(""),
+            json!(true),
+            json!(false),
+            json!(null),
+            json!(7u64),
+            json!({ "id": "x" }),
+        ] {
+            assert_eq!(principal(&no), None, "{no}");
+        }
+    }
+
+    #[test]
+    fn derivations_are_scoped_to_the_principal_and_unambiguous() {
+        let a = idempotency_material("alice", "shared-key-123");
+        let b = idempotency_material("bob", "shared-key-123");
+        assert_ne!(a, b);
+        // Moving a boundary never gives the same text.
+        assert_ne!(
+            idempotency_material("ab", "c"),
+            idempotency_material("a", "bc")
+        );
+        assert_ne!(
+            idempotency_material("a\n1:b", ""),
+            idempotency_material("a", "b")
+        );
+        assert_ne!(principal_material("alice"), principal_material("bob"));
+        assert_ne!(
+            principal_material("alice"),
+            idempotency_material("alice", "")
+        );
+        assert_eq!(
+            provider_idempotency_key(&"ab".repeat(32)),
+            format!("route-{}", "ab".repeat(20))
+        );
+    }
+
+    #[test]
+    fn the_allow_list_applies_to_the_request_as_sent() {
+        // No quality sent: Apiframe would use `auto` (23 credits): refused.
+        let p = policy(
+            Provider::Apiframe,
+            json!({ "values": { "quality": ["low", "medium"] } }),
+            json!(null),
+            None,
+        );
+        let (status, code, issues) = refused(p.prepare(&body(json!({ "prompt": "x" }))));
+        assert_eq!(
+            (status, code.as_str(), issues),
+            (403, "FORBIDDEN", vec!["quality:not_allowed".to_string()])
+        );
+        // The owner's default fills it, and the price is of what is sent.
+        let p = policy(
+            Provider::Apiframe,
+            json!({ "values": { "quality": ["low", "medium"] } }),
+            json!({ "quality": "low" }),
+            Some(0.05),
+        );
+        let ok = p.prepare(&body(json!({ "prompt": "x" }))).unwrap();
+        assert_eq!(ok.request["quality"], "low");
+        assert_eq!(
+            (ok.estimate.credits, ok.estimate.usd),
+            (Some(4), Some(0.04))
+        );
+        // A caller's own value still wins, and is still checked.
+        let (status, _, issues) =
+            refused(p.prepare(&body(json!({ "prompt": "x", "quality": "high" }))));
+        assert_eq!(
+            (status, issues),
+            (403, vec!["quality:not_allowed".to_string()])
+        );
+        let medium = p.prepare(&body(
+            json!({ "prompt": "x", "quality": "medium", "count": 2 }),
+        ));
+        let (status, code, _) = refused(medium);
+        assert_eq!((status, code.as_str()), (402, "BUDGET_EXCEEDED"));
+    }
+
+    #[test]
+    fn the_budget_prices_the_default_the_provider_would_use() {
+        // No allow-list on quality, no default: Apiframe's `auto` is priced.
+        let p = policy(Provider::Apiframe, json!(null), json!(null), Some(0.1));
+        let r = p.prepare(&body(json!({ "prompt": "x" }))).unwrap_err();
+        assert_eq!(r.status, 402);
+        assert_eq!(r.body["estimate"]["credits"].as_u64(), Some(23));
+    }
+
+    #[test]
+    fn the_owner_options_are_checked_at_setup() {
+        let af = Provider::Apiframe;
+        let err = |allow: Json, defaults: Json| {
+            Policy::new(af, &allow, &defaults, None, PriceOptions::default(), false)
+                .unwrap_err()
+                .message
+                .clone()
+        };
+        assert!(
+            err(json!({ "values": { "prompt": ["a"] } }), json!(null)).contains("no closed set")
+        );
+        assert!(err(json!({ "values": { "count": ["1"] } }), json!(null)).contains("no closed set"));
+        assert!(
+            err(json!({ "values": { "quality": ["ultra"] } }), json!(null)).contains("not `ultra`")
+        );
+        assert!(err(json!({ "values": { "quality": [] } }), json!(null)).contains("non-empty"));
+        // Apiframe documents no default aspect ratio: the owner must choose one.
+        assert!(
+            err(json!({ "values": { "aspectRatio": ["1:1"] } }), json!(null))
+                .contains("defaults.aspectRatio")
+        );
+        assert!(Policy::new(
+            af,
+            &json!({ "values": { "aspectRatio": ["1:1"] } }),
+            &json!({ "aspectRatio": "1:1" }),
+            None,
+            PriceOptions::default(),
+            false
+        )
+        .is_ok());
+        assert!(err(
+            json!({ "values": { "quality": ["low"] } }),
+            json!({ "quality": "high" })
+        )
+        .contains("outside"));
+        assert!(err(json!(null), json!({ "quality": "ultra" })).contains("quality"));
+        assert!(err(json!(null), json!({ "prompt": "x" })).contains("caller"));
+        assert!(err(json!(null), json!([1])).contains("object"));
+        // GPTImage2.ai has no quality at all.
+        let g = Policy::new(
+            Provider::Gptimage2ai,
+            &json!({ "values": { "quality": ["low"] } }),
+            &json!(null),
+            None,
+            PriceOptions::default(),
+            false,
+        );
+        assert!(g.unwrap_err().message.contains("no closed set"));
+    }
+
+    #[test]
+    fn bodies_are_refused_with_bounded_issue_lists() {
+        let p = policy(Provider::Apiframe, json!(null), json!(null), None);
+        let (status, code, _) = refused(p.prepare("nope"));
+        assert_eq!((status, code.as_str()), (400, "INVALID_REQUEST"));
+        let (status, _, _) = refused(p.prepare(&body(json!([1, 2]))));
+        assert_eq!(status, 400);
+        // Thousands of keys, or of list items: refused once the parser passes 64.
+        let many: Vec<(String, Json)> = (0..4800).map(|i| (format!("k{i}"), json!(1u64))).collect();
+        let r = p
+            .prepare(&body(Json::Object(Map::from_pairs(many))))
+            .unwrap_err();
+        assert_eq!(r.status, 400);
+        assert!(r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("more than 64"));
+        let refs = format!(
+            r#"{{"prompt":"x","references":[{}]}}"#,
+            vec![r#""https://a.example/x.png""#; 5000].join(",")
+        );
+        assert_eq!(p.prepare(&refs).unwrap_err().status, 400);
+        // Within the bound, unknown fields are listed (20, then one line counting the rest).
+        let some: Vec<(String, Json)> = (0..60).map(|i| (format!("k{i}"), json!(1u64))).collect();
+        let (status, _, issues) = refused(p.prepare(&body(Json::Object(Map::from_pairs(some)))));
+        assert_eq!((status, issues.len()), (400, 22), "{issues:?}");
+    }
+
+    #[test]
+    fn limit_hook_outcomes() {
+        assert_eq!(limit_outcome(&json!(true)), Ok(()));
+        let r = limit_outcome(&json!({ "retryAfterMs": 1500u64 })).unwrap_err();
+        assert_eq!((r.status, r.retry_after_secs), (429, Some(2)));
+        assert_eq!(
+            limit_outcome(&json!({ "retryAfterMs": 0u64 }))
+                .unwrap_err()
+                .retry_after_secs,
+            Some(1)
+        );
+        assert_eq!(
+            limit_outcome(&json!({ "reason": "budget" }))
+                .unwrap_err()
+                .status,
+            402
+        );
+        for odd in [
+            json!(false),
+            json!(null),
+            json!("yes"),
+            json!({}),
+            json!({ "retryAfterMs": -1.0 }),
+            json!({ "reason": "other" }),
+        ] {
+            assert_eq!(limit_outcome(&odd).unwrap_err().status, 500, "{odd}");
+        }
+    }
+
+    #[test]
+    fn webhook_events_say_which_job_and_nothing_more() {
+        let sent = json!({ "event": "completed", "jobId": "b2c3", "status": "COMPLETED" });
+        let e = webhook_event(Provider::Apiframe, &body(sent.clone())).unwrap();
+        assert_eq!(
+            e,
+            json!({ "provider": "apiframe", "jobId": "b2c3", "event": sent })
+        );
+        assert!(
+            webhook_event(Provider::Apiframe, &body(json!({ "event": "completed" }))).is_none()
+        );
+        assert!(webhook_event(Provider::Apiframe, "x").is_none());
     }
 }

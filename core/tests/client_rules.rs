@@ -646,3 +646,93 @@ fn the_key_appears_in_no_error() {
     }
     assert!(!format!("{:?}", client(Provider::Openai)).contains(KEY));
 }
+
+/// The longest run of `key` found in `text`.
+fn longest_run(text: &str, key: &str) -> usize {
+    let mut best = 0;
+    for i in 0..key.len() {
+        let mut j = i + best + 1;
+        while j <= key.len() && text.contains(&key[i..j]) {
+            best = j - i;
+            j += 1;
+        }
+    }
+    best
+}
+
+#[test]
+fn no_sixteen_characters_of_a_real_length_key_reach_an_error_or_a_job() {
+    // Keys of real shape and length: OpenAI project keys are 164 characters;
+    // the others at least 100.
+    let alphabet = b"AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-";
+    let tail = |n: usize, salt: usize| -> String {
+        (0..n)
+            .map(|i| alphabet[(i * 7 + salt) % alphabet.len()] as char)
+            .collect()
+    };
+    let keys = [
+        (Provider::Openai, format!("sk-proj-{}", tail(156, 1))),
+        (Provider::Apiframe, format!("afk_{}", tail(100, 2))),
+        (Provider::Gptimage2ai, format!("g2_{}", tail(100, 3))),
+        (Provider::Getimg, format!("gi_{}", tail(100, 4))),
+    ];
+    for (p, key) in &keys {
+        // The key whole, and cut at points on both sides of every length we cut
+        // text to (100, 200, 300 characters), in message, code, param and keys.
+        for cut in [0, 10, 24, 90, 99, 100, 101, 150, 199, 200, 201, 290, 299] {
+            let prefix = "x".repeat(cut);
+            let said = format!("{prefix}{key} {}", &key[key.len() / 2..]);
+            let mut fields = gpt_image_core::Map::new();
+            fields.insert(format!("{prefix}{key}"), json!([said.clone()]));
+            let echo = json!({
+                "error": { "message": said, "code": format!("{prefix}{key}"), "param": key, "type": key },
+                "details": fields,
+            });
+            let mut keyed = gpt_image_core::Map::new();
+            keyed.insert(key.as_str(), json!([key.as_str()]));
+            let flat = json!({ "error": said, "details": keyed });
+            for body in [echo, flat] {
+                for status in [400, 401, 403, 500] {
+                    let io = Scripted::new(vec![reply(status, body.clone())]);
+                    let c = {
+                        let mut cfg =
+                            ClientConfig::new(Target::new(*p, ApiKey::new(key), None).unwrap());
+                        cfg.max_retries = 0;
+                        Client::new(cfg)
+                    };
+                    let e = run(c.generate(
+                        &io,
+                        &json!({ "prompt": "x" }),
+                        &SubmitOptions::default(),
+                        &mut no_progress,
+                    ))
+                    .unwrap_err();
+                    let everything = format!("{e} {e:?} {}", e.to_json());
+                    let run = longest_run(&everything, key);
+                    assert!(
+                        run < 16,
+                        "{p:?} {status} cut {cut}: {run} characters of the key: {everything}"
+                    );
+                }
+            }
+        }
+        // A job the provider says failed, with the key in its reason and id.
+        if *p == Provider::Apiframe {
+            let io = Scripted::new(vec![reply(
+                200,
+                json!({ "id": key, "status": "FAILED", "error": format!("bad key {key}") }),
+            )]);
+            let c = Client::new(ClientConfig::new(
+                Target::new(*p, ApiKey::new(key), None).unwrap(),
+            ));
+            let handle = Handle::from_json(&json!({
+                "v": 1, "provider": "apiframe", "jobId": "11111111-2222-3333-4444-555555555555",
+                "idempotencyKey": "k", "submittedAt": 1.0, "deadline": 2.0, "count": 1
+            }))
+            .unwrap();
+            let job = run(c.get_job(&io, &handle)).unwrap();
+            let text = job.to_json().to_string();
+            assert!(longest_run(&text, key) < 16, "{text}");
+        }
+    }
+}

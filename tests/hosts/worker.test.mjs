@@ -54,17 +54,19 @@ test(`wrangler ${version}: wrangler dev answers a generate through the route aga
   );
   try {
     const base = `http://127.0.0.1:${port}`;
-    assert.deepEqual(await (await fetch(`${base}/api/providers`)).json(), ["apiframe"]);
-    const r = await fetch(`${base}/api/apiframe/generate`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ prompt: "A lighthouse at dusk", quality: "low" }),
-    });
+    const body = JSON.stringify({ prompt: "A lighthouse at dusk", quality: "low" });
+    const anonymous = await fetch(`${base}/api/apiframe/generate`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    assert.equal(anonymous.status, 401, "no session: refused");
+    // The page's first call starts the visitor's session (a signed cookie).
+    const providers = await fetch(`${base}/api/providers`);
+    assert.deepEqual(await providers.json(), ["apiframe"]);
+    const cookie = providers.headers.get("set-cookie").split(";")[0];
+    const r = await fetch(`${base}/api/apiframe/generate`, { method: "POST", headers: { "content-type": "application/json", cookie }, body });
     const accepted = await r.json();
     assert.equal(r.status, 202, JSON.stringify(accepted));
     let job;
     for (let i = 0; i < 100; i++) {
-      job = await (await fetch(`${base}/api/apiframe/jobs/${accepted.token}`)).json();
+      job = await (await fetch(`${base}/api/apiframe/jobs/${accepted.token}`, { headers: { cookie } })).json();
       if (job.status !== "queued" && job.status !== "running") break;
       await new Promise((ok) => setTimeout(ok, 200));
     }

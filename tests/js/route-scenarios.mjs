@@ -1,5 +1,6 @@
-// The route handler as browsers and providers meet it. Runs in Node and inside
-// workerd: it uses only Request/Response, fetch, WebCrypto and the package.
+// The route handler as browsers, other users and providers meet it. Runs in
+// Node and inside workerd: it uses only Request/Response, fetch, WebCrypto and
+// the package.
 import { KEYS, sandboxControl } from "./scenarios.mjs";
 
 const SECRET = "route-test-secret-0123456789abcdef0123456789";
@@ -9,17 +10,50 @@ function check(cond, message) {
   if (!cond) throw new Error(message);
 }
 
-async function hmacHex(apiKey, body) {
+/** The test's authentication: the principal is the `x-user` header. */
+const byUserHeader = (request) => request.headers.get("x-user");
+
+/** The longest run of `key` that appears in `text`. */
+export function longestRun(text, key) {
+  let best = 0;
+  for (let i = 0; i < key.length; i++) {
+    let j = i + best + 1;
+    while (j <= key.length && text.includes(key.slice(i, j))) {
+      best = j - i;
+      j++;
+    }
+  }
+  return best;
+}
+
+/** Keys of real shape and length: OpenAI project keys are 164 characters, the others at least 100. */
+export function realisticKeys() {
+  const alphabet = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-";
+  const tail = (n, salt) => Array.from({ length: n }, (_, i) => alphabet[(i * 7 + salt) % alphabet.length]).join("");
+  return {
+    openai: `sk-proj-${tail(156, 1)}`,
+    apiframe: `afk_${tail(100, 2)}`,
+    gptimage2ai: `g2_${tail(100, 3)}`,
+    getimg: `gi_${tail(100, 4)}`,
+  };
+}
+
+/** Apiframe's signature of `bytes`, computed independently with WebCrypto. */
+async function hmacHex(apiKey, bytes) {
   const enc = new TextEncoder();
   const raw = await crypto.subtle.digest("SHA-256", enc.encode(apiKey));
   const key = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const sig = new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(body)));
+  const sig = new Uint8Array(await crypto.subtle.sign("HMAC", key, typeof bytes === "string" ? enc.encode(bytes) : bytes));
   return Array.from(sig, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export function routeScenarios(edge, sandboxUrl) {
+/**
+ * The scenarios. `hostileUrl` is a loopback server that echoes the key it is
+ * sent (see hostile.mjs).
+ */
+export function routeScenarios(edge, sandboxUrl, hostileUrl) {
   const sb = sandboxControl(sandboxUrl);
   const seenKeys = new Set(Object.values(KEYS));
   const webhooks = [];
@@ -30,22 +64,26 @@ export function routeScenarios(edge, sandboxUrl) {
       baseUrl: sandboxUrl,
       secret: SECRET,
       typicalDurationMs: 300,
+      authorize: byUserHeader,
       onWebhook: (event) => webhooks.push(event),
       ...extra,
     });
   const handlers = {
-    apiframe: make("apiframe", { maxCostUsd: 0.25, allow: { maxCount: 2, values: { quality: ["low", "medium", "high"] } } }),
+    apiframe: make("apiframe", { maxCostUsd: 0.25, allow: { maxCount: 2, values: { quality: ["low", "medium", "high"] } }, defaults: { quality: "low" } }),
     openai: make("openai"),
   };
-  // Call a handler and scan the whole response for any key.
-  const call = async (handler, path, { method = "GET", body, headers = {}, origin } = {}) => {
+  // Call a handler as `user` (null: no user) and scan the whole response for
+  // any run of 16 characters of any key.
+  const call = async (handler, path, { method = "GET", body, headers = {}, origin, user = "alice" } = {}) => {
     const h = new Headers(headers);
     if (origin) h.set("origin", origin);
+    if (user) h.set("x-user", user);
     if (body !== undefined && !h.has("content-type")) h.set("content-type", "application/json");
-    const res = await handler(new Request(`${ORIGIN}${path}`, { method, headers: h, body: typeof body === "object" ? JSON.stringify(body) : body }));
+    const payload = body instanceof Uint8Array || typeof body === "string" || body === undefined ? body : JSON.stringify(body);
+    const res = await handler(new Request(`${ORIGIN}${path}`, { method, headers: h, body: payload }));
     const text = await res.text();
     const all = [...res.headers].map(([k, v]) => `${k}: ${v}`).join("\n") + "\n" + text;
-    for (const k of seenKeys) check(!all.includes(k), `a response carried a key: ${all.slice(0, 300)}`);
+    for (const k of seenKeys) check(longestRun(all, k) < Math.min(16, k.length), `a response carried a key: ${all.slice(0, 300)}`);
     for (const [name] of res.headers) {
       check(["cache-control", "x-content-type-options", "content-type", "content-length", "access-control-allow-origin", "vary", "allow", "retry-after",
         "access-control-allow-methods", "access-control-allow-headers", "access-control-max-age"].includes(name), `unexpected header ${name}`);
@@ -80,7 +118,7 @@ export function routeScenarios(edge, sandboxUrl) {
   });
 
   add("the caller's Idempotency-Key makes a retried POST the same job", async () => {
-    const opts = { method: "POST", body: { prompt: "same job", quality: "low" }, headers: { "idempotency-key": "order-7f3" } };
+    const opts = { method: "POST", body: { prompt: "same job", quality: "low" }, headers: { "idempotency-key": `order-${Math.random().toString(36).slice(2)}` } };
     const ledger0 = await sb.ledger(KEYS.apiframe);
     const a = await call(handlers.apiframe, "/api/images/generate", opts);
     const b = await call(handlers.apiframe, "/api/images/generate", opts);
@@ -98,14 +136,73 @@ export function routeScenarios(edge, sandboxUrl) {
     expectRefusal(bad, 400, "INVALID_REQUEST");
   });
 
-  add("401: the authorize hook refuses (false or a throw)", async () => {
-    const no = make("apiframe", { authorize: async () => false });
-    expectRefusal(await call(no, "/api/images/generate", { method: "POST", body: { prompt: "x" } }), 401, "UNAUTHORIZED");
-    const throws = make("apiframe", { authorize: () => { throw new Error("no session"); } });
-    expectRefusal(await call(throws, "/api/images/jobs/abc"), 401, "UNAUTHORIZED");
-    const yes = make("apiframe", { authorize: (req) => req.headers.get("authorization") === "Bearer user-1" });
-    const ok = await call(yes, "/api/images/generate", { method: "POST", body: { prompt: "x", quality: "low" }, headers: { authorization: "Bearer user-1" } });
+  add("1. authorize names the principal; anything but a non-empty string is 401", async () => {
+    for (const [what, authorize] of [
+      ["false", async () => false],
+      ["null", () => null],
+      ["an empty string", () => ""],
+      ["true", () => true],
+      ["a number", () => 42],
+      ["a throw", () => { throw new Error("no session"); }],
+      ["a rejection", () => Promise.reject(new Error("no session"))],
+    ]) {
+      const h = make("apiframe", { authorize });
+      expectRefusal(await call(h, "/api/images/generate", { method: "POST", body: { prompt: "x", quality: "low" } }), 401, "UNAUTHORIZED");
+      expectRefusal(await call(h, "/api/images/jobs/abc"), 401, "UNAUTHORIZED");
+      check(true, what);
+    }
+    const h = make("apiframe");
+    expectRefusal(await call(h, "/api/images/generate", { method: "POST", body: { prompt: "x", quality: "low" }, user: null }), 401, "UNAUTHORIZED");
+    const ok = await call(h, "/api/images/generate", { method: "POST", body: { prompt: "x", quality: "low" }, user: "user-1" });
     check(ok.status === 202, `authorized: ${ok.status}`);
+  });
+
+  add("1. without authorize the route refuses to start, unless public: true", async () => {
+    const base = { provider: "apiframe", apiKey: KEYS.apiframe, baseUrl: sandboxUrl, secret: SECRET };
+    let err;
+    try {
+      edge.createRouteHandler(base);
+    } catch (e) {
+      err = e;
+    }
+    check(err?.code === "INVALID_REQUEST" && /authorize/.test(err.message) && /public: true/.test(err.message), `got ${err?.code}: ${err?.message}`);
+    let both;
+    try {
+      edge.createRouteHandler({ ...base, public: true, authorize: byUserHeader });
+    } catch (e) {
+      both = e;
+    }
+    check(both?.code === "INVALID_REQUEST", `authorize with public: ${both?.code}`);
+    // Public: everyone is one principal, and callers' Idempotency-Key headers are ignored.
+    const open = edge.createRouteHandler({ ...base, public: true, typicalDurationMs: 300 });
+    const ledger0 = await sb.ledger(KEYS.apiframe);
+    const opts = { method: "POST", body: { prompt: "public", quality: "low" }, headers: { "idempotency-key": "same-key-everywhere" }, user: null };
+    const a = await call(open, "/api/images/generate", opts);
+    const b = await call(open, "/api/images/generate", opts);
+    check(a.status === 202 && b.status === 202, `public: ${a.status} ${b.status}`);
+    const ledger1 = await sb.ledger(KEYS.apiframe);
+    check(ledger1.jobsCreated - ledger0.jobsCreated === 2 && ledger1.idempotentReplays === ledger0.idempotentReplays, `two jobs, no replay: ${JSON.stringify(ledger1)}`);
+    check((await call(open, `/api/images/jobs/${a.json.token}`, { user: null })).status === 200, "a public token polls");
+  });
+
+  add("2. one principal never reaches another's job: same Idempotency-Key, stolen token", async () => {
+    const h = handlers.apiframe;
+    const ledger0 = await sb.ledger(KEYS.apiframe);
+    const key = `shared-key-${Math.random().toString(36).slice(2)}`;
+    const alice = await call(h, "/api/images/generate", { method: "POST", body: { prompt: "alice's lighthouse", quality: "low" }, headers: { "idempotency-key": key }, user: "alice" });
+    const bob = await call(h, "/api/images/generate", { method: "POST", body: { prompt: "bob's bicycle", quality: "low" }, headers: { "idempotency-key": key }, user: "bob" });
+    check(alice.status === 202 && bob.status === 202, `${alice.status} ${bob.status}`);
+    const ledger1 = await sb.ledger(KEYS.apiframe);
+    check(ledger1.jobsCreated - ledger0.jobsCreated === 2 && ledger1.idempotentReplays === ledger0.idempotentReplays, `two jobs, no replay: ${JSON.stringify(ledger1)}`);
+    // Alice's retry is still her own job (one replay).
+    const again = await call(h, "/api/images/generate", { method: "POST", body: { prompt: "alice's lighthouse", quality: "low" }, headers: { "idempotency-key": key }, user: "alice" });
+    check(again.status === 202 && (await sb.ledger(KEYS.apiframe)).idempotentReplays - ledger0.idempotentReplays === 1, "alice's retry replays her job");
+    // Bob with Alice's token: 404, exactly like a forged token.
+    const stolen = await call(h, `/api/images/jobs/${alice.json.token}`, { user: "bob" });
+    const forged = await call(h, "/api/images/jobs/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", { user: "bob" });
+    expectRefusal(stolen, 404, "NOT_FOUND");
+    check(JSON.stringify(stolen.json) === JSON.stringify(forged.json), "a stolen token looks like a forged one");
+    check((await call(h, `/api/images/jobs/${alice.json.token}`, { user: "alice" })).status === 200, "alice polls her own");
   });
 
   add("402: over the route's budget", async () => {
@@ -142,7 +239,7 @@ export function routeScenarios(edge, sandboxUrl) {
     const flipped = token.slice(0, 20) + (token[20] === "A" ? "B" : "A") + token.slice(21);
     expectRefusal(await call(handlers.apiframe, `/api/images/jobs/${flipped}`), 404, "NOT_FOUND");
     expectRefusal(await call(handlers.apiframe, "/api/images/jobs/not-a-token"), 404, "NOT_FOUND");
-    const other = edge.createRouteHandler({ provider: "apiframe", apiKey: KEYS.apiframe, baseUrl: sandboxUrl, secret: "another-secret-0123456789abcdef0123456789ab" });
+    const other = make("apiframe", { secret: "another-secret-0123456789abcdef0123456789ab" });
     expectRefusal(await call(other, `/api/images/jobs/${token}`), 404, "NOT_FOUND");
     const gptHandler = make("gptimage2ai");
     expectRefusal(await call(gptHandler, `/api/images/jobs/${token}`), 404, "NOT_FOUND");
@@ -161,7 +258,7 @@ export function routeScenarios(edge, sandboxUrl) {
     expectRefusal(await call(handlers.apiframe, "/api/images/generate", { method: "POST", body: big }), 413, "TOO_LARGE");
     const small = make("apiframe", { maxBodyBytes: 100 });
     const stream = new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode(JSON.stringify({ prompt: "y".repeat(500) }))); c.close(); } });
-    const res = await small(new Request(`${ORIGIN}/api/images/generate`, { method: "POST", body: stream, duplex: "half", headers: { "content-type": "application/json" } }));
+    const res = await small(new Request(`${ORIGIN}/api/images/generate`, { method: "POST", body: stream, duplex: "half", headers: { "content-type": "application/json", "x-user": "alice" } }));
     check(res.status === 413, `streamed: ${res.status}`);
   });
 
@@ -174,26 +271,162 @@ export function routeScenarios(edge, sandboxUrl) {
   });
 
   add("a provider refusing the key is a 502, not an account detail", async () => {
-    const h = edge.createRouteHandler({ provider: "apiframe", apiKey: "afk_route_wrong_key_1234", baseUrl: sandboxUrl, secret: SECRET });
+    const h = make("apiframe", { apiKey: "afk_route_wrong_key_1234" });
     seenKeys.add("afk_route_wrong_key_1234");
     expectRefusal(await call(h, "/api/images/generate", { method: "POST", body: { prompt: "x" } }), 502, "PROVIDER_ERROR");
   });
 
-  add("webhooks: a good signature is 204 and reaches onWebhook; a bad one is 401", async () => {
-    const body = JSON.stringify({ event: "completed", jobId: "b2c3", status: "COMPLETED" });
-    const sig = await hmacHex(KEYS.apiframe, body);
+  add("5. webhooks are verified over the raw bytes; the event says which job, nothing more", async () => {
+    const text = JSON.stringify({ event: "completed", jobId: "b2c3", status: "COMPLETED" });
+    const sig = await hmacHex(KEYS.apiframe, new TextEncoder().encode(text));
     const before = webhooks.length;
-    const good = await call(handlers.apiframe, "/api/images/webhook", { method: "POST", body, headers: { "x-webhook-signature": `sha256=${sig}` } });
-    check(good.status === 204 && webhooks.length === before + 1 && webhooks.at(-1).jobId === "b2c3", `good: ${good.status}`);
-    const bad = await call(handlers.apiframe, "/api/images/webhook", { method: "POST", body: body + " ", headers: { "x-webhook-signature": `sha256=${sig}` } });
+    const good = await call(handlers.apiframe, "/api/images/webhook", { method: "POST", body: text, headers: { "x-webhook-signature": `sha256=${sig}` }, user: null });
+    check(good.status === 204 && webhooks.length === before + 1, `good: ${good.status}`);
+    const event = webhooks.at(-1);
+    check(JSON.stringify(event) === JSON.stringify({ provider: "apiframe", jobId: "b2c3", event: JSON.parse(text) }), JSON.stringify(event));
+    const bad = await call(handlers.apiframe, "/api/images/webhook", { method: "POST", body: text + " ", headers: { "x-webhook-signature": `sha256=${sig}` }, user: null });
     expectRefusal(bad, 401, "UNAUTHORIZED");
-    expectRefusal(await call(handlers.apiframe, "/api/images/webhook", { method: "POST", body }), 401, "UNAUTHORIZED");
+    expectRefusal(await call(handlers.apiframe, "/api/images/webhook", { method: "POST", body: text, user: null }), 401, "UNAUTHORIZED");
+    // Bytes that are not UTF-8, signed as sent: accepted. The same body signed
+    // over its decoded text (what a text-based check would compute): refused.
+    const enc = new TextEncoder();
+    const raw = new Uint8Array([...enc.encode('{"event":"completed","jobId":"b2c4","note":"'), 0xff, 0xfe, ...enc.encode('"}')]);
+    const overBytes = await hmacHex(KEYS.apiframe, raw);
+    const overText = await hmacHex(KEYS.apiframe, enc.encode(new TextDecoder().decode(raw)));
+    const bytes = await call(handlers.apiframe, "/api/images/webhook", { method: "POST", body: raw, headers: { "x-webhook-signature": `sha256=${overBytes}` }, user: null });
+    check(bytes.status === 204 && webhooks.at(-1).jobId === "b2c4", `raw bytes: ${bytes.status}`);
+    const decoded = await call(handlers.apiframe, "/api/images/webhook", { method: "POST", body: raw, headers: { "x-webhook-signature": `sha256=${overText}` }, user: null });
+    expectRefusal(decoded, 401, "UNAUTHORIZED");
+    // verifyWebhook takes a string, a Uint8Array or an ArrayBuffer.
+    for (const body of [raw, raw.buffer.slice(0)]) {
+      check((await edge.verifyWebhook({ provider: "apiframe", apiKey: KEYS.apiframe, body, signature: `sha256=${overBytes}` })) === true, "verifyWebhook over bytes");
+      check((await edge.verifyWebhook({ provider: "apiframe", apiKey: KEYS.apiframe, body, signature: `sha256=${overText}` })) === false, "verifyWebhook over text");
+    }
+    check((await edge.verifyWebhook({ provider: "apiframe", apiKey: KEYS.apiframe, body: text, signature: sig })) === true, "verifyWebhook over a string");
+    // A signed event that names no job is refused, and never reaches onWebhook.
+    const nameless = JSON.stringify({ event: "completed" });
+    const n = webhooks.length;
+    const r = await call(handlers.apiframe, "/api/images/webhook", { method: "POST", body: nameless, headers: { "x-webhook-signature": await hmacHex(KEYS.apiframe, enc.encode(nameless)) }, user: null });
+    expectRefusal(r, 400, "INVALID_REQUEST");
+    check(webhooks.length === n, "no event for a nameless body");
   });
+
+  add("3. the allow-list applies to the request as sent: defaults, provider defaults, budget", async () => {
+    // No quality sent, Apiframe's default is auto (23 credits): refused, naming it.
+    const narrow = make("apiframe", { allow: { values: { quality: ["low", "medium"] } } });
+    const left = await call(narrow, "/api/images/generate", { method: "POST", body: { prompt: "x" } });
+    expectRefusal(left, 403, "FORBIDDEN");
+    const issue = left.json.error.issues[0];
+    check(issue.path === "quality" && /`auto`/.test(issue.message), JSON.stringify(issue));
+    // With a default, it goes out as low: the provider bills this job 4 credits.
+    const h = make("apiframe", { allow: { values: { quality: ["low", "medium"] } }, defaults: { quality: "low" }, maxCostUsd: 0.05 });
+    const r = await call(h, "/api/images/generate", { method: "POST", body: { prompt: "a default" } });
+    check(r.status === 202 && r.json.estimate.credits === 4, JSON.stringify(r.json));
+    let job;
+    for (let i = 0; i < 100 && job?.status !== "succeeded"; i++) {
+      job = (await call(h, `/api/images/jobs/${r.json.token}`)).json;
+      if (job.status !== "succeeded") await sleep(50);
+    }
+    check(job.status === "succeeded" && job.cost.credits === 4 && job.cost.exact, JSON.stringify(job));
+    // The budget sees the same resolved request: medium x2 is 18 credits ($0.18) > $0.05.
+    expectRefusal(await call(h, "/api/images/generate", { method: "POST", body: { prompt: "x", quality: "medium", count: 2 } }), 402, "BUDGET_EXCEEDED");
+    // values only for closed sets, checked at setup.
+    for (const bad of [{ allow: { values: { prompt: ["a"] } } }, { allow: { values: { quality: ["ultra"] } } }, { allow: { values: { aspectRatio: ["1:1"] } } }, { defaults: { quality: "ultra" } }]) {
+      let err;
+      try {
+        make("apiframe", bad);
+      } catch (e) {
+        err = e;
+      }
+      check(err?.code === "INVALID_REQUEST", `${JSON.stringify(bad)}: ${err?.code} ${err?.message}`);
+    }
+  });
+
+  add("4. the limit hook: go on, 429 with Retry-After, 402, and fail closed", async () => {
+    const asked = [];
+    const decide = { value: true };
+    const h = make("apiframe", { defaults: { quality: "low" }, limit: (q) => { asked.push(q); return typeof decide.value === "function" ? decide.value() : decide.value; } });
+    const body = { method: "POST", body: { prompt: "limited" }, user: "carol" };
+    check((await call(h, "/api/images/generate", body)).status === 202, "true goes on");
+    const q = asked.at(-1);
+    check(q.principal === "carol" && q.request.quality === "low" && q.request.prompt === "limited" && q.estimate.credits === 4, JSON.stringify(q));
+    decide.value = { retryAfterMs: 2500 };
+    const limited = await call(h, "/api/images/generate", body);
+    expectRefusal(limited, 429, "RATE_LIMITED");
+    check(limited.headers.get("retry-after") === "3", `retry-after ${limited.headers.get("retry-after")}`);
+    decide.value = Promise.resolve({ reason: "budget" });
+    expectRefusal(await call(h, "/api/images/generate", body), 402, "BUDGET_EXCEEDED");
+    const ledger0 = await sb.ledger(KEYS.apiframe);
+    for (const odd of [false, undefined, "yes", () => { throw new Error("limiter down"); }]) {
+      decide.value = odd;
+      expectRefusal(await call(h, "/api/images/generate", body), 500, "INTERNAL");
+    }
+    check((await sb.ledger(KEYS.apiframe)).jobsCreated === ledger0.jobsCreated, "nothing sent when refused");
+  });
+
+  add("7. a 64 KiB body of thousands of keys (or list items) is refused, with a bounded answer", async () => {
+    const keys = { prompt: "x" };
+    for (let i = 0, size = 0; size < 60 * 1024; i++) {
+      keys[`k${i}`] = 1;
+      size += `"k${i}":1,`.length;
+    }
+    const text = JSON.stringify(keys);
+    check(text.length <= 64 * 1024 && Object.keys(keys).length > 4000, `${text.length} bytes, ${Object.keys(keys).length} keys`);
+    const r = await call(handlers.apiframe, "/api/images/generate", { method: "POST", body: text });
+    expectRefusal(r, 400, "INVALID_REQUEST");
+    check(/more than 64 entries/.test(r.json.error.message) && !r.json.error.issues, JSON.stringify(r.json).slice(0, 300));
+    const refs = JSON.stringify({ prompt: "x", references: Array.from({ length: 1000 }, (_, i) => `https://cdn.example.com/${i}.png`) });
+    expectRefusal(await call(handlers.apiframe, "/api/images/generate", { method: "POST", body: refs }), 400, "INVALID_REQUEST");
+    // Under the bound, unknown fields are listed: 20, then one issue counting the rest.
+    const some = Object.fromEntries([["prompt", "x"], ...Array.from({ length: 50 }, (_, i) => [`k${i}`, 1])]);
+    const listed = await call(handlers.apiframe, "/api/images/generate", { method: "POST", body: some });
+    expectRefusal(listed, 400, "INVALID_REQUEST");
+    check(listed.json.error.issues.length === 21 && listed.json.error.issues[20].message.startsWith("30 more fields"), JSON.stringify(listed.json.error.issues.at(-1)));
+  });
+
+  if (hostileUrl) {
+    add("6. a hostile upstream echoing real-length keys leaks no 16 characters of them", async () => {
+      const keys = realisticKeys();
+      for (const k of Object.values(keys)) seenKeys.add(k);
+      const control = async (mode) => {
+        const r = await fetch(`${hostileUrl}/__mode`, { method: "POST", body: mode });
+        check(r.ok, "hostile control");
+      };
+      for (const provider of Object.keys(keys)) {
+        const h = edge.createRouteHandler({ provider, apiKey: keys[provider], baseUrl: hostileUrl, secret: SECRET, authorize: byUserHeader, maxRetries: 0 });
+        for (const status of ["400", "401", "403", "429", "500"]) {
+          await control(status);
+          const r = await call(h, "/api/images/generate", { method: "POST", body: { prompt: "x" } });
+          check(r.status >= 400, `${provider} ${status}: ${r.status}`);
+        }
+        if (provider === "apiframe" || provider === "gptimage2ai") {
+          // Accepted, then a failed job whose reason and id carry the key.
+          await control("job");
+          const r = await call(h, "/api/images/generate", { method: "POST", body: { prompt: "x" } });
+          check(r.status === 202, `${provider} accepted: ${r.status} ${JSON.stringify(r.json)}`);
+          const job = await call(h, `/api/images/jobs/${r.json.token}`);
+          check(job.status === 200 && job.json.status === "failed", `${provider} poll: ${JSON.stringify(job.json)}`);
+        }
+        // ImageClient errors from the same upstream: message, details, handle.
+        const c = new edge.ImageClient({ provider, apiKey: keys[provider], baseUrl: hostileUrl, maxRetries: 0 });
+        for (const status of ["400", "401", "403", "500"]) {
+          await control(status);
+          try {
+            await c.generate({ prompt: "x" });
+            check(false, "no error");
+          } catch (e) {
+            const text = [e.message, e.stack, JSON.stringify(e), JSON.stringify(e.details ?? null), JSON.stringify(e.handle ?? null), String(e)].join("\n");
+            check(longestRun(text, keys[provider]) < 16, `${provider} ${status}: ${longestRun(text, keys[provider])} characters: ${text.slice(0, 400)}`);
+          }
+        }
+      }
+    });
+  }
 
   add("the route refuses to start without a real secret", async () => {
     let code;
     try {
-      edge.createRouteHandler({ provider: "apiframe", apiKey: KEYS.apiframe, secret: "short" });
+      edge.createRouteHandler({ provider: "apiframe", apiKey: KEYS.apiframe, secret: "short", authorize: byUserHeader });
     } catch (e) {
       code = e.code;
       check(!String(e.message).includes(KEYS.apiframe), "the key in a message");

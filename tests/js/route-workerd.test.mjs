@@ -1,11 +1,13 @@
 // The route handler inside real workerd (Miniflare), against the sandbox.
 import assert from "node:assert/strict";
 import { test } from "./harness.mjs";
+import { startHostile } from "./hostile.mjs";
 import { startSandbox } from "./sandbox.mjs";
 import { startWorker } from "./workerd.mjs";
 
 const sandbox = await startSandbox(["--time-scale", "0.02"]);
-const mf = await startWorker("worker-route.mjs", { SANDBOX_URL: sandbox.url });
+const hostile = await startHostile();
+const mf = await startWorker("worker-route.mjs", { SANDBOX_URL: sandbox.url, HOSTILE_URL: hostile });
 const names = await (await mf.dispatchFetch("http://worker/list")).json();
 for (const name of names) {
   test(`workerd route: ${name}`, async () => {

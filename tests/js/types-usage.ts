@@ -82,17 +82,24 @@ const route: RouteHandler = createRouteHandler({
   apiKey: "afk_server_side",
   secret: "0123456789abcdef0123456789abcdef",
   allow: { maxCount: 2, values: { quality: ["low", "medium"] } },
+  defaults: { quality: "low" },
   maxCostUsd: 0.5,
-  authorize: async (request: Request) => request.headers.has("cookie"),
+  authorize: async (request: Request) => request.headers.get("x-user"),
+  limit: async ({ principal, estimate }) => (principal === "blocked" || (estimate.usd ?? 1) > 1 ? { retryAfterMs: 1000 } : true),
   allowedOrigins: ["https://app.example.com"],
-  onWebhook: (event: unknown) => console.log(event),
+  onWebhook: (event) => console.log(event.jobId, event.event),
 });
+const demo: RouteHandler = createRouteHandler({ provider: "openai", apiKey: "sk", secret: "0123456789abcdef0123456789abcdef", public: true });
 const response: Promise<Response> = route(new Request("https://app.example.com/api/images/generate", { method: "POST" }));
 const polled: RouteJob["status"] = "running";
 // @ts-expect-error: browsers may never set webhookUrl
-createRouteHandler({ provider: "apiframe", apiKey: "k", secret: "s", allow: { fields: ["webhookUrl"] } });
+createRouteHandler({ provider: "apiframe", apiKey: "k", secret: "s", public: true, allow: { fields: ["webhookUrl"] } });
 // @ts-expect-error: a route needs a secret
-createRouteHandler({ provider: "apiframe", apiKey: "k" });
-console.log(response, polled);
+createRouteHandler({ provider: "apiframe", apiKey: "k", public: true });
+// @ts-expect-error: a route needs authorize, or public: true
+createRouteHandler({ provider: "apiframe", apiKey: "k", secret: "s" });
+// @ts-expect-error: authorize returns the principal, not a boolean
+createRouteHandler({ provider: "apiframe", apiKey: "k", secret: "s", authorize: () => true });
+console.log(response, polled, demo);
 
 console.log(firstCode, usd, usage, calls, poll, parsed, ratios, server, noPrompt, status, notString, provider);

@@ -5,7 +5,7 @@ import { routeScenarios } from "./route-scenarios.mjs";
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
-    const list = routeScenarios(edge, env.SANDBOX_URL);
+    const list = routeScenarios(edge, env.SANDBOX_URL, env.HOSTILE_URL);
     if (url.pathname === "/list") return Response.json(list.map((s) => s.name));
     const scenario = list.find((s) => s.name === url.searchParams.get("name"));
     if (!scenario) return Response.json({ ok: false, error: "no such scenario" }, { status: 404 });

@@ -57,6 +57,22 @@ impl ResponseBody {
         }
     }
 
+    /// The body with every run of `secret` removed, before anything reads
+    /// it: whatever is cut to length later can no longer hold a piece of the
+    /// key. (Image data, strings over 64 KiB, is passed as it came.)
+    pub fn redacted(self, secret: &str) -> ResponseBody {
+        match self {
+            ResponseBody::Json(mut v) => {
+                crate::error::redact_value(&mut v, secret);
+                ResponseBody::Json(v)
+            }
+            ResponseBody::NotJson(t) => match crate::error::without(&t, secret) {
+                Some(clean) => ResponseBody::NotJson(clean),
+                None => ResponseBody::NotJson(t),
+            },
+        }
+    }
+
     fn json(&self) -> Option<&Json> {
         match self {
             ResponseBody::Json(v) => Some(v),

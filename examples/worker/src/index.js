@@ -1,7 +1,13 @@
 // A Cloudflare Worker: the route handler holds the provider keys (secret
 // bindings); static assets serve the page and the package's browser build.
+// Every call is a visitor's (a signed session cookie), rate-limited and capped
+// per visitor and per day.
 import { providerInfo } from "gpt-image-edge";
 import { createRouteHandler } from "gpt-image-edge/route";
+import { limit } from "./limits.js";
+import { sessionOf, withSession } from "./session.js";
+
+export { DailySpend } from "./limits.js";
 
 const PROVIDERS = Object.keys(providerInfo());
 const KEY_BINDINGS = {
@@ -27,10 +33,9 @@ function handlerFor(env, provider) {
         basePath: `/api/${provider}`,
         maxCostUsd: Number(env.MAX_COST_USD || 1),
         allow: { maxCount: 4 },
+        authorize: (request) => sessionOf(request, env.ROUTE_SECRET),
+        limit: (question) => limit(env, question),
         typicalDurationMs: env.TYPICAL_DURATION_MS ? Number(env.TYPICAL_DURATION_MS) : undefined,
-        // A public demo: everyone may generate, within maxCostUsd and allow.
-        // Put your session check here: return the user's id, or null for 401.
-        authorize: () => "demo",
       }),
     );
   }
@@ -41,8 +46,10 @@ export default {
   async fetch(request, env) {
     const { pathname } = new URL(request.url);
     if (pathname === "/api/providers") {
-      // Which providers this deployment serves: never their keys.
-      return Response.json(PROVIDERS.filter((p) => env[KEY_BINDINGS[p]]), { headers: { "cache-control": "no-store" } });
+      // Which providers this deployment serves (never their keys); the page's
+      // first call, so it also starts the visitor's session.
+      const list = Response.json(PROVIDERS.filter((p) => env[KEY_BINDINGS[p]]), { headers: { "cache-control": "no-store" } });
+      return withSession(request, list, env.ROUTE_SECRET);
     }
     const provider = PROVIDERS.find((p) => pathname.startsWith(`/api/${p}/`));
     if (provider) {
