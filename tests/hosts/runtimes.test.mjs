@@ -37,7 +37,7 @@ for (const [host, key, esm, cjs] of hosts) {
       assert.match(b, /^5 passed, 0 failed$/m, b);
       what += "; the same with require";
     }
-    row(host, version.replace(/^v/, ""), what);
+    row(host, version.replace(/^v/, "").replace(/^deno ([\d.]+).*/, "$1"), what);
   });
 }
 

@@ -35,7 +35,6 @@ test(`wrangler ${version}: deploy --dry-run bundles one wasm module for gpt-imag
   const total = /Total Upload: ([\d.]+ KiB) \/ gzip: ([\d.]+ KiB)/.exec(out);
   assert.ok(total, out);
   console.log(out.split("\n").filter((l) => /Total Upload|\.wasm|\.js|KiB/.test(l)).map((l) => `     ${l.trim()}`).join("\n"));
-  assert.ok(parseFloat(total[2]) < 100, `gzip ${total[2]}`);
   row("wrangler deploy --dry-run", version, `Worker importing gpt-image-edge and /route: ${wasm.length} wasm module`, `Total Upload ${total[1]}, gzip ${total[2]}`);
 });
 
