@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Tests the packed package where users put it. The hosts (Next.js, Vite,
 # wrangler, Deno, Bun, Node 22/24/26) are installed once under .tmp/hosts from
-# tests/hosts/package-lock.json (again only when the lockfile changes); the
+# tests/hosts/package.json and its lockfile (again only when they change); the
 # tarball from `npm pack pkg` is installed there as a user installs it; then the
 # test files named on the command line run (tests/hosts/*.test.mjs).
 #   scripts/test-hosts.sh runtimes.test.mjs nextjs.test.mjs ...
@@ -11,7 +11,7 @@ repo=$PWD
 hosts=$repo/.tmp/hosts
 mkdir -p "$hosts"
 
-lock=$(sha256sum tests/hosts/package-lock.json | cut -d' ' -f1)
+lock=$(cat tests/hosts/package.json tests/hosts/package-lock.json | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$hosts/.installed" 2>/dev/null)" != "$lock" ]; then
   echo "installing the hosts (tests/hosts/package-lock.json) under .tmp/hosts"
   rm -rf "$hosts/node_modules" "$hosts/.pkg"

@@ -1,5 +1,6 @@
-// examples/vite from the packed tarball: `vite build`, `vite preview` on
-// loopback, the page in Chromium. No vite.config: the package needs none.
+// examples/vite from the packed tarball: the dev server, then `vite build` and
+// `vite preview`, on loopback, the page in Chromium each time. No vite.config:
+// the package needs none.
 import assert from "node:assert/strict";
 import { cpSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -9,10 +10,24 @@ import { HOSTS, REPO, bin, freePort, must, row, run, startServer } from "./hosts
 
 const version = JSON.parse(readFileSync(join(HOSTS, "node_modules/vite/package.json"), "utf8")).version;
 
+const app = join(HOSTS, "vite");
+rmSync(app, { recursive: true, force: true });
+cpSync(join(REPO, "examples/vite"), app, { recursive: true });
+
+test(`Vite ${version}: the dev server, the page validates and prices in Chromium`, async () => {
+  const port = await freePort();
+  const server = await startServer(bin.node24, [bin.vite, "--host", "127.0.0.1", "--port", String(port), "--strictPort"], {
+    cwd: app,
+    url: `http://127.0.0.1:${port}/`,
+  });
+  try {
+    await usePage(server.url);
+  } finally {
+    await server.stop();
+  }
+});
+
 test(`Vite ${version}: build, preview, the page validates and prices in Chromium`, async () => {
-  const app = join(HOSTS, "vite");
-  rmSync(app, { recursive: true, force: true });
-  cpSync(join(REPO, "examples/vite"), app, { recursive: true });
   const build = must(await run(bin.node24, [bin.vite, "build"], { cwd: app, timeoutMs: 300_000 }), "vite build");
   const outputs = build.split("\n").filter((l) => /^dist\//.test(l.trim()));
   console.log(outputs.map((l) => `     ${l.trim()}`).join("\n"));
@@ -31,5 +46,5 @@ test(`Vite ${version}: build, preview, the page validates and prices in Chromium
     await server.stop();
   }
   const sizes = outputs.map((l) => l.trim().replace(/^dist\/assets\//, "").replace(/\s+/g, " ")).join("; ");
-  row("Vite", version, "vite build, vite preview; page in Chromium (validate, price)", sizes);
+  row("Vite", version, "vite dev, vite build, vite preview; page in Chromium each (validate, price)", sizes);
 });
