@@ -51,7 +51,9 @@ for (const bundler of ["turbopack", "webpack"]) {
     rmSync(app, { recursive: true, force: true });
     cpSync(join(REPO, "examples/nextjs"), app, { recursive: true });
     const build = must(await run(bin.node24, [bin.next, "build", ...(bundler === "webpack" ? ["--webpack"] : [])], { cwd: app, timeoutMs: 600_000 }), "next build");
-    console.log(build.split("\n").filter((l) => /Route|app\/|api\/|First Load|○|ƒ|Compiled|warn/i.test(l)).map((l) => `     ${l}`).join("\n"));
+    console.log(build.split("\n").filter((l) => /Route|app\/|api\/|First Load|○|ƒ|Compiled|TypeScript|warn/i.test(l)).map((l) => `     ${l}`).join("\n"));
+    // The example is TypeScript (strict): the build checked the package's types as a user's would be.
+    assert.match(build, /Finished TypeScript/, build);
 
     const port = await freePort();
     const server = await startServer(bin.node24, [bin.next, "start", "-H", "127.0.0.1", "-p", String(port)], {

@@ -36,8 +36,8 @@ test("README: every snippet in 'Where it runs' is taken from a tested file", () 
 });
 
 test("README: the route handler of the edge example differs from the Node one only as the README says", () => {
-  const node = readFileSync(join(REPO, "examples/nextjs/app/api/images/[...path]/route.js"), "utf8");
-  const edge = readFileSync(join(REPO, "examples/nextjs/app/api/edge/[...path]/route.js"), "utf8");
+  const node = readFileSync(join(REPO, "examples/nextjs/app/api/images/[...path]/route.ts"), "utf8");
+  const edge = readFileSync(join(REPO, "examples/nextjs/app/api/edge/[...path]/route.ts"), "utf8");
   const normalise = (s) => s.split("\n").filter((l) => !l.startsWith("//") && l !== 'export const runtime = "edge";' && l !== "").join("\n").replace('"/api/edge"', '"/api/images"');
   assert.equal(normalise(edge), normalise(node));
 });

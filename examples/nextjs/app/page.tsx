@@ -1,34 +1,35 @@
 "use client";
 // Validated and priced as you type, in the browser (no key, no request); the
 // generate goes through a route handler, which holds the key.
-import { useState } from "react";
-import { estimateCost, validateRequest } from "gpt-image-edge";
+import { useState, type FormEvent } from "react";
+import { estimateCost, validateRequest, type Quality } from "gpt-image-edge";
+import type { RouteAccepted, RouteJob, RouteRefusal } from "gpt-image-edge/route";
 
 export default function Page() {
   const [prompt, setPrompt] = useState("");
   const [count, setCount] = useState("1");
-  const [quality, setQuality] = useState("low");
+  const [quality, setQuality] = useState<Quality>("low");
   const [route, setRoute] = useState("/api/images");
   const [status, setStatus] = useState("");
-  const [images, setImages] = useState([]);
+  const [images, setImages] = useState<RouteJob["images"]>([]);
 
   const request = { prompt, count: Number(count), quality };
   const { ok, errors } = validateRequest("apiframe", request);
   const price = ok ? estimateCost("apiframe", request) : null;
-  const message = (path) => errors.find((e) => e.path === path)?.message ?? "";
+  const message = (path: string) => errors.find((e) => e.path === path)?.message ?? "";
 
-  async function generate(event) {
+  async function generate(event: FormEvent) {
     event.preventDefault();
     setImages([]);
     setStatus("submitting");
     const headers = { "content-type": "application/json", "x-demo-user": "demo" };
     const submit = await fetch(`${route}/generate`, { method: "POST", headers, body: JSON.stringify(request) });
-    const { token, job: done, error } = await submit.json();
-    if (error) return setStatus(`${error.code}: ${error.message}`);
-    let job = done;
+    const answer: RouteAccepted & Partial<RouteRefusal> = await submit.json();
+    if (answer.error) return setStatus(`${answer.error.code}: ${answer.error.message}`);
+    let job = answer.job;
     while (!job || job.status === "queued" || job.status === "running") {
       if (job) await new Promise((ok) => setTimeout(ok, 300));
-      job = await (await fetch(`${route}/jobs/${token}`, { headers })).json();
+      job = (await (await fetch(`${route}/jobs/${answer.token}`, { headers })).json()) as RouteJob;
       setStatus(job.status);
     }
     setStatus(job.status);
@@ -49,7 +50,7 @@ export default function Page() {
         <p id="count-message">{message("count")}</p>
         <label>
           Quality
-          <select id="quality" value={quality} onChange={(e) => setQuality(e.target.value)}>
+          <select id="quality" value={quality} onChange={(e) => setQuality(e.target.value as Quality)}>
             <option value="low">low</option>
             <option value="medium">medium</option>
             <option value="high">high</option>
@@ -63,7 +64,7 @@ export default function Page() {
           </select>
         </label>
         <p>
-          Price: <output id="price">{price ? `$${price.usd.toFixed(2)}` : "—"}</output>
+          Price: <output id="price">{price?.usd != null ? `$${price.usd.toFixed(2)}` : "—"}</output>
         </p>
         <button id="generate" disabled={!ok}>Generate</button>
       </form>
