@@ -351,9 +351,19 @@ export declare class ImageClient {
   generate(request: ImageRequest, options?: SubmitOptions): Promise<Job>;
   /** Submit only: a handle to resume from (here, or in another process after JSON). */
   submit(request: ImageRequest, options?: SubmitOptions): Promise<JobHandle>;
-  /** Poll once: a handle, its JSON text, or a job id. */
+  /**
+   * Poll once: a handle, its JSON text, or a job id. Only reads: a handle that names no job (its
+   * submit got no answer) rejects with OUTCOME_UNKNOWN, having sent nothing; see `recover`.
+   */
   getJob(handle: JobHandle | string, options?: CallOptions): Promise<Job>;
-  /** Poll until the job ends. */
+  /**
+   * Find the job of a handle whose submit got no answer, by sending the same submit with the same
+   * key: only where the provider deduplicates (Apiframe) and within its idempotency window less a
+   * margin (23 h of Apiframe's 24 h). Elsewhere it rejects with OUTCOME_UNKNOWN, having sent nothing.
+   * Resolves to a handle that names the job.
+   */
+  recover(handle: JobHandle | string, options?: CallOptions): Promise<JobHandle>;
+  /** Poll until the job ends; a handle that names no job is first recovered, under `recover`'s rules. */
   waitFor(handle: JobHandle | string, options?: WaitOptions): Promise<Job>;
   /** Validate and price a request as this client would send it. */
   estimateCost(request: ImageRequest): Cost;

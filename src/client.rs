@@ -181,6 +181,13 @@ impl ImageClient {
         self.spawn(Op::GetJob, handle, options)
     }
 
+    /// Find the job of a handle whose submit got no answer: the same submit
+    /// with the same key, only where the provider deduplicates and inside its
+    /// idempotency window; a handle that names its job.
+    pub fn recover(&self, handle: JsValue, options: JsValue) -> js_sys::Promise {
+        self.spawn(Op::Recover, handle, options)
+    }
+
     /// Poll until the job ends: a handle (from this or another process).
     #[wasm_bindgen(js_name = waitFor)]
     pub fn wait_for(&self, handle: JsValue, options: JsValue) -> js_sys::Promise {
@@ -229,6 +236,7 @@ enum Op {
     Generate,
     Submit,
     GetJob,
+    Recover,
     WaitFor,
 }
 
@@ -270,6 +278,10 @@ async fn run(
         Op::GetJob => {
             let h = read_handle(client, subject, true)?;
             get_job_shared(client, &io, &h).await?.to_json()
+        }
+        Op::Recover => {
+            let h = read_handle(client, subject, false)?;
+            Box::pin(client.recover(&io, &h)).await?.to_json()
         }
         Op::WaitFor => {
             let opts = WaitOptions {

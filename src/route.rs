@@ -315,10 +315,17 @@ impl Handler {
             ));
         };
         // Read as a browser's TextDecoder would (bad bytes become U+FFFD).
-        let prepared = match self.policy.prepare(&String::from_utf8_lossy(&bytes)) {
+        let mut prepared = match self.policy.prepare(&String::from_utf8_lossy(&bytes)) {
             Ok(p) => p,
             Err(refusal) => return Ok(refusal.into()),
         };
+        // OpenAI hears which of the owner's users asked, as a digest.
+        let tag = self.principal_tag(principal).await?;
+        if p.supports(gpt_image_core::Field::User) && prepared.request.get("user").is_none() {
+            prepared
+                .request
+                .set("user", Json::String(route::openai_user(&tag)));
+        }
         if let Some(limit) = &self.limit {
             let question = json!({ "principal": principal, "estimate": prepared.estimate.to_json(), "request": prepared.request.clone() });
             let decision = match call_hook(limit, &from_json(&question)).await {
@@ -372,7 +379,6 @@ impl Handler {
                 json!({ "token": null, "estimate": estimate, "job": public_job(job) }),
             ));
         }
-        let tag = self.principal_tag(principal).await?;
         let payload = route::token_payload(&handle, &tag, js_sys::Date::now() + self.token_ttl_ms);
         let token = promise(seal_token(&self.secret, &stringify(&payload))).await?;
         Ok(Reply::json(

@@ -17,6 +17,9 @@ pub const UNDOCUMENTED_REFERENCES_MAX: usize = 16;
 /// like the other providers, so one request cannot fan out without bound.
 pub const GETIMG_COUNT_MAX: u32 = 10;
 
+/// Longest `user` id we send OpenAI (it documents no limit; ids are short).
+pub const USER_MAX: usize = 256;
+
 /// Longest URL we accept for a reference or a webhook.
 pub const URL_MAX: usize = 2048;
 

@@ -11,6 +11,7 @@
 use crate::error::{Error, ErrorCode};
 use crate::handle::Handle;
 use crate::http::{Body, HttpRequest};
+use crate::image::DataUrl;
 use crate::io::{Io, TransportError};
 use crate::job::{Job, JobStatus};
 use crate::json::Json;
@@ -34,6 +35,8 @@ pub const DEFAULT_DEADLINE_MS: f64 = 600_000.0;
 pub const DEFAULT_MAX_RETRIES: u32 = 3;
 /// Most redirects followed when downloading a reference image.
 const MAX_REDIRECTS: usize = 3;
+/// How far in the future a handle's `submittedAt` may lie (clocks differ).
+const FUTURE_SKEW_MS: f64 = 300_000.0;
 
 /// How a client is set up.
 #[derive(Clone, Debug)]
@@ -336,7 +339,22 @@ impl Client {
         opts: &SubmitOptions,
         on_progress: &mut dyn FnMut(&Job),
     ) -> Result<Handle, Error> {
-        let prepared = self.prepare(io, request, opts).map_err(|e| self.seal(e))?;
+        let original = request;
+        // Validated and priced before any upload, so a refused request
+        // stores nothing; then bytes become URLs where the provider needs them.
+        let mut prepared = self.prepare(io, request, opts).map_err(|e| self.seal(e))?;
+        let uploaded = self
+            .upload_byte_references(io, request)
+            .await
+            .map_err(|e| self.seal(e))?;
+        let request = &uploaded;
+        if request != original {
+            let opts = SubmitOptions {
+                idempotency_key: Some(prepared.key.clone()),
+                ..opts.clone()
+            };
+            prepared = self.prepare(io, request, &opts).map_err(|e| self.seal(e))?;
+        }
         let now = io.now_ms();
         let deadline = now + opts.deadline_ms.unwrap_or(DEFAULT_DEADLINE_MS);
         let mut handle = Handle {
@@ -428,9 +446,29 @@ impl Client {
         let p = self.provider();
         let mut request = prepared.plan.request.clone();
         if let Some(mp) = &prepared.plan.multipart {
-            let mut files = Vec::with_capacity(mp.files.len());
+            let mut files = Vec::with_capacity(mp.files.len() + 1);
             for (i, u) in mp.files.iter().enumerate() {
-                files.push(self.download_reference(io, u, i, deadline).await?);
+                let path = format!("references[{i}]");
+                files.push(
+                    self.image_part(io, u, "image[]", &path, i, deadline)
+                        .await?,
+                );
+            }
+            if let Some(m) = &mp.mask {
+                let part = self.image_part(io, m, "mask", "mask", 0, deadline).await?;
+                if part.content_type != "image/png"
+                    || part.bytes.len() > crate::image::MASK_MAX_BYTES
+                {
+                    return Err(Error::invalid_request(
+                        self.provider(),
+                        vec![Issue::new(
+                            "mask",
+                            crate::IssueCode::NotAllowed,
+                            "the mask must be a PNG under 4 MB",
+                        )],
+                    ));
+                }
+                files.push(part);
             }
             let boundary = format!("gpt-image-edge-{}", io.new_id());
             request.body = Body::Bytes(multipart::encode(&mp.fields, &files, &boundary));
@@ -473,15 +511,117 @@ impl Client {
         }
     }
 
+    /// An image to upload as the multipart part `field`: a `data:` URL
+    /// decoded, or an https URL downloaded.
+    async fn image_part<I: Io>(
+        &self,
+        io: &I,
+        source: &str,
+        field: &str,
+        path: &str,
+        index: usize,
+        deadline: f64,
+    ) -> Result<FilePart, Error> {
+        let Some(data) = DataUrl::parse(source) else {
+            let mut part = self
+                .download_reference(io, source, path, index, deadline)
+                .await?;
+            part.field = field.to_string();
+            return Ok(part);
+        };
+        let bytes = data.and_then(|d| d.bytes().ok_or_else(String::new)).ok();
+        let mime = bytes.as_deref().and_then(multipart::sniff_image);
+        let (Some(bytes), Some(mime)) = (bytes, mime) else {
+            return Err(Error::invalid_request(
+                self.provider(),
+                vec![Issue::new(
+                    path,
+                    crate::IssueCode::InvalidUrl,
+                    "the data URL does not hold a PNG, JPEG or WebP image",
+                )],
+            ));
+        };
+        let ext = mime.rsplit('/').next().unwrap_or("png");
+        Ok(FilePart {
+            field: field.to_string(),
+            filename: format!(
+                "{}-{index}.{ext}",
+                if field == "mask" { "mask" } else { "reference" }
+            ),
+            content_type: mime.to_string(),
+            bytes,
+        })
+    }
+
+    /// For providers that take images by URL only: every `data:` URL among
+    /// the references handed to the caller's `uploadReference`, and replaced
+    /// by the https URL it returns. Without an uploader they are refused.
+    async fn upload_byte_references<I: Io>(&self, io: &I, request: &Json) -> Result<Json, Error> {
+        let p = self.provider();
+        let refs = request.get("references").and_then(Json::as_array);
+        let has_bytes = refs.is_some_and(|r| {
+            r.iter()
+                .any(|u| u.as_str().is_some_and(|u| DataUrl::parse(u).is_some()))
+        });
+        if p == Provider::Openai || !has_bytes {
+            return Ok(request.clone());
+        }
+        let mut out = request.clone();
+        let mut urls = Vec::new();
+        for (i, item) in refs.into_iter().flatten().enumerate() {
+            let path = format!("references[{i}]");
+            let Some(Ok(data)) = item.as_str().and_then(DataUrl::parse) else {
+                urls.push(item.clone());
+                continue;
+            };
+            let refuse = |why: String| {
+                Error::invalid_request(
+                    p,
+                    vec![Issue::new(path.clone(), crate::IssueCode::InvalidUrl, why)],
+                )
+            };
+            let bytes = data
+                .bytes()
+                .ok_or_else(|| refuse("the data URL is not base64".into()))?;
+            let uploaded = io
+                .upload_reference(bytes, data.mime)
+                .await
+                .map_err(|e| match e {
+                    TransportError::Aborted => aborted_error(p),
+                    TransportError::Timeout => refuse("uploadReference timed out".into()),
+                    TransportError::Network { message, .. } => {
+                        refuse(format!("uploadReference failed: {message}"))
+                    }
+                })?;
+            let Some(url) = uploaded else {
+                return Err(refuse(format!(
+                    "{} takes reference images by URL only: pass the client option `uploadReference(bytes, mimeType)`, which stores the bytes (in R2 or S3, say) and returns an https URL",
+                    p.display_name()
+                )));
+            };
+            if let Err(url::UrlProblem::Invalid(why) | url::UrlProblem::Insecure(why)) =
+                url::check(&url, self.cfg.target.is_local())
+            {
+                return Err(refuse(format!(
+                    "uploadReference returned an unusable URL: {why}"
+                )));
+            }
+            urls.push(Json::String(url));
+        }
+        out.set("references", Json::Array(urls));
+        Ok(out)
+    }
+
     async fn download_reference<I: Io>(
         &self,
         io: &I,
         first: &str,
+        path: &str,
         index: usize,
         deadline: f64,
     ) -> Result<FilePart, Error> {
         let p = self.provider();
-        let path = format!("references[{index}]");
+        let path = path.to_string();
         let refuse = |why: String| {
             Error::invalid_request(
                 p,
@@ -558,26 +698,59 @@ impl Client {
         ))
     }
 
-    /// Find the job of a handle whose submit outcome is unknown, by sending the
-    /// same submit with the same key (only where the provider deduplicates).
-    async fn recover<I: Io>(&self, io: &I, handle: &Handle) -> Result<Handle, Error> {
+    /// Find the job of a handle whose submit got no answer, by sending the
+    /// same submit with the same key: only where the provider deduplicates,
+    /// and only inside its idempotency window (less a margin), so the resend
+    /// can only ever find the first job, never bill a second. Elsewhere it
+    /// sends nothing and fails with `OUTCOME_UNKNOWN`. A handle that already
+    /// names its job comes back as it is.
+    pub async fn recover<I: Io>(&self, io: &I, handle: &Handle) -> Result<Handle, Error> {
+        self.find_again(io, handle).await.map_err(|e| self.seal(e))
+    }
+
+    async fn find_again<I: Io>(&self, io: &I, handle: &Handle) -> Result<Handle, Error> {
+        self.check_handle(handle)?;
+        if handle.job_id.is_some() || handle.result.is_some() {
+            return Ok(handle.clone());
+        }
         let p = self.provider();
-        let request = match (&handle.request, p.honours_idempotency_key()) {
-            (Some(r), true) => r,
-            _ => {
-                return Err(Error::new(
-                    ErrorCode::OutcomeUnknown,
-                    format!(
-                        "this handle names no job: its submit got no answer, and {} cannot be asked again safely; look for a job submitted at {} ms with idempotency key {}",
-                        p.display_name(),
-                        crate::json::number_text(handle.submitted_at),
-                        handle.idempotency_key
-                    ),
-                )
-                .with_provider(p)
-                .with_handle(handle.to_json()))
-            }
+        let unknown = |why: String| {
+            Error::new(
+                ErrorCode::OutcomeUnknown,
+                format!(
+                    "this handle names no job: its submit got no answer, and {why}; nothing was sent. Look for a job submitted at {} ms with idempotency key {}",
+                    crate::json::number_text(handle.submitted_at),
+                    handle.idempotency_key
+                ),
+            )
+            .with_provider(p)
+            .with_handle(handle.to_json())
         };
+        let Some(window) = p.recovery_window_ms() else {
+            return Err(unknown(format!(
+                "{} does not promise to deduplicate a resent submit, so sending it again could bill twice",
+                p.display_name()
+            )));
+        };
+        let Some(request) = &handle.request else {
+            return Err(unknown("the handle does not carry its request".to_string()));
+        };
+        let age = io.now_ms() - handle.submitted_at;
+        if age < -FUTURE_SKEW_MS {
+            return Err(unknown(
+                "its submittedAt lies in the future, so its age, and whether a resend is safe, cannot be known"
+                    .to_string(),
+            ));
+        }
+        if age > window {
+            return Err(unknown(format!(
+                "it was submitted {} ago, outside the {} h in which {} replays an idempotency key (this client resends only within {} h), so sending it again could bill a new job",
+                describe_age(age),
+                crate::json::number_text(p.idempotency_window_ms().unwrap_or(window) / 3_600_000.0),
+                p.display_name(),
+                crate::json::number_text(window / 3_600_000.0),
+            )));
+        }
         let opts = SubmitOptions {
             deadline_ms: None,
             max_cost_usd: None,
@@ -629,13 +802,15 @@ impl Client {
             if let Some(job) = &handle.result {
                 return Ok(job.clone());
             }
-            let found;
-            let handle = if handle.job_id.is_none() {
-                found = self.recover(io, handle).await?;
-                &found
-            } else {
-                handle
-            };
+            if handle.job_id.is_none() {
+                // A read never sends the submit again: that is `recover`.
+                return Err(Error::new(
+                    ErrorCode::OutcomeUnknown,
+                    "this handle names no job yet: its submit got no answer. recover(handle) finds the job where that is safe; nothing was sent",
+                )
+                .with_provider(self.provider())
+                .with_handle(handle.to_json()));
+            }
             let deadline = io.now_ms() + DEFAULT_DEADLINE_MS;
             self.poll(io, handle, deadline)
                 .await
@@ -676,7 +851,7 @@ impl Client {
             return finished(job.clone(), &handle);
         }
         if handle.job_id.is_none() {
-            handle = self.recover(io, &handle).await?;
+            handle = self.find_again(io, &handle).await?;
         }
         let attach = |e: Error, h: &Handle| {
             e.with_handle(h.to_json())
@@ -759,6 +934,21 @@ impl Client {
 }
 
 /// A finished job, or the error its status means.
+/// An age for people: "25 h", "40 min", "12 s".
+fn describe_age(ms: f64) -> String {
+    let (value, unit) = if ms >= 3_600_000.0 {
+        (ms / 3_600_000.0, "h")
+    } else if ms >= 60_000.0 {
+        (ms / 60_000.0, "min")
+    } else {
+        (ms / 1000.0, "s")
+    };
+    format!(
+        "{} {unit}",
+        crate::json::number_text((value * 10.0).round() / 10.0)
+    )
+}
+
 fn finished(job: Job, handle: &Handle) -> Result<Job, Error> {
     let p = job.provider;
     match job.status {

@@ -47,6 +47,16 @@ pub trait Io {
         url: &str,
         timeout_ms: u64,
     ) -> Result<BytesResponse, TransportError>;
+    /// Store image bytes where a URL-only provider can fetch them (the
+    /// caller's `uploadReference`): the https URL, or `None` when the caller
+    /// gave no uploader.
+    async fn upload_reference(
+        &self,
+        _bytes: Vec<u8>,
+        _mime: &str,
+    ) -> Result<Option<String>, TransportError> {
+        Ok(None)
+    }
     /// Wait `ms` milliseconds; fails with `Aborted` when the call is aborted.
     async fn sleep(&self, ms: u64) -> Result<(), TransportError>;
     /// Milliseconds since the Unix epoch.

@@ -25,6 +25,7 @@ pub mod client;
 pub mod error;
 pub mod handle;
 pub mod http;
+pub mod image;
 pub mod io;
 pub mod issue;
 pub mod job;

@@ -23,17 +23,7 @@ impl std::fmt::Debug for FilePart {
 pub const MAX_IMAGE_BYTES: usize = 50 * 1024 * 1024;
 
 /// The image type of `bytes` from its magic number, if PNG, JPEG or WebP.
-pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else {
-        None
-    }
-}
+pub use crate::image::sniff as sniff_image;
 
 /// A file name for the reference at `url`: its last path segment, made safe.
 pub fn filename_for(url: &str, index: usize, content_type: &str) -> String {

@@ -33,6 +33,10 @@ pub enum Field {
     Prompt,
     /// `references`
     References,
+    /// `mask`
+    Mask,
+    /// `inputFidelity`
+    InputFidelity,
     /// `aspectRatio`
     AspectRatio,
     /// `size`
@@ -59,15 +63,19 @@ pub enum Field {
     Camera,
     /// `negative`
     Negative,
+    /// `user`
+    User,
     /// `webhookUrl`
     WebhookUrl,
 }
 
 impl Field {
     /// Every neutral field, in the order forms show them.
-    pub const ALL: [Field; 16] = [
+    pub const ALL: [Field; 19] = [
         Field::Prompt,
         Field::References,
+        Field::Mask,
+        Field::InputFidelity,
         Field::AspectRatio,
         Field::Size,
         Field::Resolution,
@@ -81,6 +89,7 @@ impl Field {
         Field::Lighting,
         Field::Camera,
         Field::Negative,
+        Field::User,
         Field::WebhookUrl,
     ];
 
@@ -89,6 +98,8 @@ impl Field {
         match self {
             Field::Prompt => "prompt",
             Field::References => "references",
+            Field::Mask => "mask",
+            Field::InputFidelity => "inputFidelity",
             Field::AspectRatio => "aspectRatio",
             Field::Size => "size",
             Field::Resolution => "resolution",
@@ -102,6 +113,7 @@ impl Field {
             Field::Lighting => "lighting",
             Field::Camera => "camera",
             Field::Negative => "negative",
+            Field::User => "user",
             Field::WebhookUrl => "webhookUrl",
         }
     }
@@ -127,6 +139,8 @@ pub struct Limits {
     pub output_formats: &'static [&'static str],
     /// Allowed `background` values.
     pub backgrounds: &'static [&'static str],
+    /// Allowed `inputFidelity` values.
+    pub input_fidelities: &'static [&'static str],
     /// Allowed `moderation` values.
     pub moderations: &'static [&'static str],
     /// Smallest and largest `count`.
@@ -140,12 +154,18 @@ pub struct Limits {
 const QUALITIES: &[&str] = &["low", "medium", "high", "auto"];
 const FORMATS: &[&str] = &["png", "jpeg", "webp"];
 const BACKGROUNDS: &[&str] = &["auto", "opaque"];
+/// OpenAI's backgrounds: transparent is in preview for gpt-image-2 (png or webp only).
+const OPENAI_BACKGROUNDS: &[&str] = &["auto", "opaque", "transparent"];
 const MODERATIONS: &[&str] = &["auto", "low"];
 const RESOLUTIONS: &[&str] = &["1K", "2K"];
 /// The nine ratios getimg.ai serves; OpenAI maps the same set onto sizes.
 pub(crate) const NINE_RATIOS: &[&str] = &[
     "1:1", "2:3", "3:2", "4:3", "3:4", "4:5", "16:9", "9:16", "21:9",
 ];
+
+const HOUR_MS: f64 = 3_600_000.0;
+/// Safety margin kept inside a provider's idempotency window.
+pub const RECOVERY_MARGIN_MS: f64 = HOUR_MS;
 
 impl Provider {
     /// All providers, in a stable order.
@@ -205,6 +225,26 @@ impl Provider {
         matches!(self, Provider::Apiframe)
     }
 
+    /// How long the provider replays an `Idempotency-Key` instead of making
+    /// (and billing) a new job, where it documents one. Apiframe: 24 hours
+    /// (its API reference: "Replaying the same key within 24 hours returns the
+    /// original job rather than creating a duplicate").
+    pub fn idempotency_window_ms(self) -> Option<f64> {
+        match self {
+            Provider::Apiframe => Some(24.0 * HOUR_MS),
+            _ => None,
+        }
+    }
+
+    /// How long after its submit a lost submit may be sent again: the
+    /// provider's idempotency window less an hour of safety margin (clocks
+    /// differ, and the window may be counted from the provider's receipt).
+    pub fn recovery_window_ms(self) -> Option<f64> {
+        self.idempotency_window_ms()
+            .filter(|_| self.honours_idempotency_key())
+            .map(|w| w - RECOVERY_MARGIN_MS)
+    }
+
     /// Whether the client sends an `Idempotency-Key` header at all.
     pub fn sends_idempotency_key(self) -> bool {
         match self {
@@ -240,6 +280,7 @@ impl Provider {
                 qualities: QUALITIES,
                 output_formats: FORMATS,
                 backgrounds: BACKGROUNDS,
+                input_fidelities: &[],
                 moderations: MODERATIONS,
                 count: (1, 10),
                 references_max: assumed::UNDOCUMENTED_REFERENCES_MAX,
@@ -262,6 +303,7 @@ impl Provider {
                 qualities: &[],
                 output_formats: &[],
                 backgrounds: &[],
+                input_fidelities: &[],
                 moderations: &[],
                 count: (1, 4),
                 references_max: assumed::UNDOCUMENTED_REFERENCES_MAX,
@@ -283,6 +325,7 @@ impl Provider {
                 qualities: &[],
                 output_formats: FORMATS,
                 backgrounds: &[],
+                input_fidelities: &[],
                 moderations: &[],
                 count: (1, assumed::GETIMG_COUNT_MAX),
                 references_max: 10,
@@ -301,13 +344,16 @@ impl Provider {
                 resolutions: RESOLUTIONS,
                 qualities: QUALITIES,
                 output_formats: FORMATS,
-                backgrounds: BACKGROUNDS,
+                backgrounds: OPENAI_BACKGROUNDS,
+                input_fidelities: &["high", "low"],
                 moderations: MODERATIONS,
                 count: (1, 10),
                 references_max: 16,
                 fields: &[
                     Prompt,
                     References,
+                    Mask,
+                    InputFidelity,
                     AspectRatio,
                     Size,
                     Resolution,
@@ -317,6 +363,7 @@ impl Provider {
                     Background,
                     Moderation,
                     Count,
+                    User,
                 ],
             },
         }
@@ -337,6 +384,7 @@ impl Provider {
             Field::Quality => l.qualities,
             Field::OutputFormat => l.output_formats,
             Field::Background => l.backgrounds,
+            Field::InputFidelity => l.input_fidelities,
             Field::Moderation => l.moderations,
             _ => return None,
         };
@@ -347,7 +395,8 @@ impl Provider {
     /// where its documents say. Apiframe: `quality` auto, `output_format` webp
     /// (its API reference); OpenAI: `quality`, `background`, `moderation` auto
     /// and `output_format` png (`CreateImageRequest` in its OpenAPI document).
-    /// `None`: not documented.
+    /// OpenAI's `input_fidelity` defaults to low (its API reference). `None`:
+    /// not documented.
     pub fn documented_default(self, field: Field) -> Option<&'static str> {
         match (self, field) {
             (Provider::Apiframe, Field::Quality) => Some("auto"),
@@ -356,6 +405,7 @@ impl Provider {
                 Some("auto")
             }
             (Provider::Openai, Field::OutputFormat) => Some("png"),
+            (Provider::Openai, Field::InputFidelity) => Some("low"),
             _ => None,
         }
     }
@@ -380,6 +430,7 @@ pub fn provider_info() -> Json {
             "outputFormats": l.output_formats,
             "backgrounds": l.backgrounds,
             "moderations": l.moderations,
+            "inputFidelities": l.input_fidelities,
             "count": { "min": l.count.0, "max": l.count.1 },
             "referencesMax": l.references_max,
             "idempotency": p.honours_idempotency_key(),
@@ -395,7 +446,12 @@ pub fn provider_info() -> Json {
                     "maxPixels": 8_294_400,
                     "maxRatio": 3,
                     "outputCompression": { "min": 0, "max": 100, "formats": ["jpeg", "webp"] },
+                    "jsonEditSizes": crate::wire::openai::JSON_EDIT_SIZES,
                 }),
+            );
+            info.set(
+                "mask",
+                json!({ "maxBytes": crate::image::MASK_MAX_BYTES, "format": "png", "alpha": true }),
             );
         }
         if p == Provider::Gptimage2ai {

@@ -5,6 +5,7 @@
 //! errors, yields a typed [`ImageRequest`] whose values are known to be allowed.
 
 use crate::assumptions as assumed;
+use crate::image::DataUrl;
 use crate::issue::{Issue, IssueCode};
 use crate::json;
 use crate::json::{number_text, Json, Map};
@@ -35,8 +36,14 @@ impl Size {
 pub struct ImageRequest {
     /// The prompt, trimmed.
     pub prompt: String,
-    /// Reference image URLs; non-empty means edit or compose.
+    /// Reference images (https or `data:` URLs); non-empty means edit or compose.
     pub references: Vec<String>,
+    /// OpenAI: a PNG whose transparent pixels mark where to edit the first reference.
+    pub mask: Option<String>,
+    /// OpenAI edits: `high` or `low`.
+    pub input_fidelity: Option<&'static str>,
+    /// OpenAI: the end user's id, for its abuse monitoring.
+    pub user: Option<String>,
     /// Aspect ratio such as `3:2`.
     pub aspect_ratio: Option<&'static str>,
     /// OpenAI size.
@@ -49,7 +56,7 @@ pub struct ImageRequest {
     pub output_format: Option<&'static str>,
     /// 0..100, jpeg/webp only.
     pub output_compression: Option<u8>,
-    /// `auto` or `opaque`.
+    /// `auto`, `opaque`, or (OpenAI, png or webp) `transparent`.
     pub background: Option<&'static str>,
     /// `auto` or `low`.
     pub moderation: Option<&'static str>,
@@ -78,6 +85,9 @@ impl ImageRequest {
         ImageRequest {
             prompt: prompt.into(),
             references: Vec::new(),
+            mask: None,
+            input_fidelity: None,
+            user: None,
             aspect_ratio: None,
             size: None,
             resolution: None,
@@ -288,6 +298,9 @@ impl Validator {
         };
         let prompt_v = map.get("prompt").filter(|v| !v.is_null());
         let references_v = present(Field::References);
+        let mask_v = present(Field::Mask);
+        let fidelity_v = present(Field::InputFidelity);
+        let user_v = present(Field::User);
         let aspect_v = present(Field::AspectRatio);
         let size_v = present(Field::Size);
         let resolution_v = present(Field::Resolution);
@@ -308,6 +321,10 @@ impl Validator {
         let references = references_v
             .map(|v| self.references(v, limits.references_max))
             .unwrap_or_default();
+        let mask = mask_v.and_then(|v| self.image("mask", v, crate::image::MASK_MAX_BYTES));
+        let input_fidelity =
+            fidelity_v.and_then(|v| self.one_of("inputFidelity", v, limits.input_fidelities));
+        let user = user_v.and_then(|v| self.user(v));
         let aspect_ratio =
             aspect_v.and_then(|v| self.one_of("aspectRatio", v, limits.aspect_ratios));
         let size = size_v.and_then(|v| self.size(v));
@@ -339,6 +356,56 @@ impl Validator {
                 "give either `size` or `aspectRatio`/`resolution`, not both".to_string(),
             );
         }
+        let references_given = map
+            .get("references")
+            .and_then(Json::as_array)
+            .is_some_and(|a| !a.is_empty());
+        for f in [Field::Mask, Field::InputFidelity] {
+            if given(f) && self.provider.supports(f) && !references_given {
+                self.error(
+                    f.name(),
+                    IssueCode::Conflict,
+                    format!("`{}` applies to edits: give `references` too", f.name()),
+                );
+            }
+        }
+        if map.get("background").and_then(Json::as_str) == Some("transparent")
+            && self.provider.supports(Field::Background)
+        {
+            let format = map.get("outputFormat").and_then(Json::as_str);
+            if format == Some("jpeg") {
+                self.error(
+                    "background",
+                    IssueCode::Conflict,
+                    "a transparent background needs `outputFormat` png or webp, not jpeg"
+                        .to_string(),
+                );
+            }
+        }
+        if let (Some(first), Some(m)) = (references.first(), mask.as_deref()) {
+            self.mask_matches(first, m);
+        }
+        if self.provider == Provider::Openai
+            && given(Field::Moderation)
+            && references_given
+            && !crate::wire::openai::json_edit_possible(
+                size.unwrap_or(Size::Auto),
+                aspect_ratio,
+                resolution,
+                &references,
+                mask.as_deref(),
+            )
+        {
+            self.error(
+                "moderation",
+                IssueCode::Conflict,
+                format!(
+                    "OpenAI takes `moderation` on edits only as JSON, which needs a size of {} and images under {} characters as data URLs",
+                    list(&crate::wire::openai::JSON_EDIT_SIZES),
+                    crate::image::JSON_IMAGE_URL_MAX
+                ),
+            );
+        }
         if given(Field::OutputCompression) {
             let format = map.get("outputFormat").and_then(Json::as_str);
             if !matches!(format, Some("jpeg" | "webp")) {
@@ -357,6 +424,9 @@ impl Validator {
         Some(ImageRequest {
             prompt: prompt?,
             references,
+            mask,
+            input_fidelity,
+            user,
             aspect_ratio,
             size,
             resolution,
@@ -439,12 +509,13 @@ impl Validator {
     }
 
     fn background(&mut self, v: &Json, allowed: &[&'static str]) -> Option<&'static str> {
-        if v.as_str() == Some("transparent") {
+        if v.as_str() == Some("transparent") && !allowed.contains(&"transparent") {
             self.error(
                 "background",
                 IssueCode::NotAllowed,
                 format!(
-                    "GPT Image 2 has no transparent backgrounds; use one of {}",
+                    "{} has no transparent backgrounds for GPT Image 2; use one of {}",
+                    self.provider.display_name(),
                     list(allowed)
                 ),
             );
@@ -561,12 +632,94 @@ impl Validator {
                 ),
             );
         }
-        crate::json::to_vec(
-            &mut items
-                .iter()
-                .enumerate()
-                .filter_map(|(i, item)| self.url(&format!("references[{i}]"), item)),
-        )
+        crate::json::to_vec(&mut items.iter().enumerate().filter_map(|(i, item)| {
+            self.image(
+                &format!("references[{i}]"),
+                item,
+                crate::multipart::MAX_IMAGE_BYTES,
+            )
+        }))
+    }
+
+    /// An image: an https URL, or a `data:` URL of at most `max_bytes`.
+    fn image(&mut self, path: &str, v: &Json, max_bytes: usize) -> Option<String> {
+        let s = self.string(path, v)?;
+        match DataUrl::parse(s) {
+            None => self.url(path, v),
+            Some(Err(why)) => {
+                self.error(path, IssueCode::InvalidUrl, why);
+                None
+            }
+            Some(Ok(d)) if d.decoded_len() > max_bytes => {
+                self.error(
+                    path,
+                    IssueCode::TooLong,
+                    format!(
+                        "the image has {} bytes; at most {max_bytes} are accepted",
+                        d.decoded_len()
+                    ),
+                );
+                None
+            }
+            Some(Ok(_)) => Some(s.to_string()),
+        }
+    }
+
+    /// A mask given as bytes must be a PNG that can hold transparency, and
+    /// (when the first reference is a PNG given as bytes too) the same size.
+    fn mask_matches(&mut self, first: &str, mask: &str) {
+        let Some(Ok(m)) = DataUrl::parse(mask) else {
+            return; // a URL: the provider checks it
+        };
+        let bytes = m.bytes().unwrap_or_default();
+        let Some((w, h, _)) = crate::image::png_header(&bytes) else {
+            self.error(
+                "mask",
+                IssueCode::NotAllowed,
+                "the mask must be a PNG".into(),
+            );
+            return;
+        };
+        if !crate::image::png_has_alpha(&bytes) {
+            self.error(
+                "mask",
+                IssueCode::NotAllowed,
+                "the mask must have an alpha channel: its fully transparent pixels mark where to edit".into(),
+            );
+        }
+        let first_size = DataUrl::parse(first)
+            .and_then(Result::ok)
+            .and_then(|d| d.head(33))
+            .and_then(|head| crate::image::png_header(&head));
+        if let Some((fw, fh, _)) = first_size {
+            if (fw, fh) != (w, h) {
+                self.error(
+                    "mask",
+                    IssueCode::Conflict,
+                    format!("the mask is {w}x{h}, the first reference {fw}x{fh}: they must match"),
+                );
+            }
+        }
+    }
+
+    fn user(&mut self, v: &Json) -> Option<String> {
+        let s = self.string("user", v)?.trim();
+        if s.is_empty() {
+            self.error("user", IssueCode::Empty, "the user id is blank".into());
+            return None;
+        }
+        if js_len(s) > assumed::USER_MAX {
+            self.error(
+                "user",
+                IssueCode::TooLong,
+                format!(
+                    "the user id may have at most {} characters",
+                    assumed::USER_MAX
+                ),
+            );
+            return None;
+        }
+        Some(s.to_string())
     }
 
     fn url(&mut self, path: &str, v: &Json) -> Option<String> {

@@ -123,6 +123,13 @@ pub fn principal_material(principal: &str) -> String {
     material("gpt-image-edge/principal/v1", &[principal])
 }
 
+/// The `user` OpenAI is sent for its abuse monitoring when the request names
+/// none: the principal's tag (a keyed digest, not the name itself), so abuse
+/// is traced to one of the owner's users without telling OpenAI who.
+pub fn openai_user(principal_tag: &str) -> String {
+    format!("gie-{principal_tag}")
+}
+
 /// The provider idempotency key, from the hex HMAC of [`idempotency_material`].
 pub fn provider_idempotency_key(hmac_hex: &str) -> String {
     format!("route-{}", hmac_hex.get(..40).unwrap_or(hmac_hex))
@@ -136,7 +143,7 @@ pub fn provider_idempotency_key(hmac_hex: &str) -> String {
 pub struct Allow {
     /// Fields a browser may set (the prompt always).
     pub fields: Vec<Field>,
-    /// Whether reference images may be sent (the provider fetches them).
+    /// Whether reference images (and a mask) may be sent.
     pub references: bool,
     /// Most images per request.
     pub max_count: u32,
@@ -147,13 +154,19 @@ pub struct Allow {
 }
 
 impl Default for Allow {
-    /// Every setting but `references` and `webhookUrl` (a browser must not
-    /// point the server at URLs), at most 4 images.
+    /// Every setting but `references`, `mask` and `webhookUrl` (a browser
+    /// must not point the server at URLs) and `user` (the route names the
+    /// user: see [`openai_user`]), at most 4 images.
     fn default() -> Allow {
         Allow {
             fields: Field::ALL
                 .into_iter()
-                .filter(|f| !matches!(f, Field::References | Field::WebhookUrl))
+                .filter(|f| {
+                    !matches!(
+                        f,
+                        Field::References | Field::Mask | Field::WebhookUrl | Field::User
+                    )
+                })
                 .collect(),
             references: false,
             max_count: 4,
@@ -265,8 +278,12 @@ impl Allow {
                 other => return Err(bad_option(format!("unknown setting `{other}`"))),
             }
         }
-        if allow.references && !allow.fields.contains(&Field::References) {
-            allow.fields.push(Field::References);
+        if allow.references {
+            for f in [Field::References, Field::Mask] {
+                if !allow.fields.contains(&f) {
+                    allow.fields.push(f);
+                }
+            }
         }
         Ok(allow)
     }

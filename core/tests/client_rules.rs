@@ -549,7 +549,8 @@ fn openai_edits_upload_downloaded_references_and_refuse_private_redirects() {
         location: None,
         body: png.clone(),
     }));
-    let req = json!({ "prompt": "hat", "references": ["https://cdn.example.com/start.png"] });
+    // A size JSON edits do not take: multipart, the reference downloaded.
+    let req = json!({ "prompt": "hat", "references": ["https://cdn.example.com/start.png"], "size": "1536x864" });
     let job = run(client(Provider::Openai).generate(
         &io,
         &req,
@@ -735,4 +736,246 @@ fn no_sixteen_characters_of_a_real_length_key_reach_an_error_or_a_job() {
             assert!(longest_run(&text, key) < 16, "{text}");
         }
     }
+}
+
+/// A handle whose submit got no answer, made `age_ms` before the transport's clock.
+fn lost_submit(p: Provider, io: &Scripted, age_ms: f64) -> Handle {
+    io.now.set(1.8e12); // November 2026
+    let mut h = Handle::from_json(&json!({
+        "v": 1, "provider": p.id(), "jobId": null, "idempotencyKey": "lost-submit-key",
+        "submittedAt": io.now.get() - age_ms, "deadline": io.now.get() + 600_000.0, "count": 1,
+        "request": { "prompt": "x" }
+    }))
+    .unwrap();
+    h.deadline = io.now.get() + 600_000.0;
+    h
+}
+
+#[test]
+fn get_job_only_reads_a_handle_that_names_no_job() {
+    for p in Provider::ALL {
+        let io = Scripted::new(vec![accepted()]);
+        let h = lost_submit(p, &io, 1000.0);
+        let e = run(client(p).get_job(&io, &h)).unwrap_err();
+        assert_eq!(e.code, ErrorCode::OutcomeUnknown, "{p:?}");
+        assert!(e.handle.is_some() && e.message.contains("recover"), "{e}");
+        assert!(io.sent().is_empty(), "{p:?}: getJob sent {:?}", io.sent());
+    }
+}
+
+#[test]
+fn recover_resends_only_inside_the_providers_idempotency_window() {
+    let hour = 3_600_000.0;
+    // Apiframe, 22 h 59 min after the submit: the same key again, which finds the job.
+    let io = Scripted::new(vec![accepted()]);
+    let h = lost_submit(Provider::Apiframe, &io, 23.0 * hour - 60_000.0);
+    let found = run(client(Provider::Apiframe).recover(&io, &h)).unwrap();
+    assert_eq!(
+        found.job_id.as_deref(),
+        Some("11111111-2222-3333-4444-555555555555")
+    );
+    assert!(found.request.is_none());
+    assert_eq!(io.sent().len(), 1);
+    assert_eq!(
+        io.sent()[0].header("Idempotency-Key"),
+        Some("lost-submit-key")
+    );
+    // A handle that names its job comes back as it is, with nothing sent.
+    let io = Scripted::new(vec![]);
+    assert_eq!(
+        run(client(Provider::Apiframe).recover(&io, &found)).unwrap(),
+        found
+    );
+    assert!(io.sent().is_empty());
+    // Past 23 h (Apiframe replays keys for 24 h), and from the future: nothing sent.
+    for age in [23.0 * hour + 1.0, 25.0 * hour, -3_600_000.0] {
+        let io = Scripted::new(vec![accepted()]);
+        let h = lost_submit(Provider::Apiframe, &io, age);
+        let e = run(client(Provider::Apiframe).recover(&io, &h)).unwrap_err();
+        assert_eq!(e.code, ErrorCode::OutcomeUnknown);
+        assert!(io.sent().is_empty(), "age {age}");
+        let e = run(client(Provider::Apiframe).wait_for(
+            &io,
+            &h,
+            &WaitOptions::default(),
+            &mut no_progress,
+        ))
+        .unwrap_err();
+        assert_eq!(e.code, ErrorCode::OutcomeUnknown);
+        assert!(io.sent().is_empty(), "waitFor, age {age}");
+        if age > 0.0 {
+            assert!(
+                e.message.contains("24 h") && e.message.contains("23 h"),
+                "{e}"
+            );
+        }
+    }
+    // Providers that do not deduplicate: never sent again, whatever the age.
+    for p in [Provider::Gptimage2ai, Provider::Getimg, Provider::Openai] {
+        let io = Scripted::new(vec![accepted()]);
+        let h = lost_submit(p, &io, 1000.0);
+        let e = run(client(p).recover(&io, &h)).unwrap_err();
+        assert_eq!(e.code, ErrorCode::OutcomeUnknown, "{p:?}");
+        assert!(e.message.contains("bill twice"), "{e}");
+        assert!(io.sent().is_empty(), "{p:?}");
+    }
+}
+
+#[test]
+fn openai_edits_go_as_json_when_they_can_with_bytes_as_data_urls() {
+    let png = gpt_image_core::image::encode_base64(
+        b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\x04\0\0\0\x04\0\x08\x06\0\0\0",
+    );
+    let reference = format!("data:image/png;base64,{png}");
+    let answer = json!({ "created": 1, "data": [{ "b64_json": "aGk=" }], "usage": { "input_tokens": 10, "output_tokens": 200 } });
+    let io = Scripted::new(vec![reply(200, answer.clone())]);
+    let req = json!({ "prompt": "hat", "references": [reference, "https://cdn.example.com/b.png"], "mask": reference, "inputFidelity": "high", "size": "1024x1024", "moderation": "low", "user": "u-1" });
+    run(client(Provider::Openai).generate(&io, &req, &SubmitOptions::default(), &mut no_progress))
+        .unwrap();
+    assert!(
+        io.fetched.borrow().is_empty(),
+        "OpenAI fetches JSON edits' URLs itself"
+    );
+    let sent = &io.sent()[0];
+    assert_eq!(sent.url, "https://api.openai.com/v1/images/edits");
+    let gpt_image_core::Body::Json(body) = &sent.body else {
+        panic!("a JSON edit")
+    };
+    assert_eq!(
+        body["images"][0]["image_url"].as_str(),
+        Some(reference.as_str())
+    );
+    assert_eq!(
+        body["images"][1]["image_url"],
+        "https://cdn.example.com/b.png"
+    );
+    assert_eq!(body["mask"]["image_url"].as_str(), Some(reference.as_str()));
+    assert_eq!(
+        (
+            body["input_fidelity"].as_str(),
+            body["moderation"].as_str(),
+            body["user"].as_str()
+        ),
+        (Some("high"), Some("low"), Some("u-1"))
+    );
+
+    // A size only multipart takes: the data URL decoded (not fetched), the URL downloaded, the mask attached.
+    let io = Scripted::new(vec![reply(200, answer)]);
+    io.files.borrow_mut().push_back(Ok(BytesResponse {
+        status: 200,
+        location: None,
+        body: b"\xFF\xD8\xFFjpeg".to_vec(),
+    }));
+    let req = json!({ "prompt": "hat", "references": [reference, "https://cdn.example.com/b.jpg"], "mask": reference, "size": "1536x864" });
+    run(client(Provider::Openai).generate(&io, &req, &SubmitOptions::default(), &mut no_progress))
+        .unwrap();
+    assert_eq!(*io.fetched.borrow(), ["https://cdn.example.com/b.jpg"]);
+    let gpt_image_core::Body::Bytes(body) = &io.sent()[0].body else {
+        panic!("multipart")
+    };
+    let text = String::from_utf8_lossy(body);
+    assert!(
+        text.contains("name=\"image[]\"; filename=\"reference-0.png\"\r\nContent-Type: image/png"),
+        "{text}"
+    );
+    assert!(text.contains("name=\"mask\"; filename=\"mask-0.png\"\r\nContent-Type: image/png"));
+    assert!(!text.contains("moderation"));
+}
+
+#[test]
+fn url_only_providers_take_bytes_through_upload_reference() {
+    struct Uploading(
+        Scripted,
+        RefCell<Vec<(usize, String)>>,
+        Option<&'static str>,
+    );
+    impl Io for Uploading {
+        async fn send(&self, req: &HttpRequest, t: u64) -> Result<HttpResponse, TransportError> {
+            self.0.send(req, t).await
+        }
+        async fn fetch_bytes(&self, url: &str, t: u64) -> Result<BytesResponse, TransportError> {
+            self.0.fetch_bytes(url, t).await
+        }
+        async fn upload_reference(
+            &self,
+            bytes: Vec<u8>,
+            mime: &str,
+        ) -> Result<Option<String>, TransportError> {
+            self.1.borrow_mut().push((bytes.len(), mime.to_string()));
+            Ok(self.2.map(str::to_string))
+        }
+        async fn sleep(&self, ms: u64) -> Result<(), TransportError> {
+            self.0.sleep(ms).await
+        }
+        fn now_ms(&self) -> f64 {
+            self.0.now_ms()
+        }
+        fn random(&self) -> f64 {
+            self.0.random()
+        }
+        fn new_id(&self) -> String {
+            self.0.new_id()
+        }
+    }
+    let reference = format!(
+        "data:image/png;base64,{}",
+        gpt_image_core::image::encode_base64(b"\x89PNG\r\n\x1a\nbytes")
+    );
+    let req =
+        json!({ "prompt": "hat", "references": [reference, "https://cdn.example.com/b.png"] });
+    let io = Uploading(
+        Scripted::new(vec![accepted()]),
+        RefCell::new(vec![]),
+        Some("https://r2.example.com/u/1.png"),
+    );
+    let h = run(client(Provider::Apiframe).submit(
+        &io,
+        &req,
+        &SubmitOptions::default(),
+        &mut no_progress,
+    ))
+    .unwrap();
+    assert_eq!(*io.1.borrow(), [(13, "image/png".to_string())]);
+    let gpt_image_core::Body::Json(body) = &io.0.sent()[0].body else {
+        panic!("JSON")
+    };
+    assert_eq!(
+        body["gptImage2Params"]["input_images"],
+        json!([
+            "https://r2.example.com/u/1.png",
+            "https://cdn.example.com/b.png"
+        ])
+    );
+    assert!(h.job_id.is_some());
+    // No uploader: refused, naming the option, nothing sent.
+    let io = Uploading(Scripted::new(vec![accepted()]), RefCell::new(vec![]), None);
+    let e = run(client(Provider::Apiframe).submit(
+        &io,
+        &req,
+        &SubmitOptions::default(),
+        &mut no_progress,
+    ))
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidRequest);
+    assert!(
+        e.to_json().to_string().contains("uploadReference"),
+        "{}",
+        e.to_json()
+    );
+    assert!(io.0.sent().is_empty());
+    // An invalid request uploads nothing.
+    let io = Uploading(
+        Scripted::new(vec![]),
+        RefCell::new(vec![]),
+        Some("https://r2.example.com/u/2.png"),
+    );
+    let bad = json!({ "prompt": "", "references": [reference] });
+    assert!(run(client(Provider::Apiframe).submit(
+        &io,
+        &bad,
+        &SubmitOptions::default(),
+        &mut no_progress
+    ))
+    .is_err());
+    assert!(io.1.borrow().is_empty());
 }

@@ -247,8 +247,210 @@ fn apiframe_request() -> impl Strategy<Value = Value> {
         )
 }
 
+/// A small PNG as a data URL: `w`x`h`, with or without an alpha channel
+/// (only its header matters to validation).
+fn png_data_url(w: u32, h: u32, alpha: bool) -> String {
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    png.extend_from_slice(&w.to_be_bytes());
+    png.extend_from_slice(&h.to_be_bytes());
+    png.extend_from_slice(&[8, if alpha { 6 } else { 2 }, 0, 0, 0, 0, 0, 0, 0]);
+    format!(
+        "data:image/png;base64,{}",
+        gpt_image_core::image::encode_base64(&png)
+    )
+}
+
+/// Requests aimed at OpenAI: generations and edits, images by URL and by
+/// bytes, masks, and every setting; coherent enough that most validate, with
+/// a wrong value now and then.
+fn openai_request() -> impl Strategy<Value = Value> {
+    let image = prop_oneof![
+        4 => https_url().prop_map(|u| json!(u)),
+        4 => Just(json!(png_data_url(1024, 1024, false))),
+        1 => Just(json!("data:image/gif;base64,R0lGODlh")),
+    ];
+    let mask = prop_oneof![
+        6 => Just(json!(png_data_url(1024, 1024, true))),
+        1 => Just(json!(png_data_url(512, 512, true))),
+        1 => Just(json!(png_data_url(1024, 1024, false))),
+        3 => https_url().prop_map(|u| json!(u)),
+    ];
+    let edit = (
+        prop::collection::vec(image, 1..3).prop_map(|v| json!(v)),
+        prop::option::of(mask),
+        prop::option::of(pick(&["high", "low"])),
+    );
+    let format_and_more = prop_oneof![
+        // png: no compression; any background.
+        (
+            Just(Some(json!("png"))),
+            Just(None),
+            mostly(pick(&["auto", "opaque", "transparent"]), pick(&["clear"]))
+        ),
+        // jpeg/webp: compression; transparent only on webp.
+        (
+            pick(&["jpeg", "webp"]).prop_map(Some),
+            mostly((0i64..=100).prop_map(|n| json!(n)), Just(json!(101))),
+            mostly(pick(&["auto", "opaque"]), Just(json!("transparent"))),
+        ),
+        (Just(None), Just(None), Just(None)),
+    ];
+    (
+        "[a-zA-Z0-9 ,.'é🙂\"-]{1,60}".prop_map(|s| json!(s)),
+        prop::option::weighted(0.6, edit),
+        (
+            mostly(
+                pick(&[
+                    "auto",
+                    "1024x1024",
+                    "1536x1024",
+                    "1024x1536",
+                    "1536x864",
+                    "2048x2048",
+                ]),
+                pick(&["10x10"]),
+            ),
+            mostly(pick(&["1:1", "3:2", "16:9", "21:9"]), pick(&["5:7"])),
+            mostly(pick(&["1K", "2K"]), pick(&["4K"])),
+        ),
+        mostly(pick(&["low", "medium", "high", "auto"]), any_json()),
+        format_and_more,
+        mostly(pick(&["auto", "low"]), any_json()),
+        mostly((1i64..=10).prop_map(|n| json!(n)), Just(json!(0))),
+        mostly("[a-z0-9-]{1,20}".prop_map(|u| json!(u)), Just(json!(""))),
+    )
+        .prop_map(
+            |(
+                prompt,
+                edit,
+                (size, ratio, res),
+                quality,
+                (format, compression, bg),
+                moderation,
+                count,
+                user,
+            )| {
+                let mut m = Map::new();
+                m.insert("prompt".to_string(), prompt);
+                let (refs, mask, fidelity) = match edit {
+                    Some((r, m, f)) => (Some(r), m, f),
+                    None => (None, None, None),
+                };
+                // Either a size or a ratio/resolution: both together is a known conflict.
+                let (size, ratio, res) = if size.is_some() {
+                    (size, None, None)
+                } else {
+                    (None, ratio, res)
+                };
+                for (k, v) in [
+                    ("references", refs),
+                    ("mask", mask),
+                    ("inputFidelity", fidelity),
+                    ("size", size),
+                    ("aspectRatio", ratio),
+                    ("resolution", res),
+                    ("quality", quality),
+                    ("outputFormat", format),
+                    ("outputCompression", compression),
+                    ("background", bg),
+                    ("moderation", moderation),
+                    ("count", count),
+                    ("user", user),
+                ] {
+                    if let Some(v) = v {
+                        m.insert(k.to_string(), v);
+                    }
+                }
+                Value::Object(m)
+            },
+        )
+}
+
 fn any_request() -> impl Strategy<Value = Value> {
-    prop_oneof![request(), apiframe_request()]
+    prop_oneof![request(), apiframe_request(), openai_request()]
+}
+
+/// A validator for one schema of OpenAI's official document, formats asserted.
+fn openai_schema(name: &str) -> &'static jsonschema::Validator {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    static V: OnceLock<Vec<(String, jsonschema::Validator)>> = OnceLock::new();
+    let doc = DOC.get_or_init(|| {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../spec/openai-images-openapi.json"
+        );
+        serde_json::from_str(&std::fs::read_to_string(path).expect("readable")).expect("JSON")
+    });
+    let all = V.get_or_init(|| {
+        [
+            "CreateImageRequest",
+            "EditImageBodyJsonParam",
+            "CreateImageEditRequest",
+        ]
+        .into_iter()
+        .map(|n| {
+            // OpenAI refuses parameters it does not know ("Unknown parameter"):
+            // the schemas do not say so, so the names are held to their properties.
+            let names: Vec<&String> = doc["components"]["schemas"][n]["properties"]
+                .as_object()
+                .expect("properties")
+                .keys()
+                .collect();
+            let schema = json!({
+                "$ref": format!("#/components/schemas/{n}"),
+                "propertyNames": { "enum": names },
+                "components": doc["components"],
+            });
+            let v = jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft202012)
+                .should_validate_formats(true)
+                .build(&schema)
+                .expect("the schema compiles");
+            (n.to_string(), v)
+        })
+        .collect()
+    });
+    &all.iter()
+        .find(|(n, _)| n == name)
+        .expect("a known schema")
+        .1
+}
+
+/// The body an OpenAI plan sends, as JSON, and the schema that judges it:
+/// JSON bodies as they are; a multipart form's fields with its numbers as
+/// numbers and its files as the binary strings the schema describes.
+fn openai_body(plan: &gpt_image_core::SubmitPlan) -> (Value, &'static str) {
+    if let Body::Json(json) = &plan.request.body {
+        let body: Value = serde_json::from_str(&json.to_string()).expect("JSON");
+        let name = if plan.request.url.ends_with("/edits") {
+            "EditImageBodyJsonParam"
+        } else {
+            "CreateImageRequest"
+        };
+        return (body, name);
+    }
+    let mp = plan
+        .multipart
+        .as_ref()
+        .expect("an edit without a JSON body is multipart");
+    let mut form = Map::new();
+    for (k, v) in &mp.fields {
+        let value = match k.as_str() {
+            "n" | "output_compression" | "partial_images" => {
+                json!(v.parse::<i64>().expect("a number"))
+            }
+            _ => json!(v),
+        };
+        form.insert(k.clone(), value);
+    }
+    form.insert(
+        "image".into(),
+        json!(mp.files.iter().map(|_| "<binary>").collect::<Vec<_>>()),
+    );
+    if mp.mask.is_some() {
+        form.insert("mask".into(), json!("<binary>"));
+    }
+    (Value::Object(form), "CreateImageEditRequest")
 }
 
 /// A generated serde_json value as the core's JSON.
@@ -277,6 +479,23 @@ proptest! {
             let body: Value = serde_json::from_str(&json.to_string()).expect("the body is JSON");
             let errors = schema_errors(&body);
             prop_assert!(errors.is_empty(), "request {req}\nbody {body}\nschema errors {errors:?}");
+        }
+    }
+
+    #[test]
+    fn valid_openai_requests_satisfy_the_openapi_schemas(req in openai_request()) {
+        let req = core(&req);
+        let v = validate_request(Provider::Openai, &req, ValidateOptions::default());
+        let built = build_submit_request(&target(Provider::Openai), &req, false, None);
+        // What does not validate never reaches the wire.
+        prop_assert_eq!(built.is_ok(), v.ok());
+        if let Ok((plan, _)) = built {
+            let (body, name) = openai_body(&plan);
+            let errors: Vec<String> = openai_schema(name)
+                .iter_errors(&body)
+                .map(|e| format!("{} at {}", e, e.instance_path()))
+                .collect();
+            prop_assert!(errors.is_empty(), "request {req}\n{name} {body}\nschema errors {errors:?}");
         }
     }
 
@@ -370,4 +589,69 @@ fn the_generator_yields_valid_requests_often() {
         with_params * 5 >= total,
         "only {with_params} valid requests with settings"
     );
+}
+
+#[test]
+fn the_openai_generator_reaches_every_form_and_the_schemas_say_no() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let strategy = openai_request();
+    let (total, mut forms) = (3000, std::collections::BTreeMap::new());
+    for _ in 0..total {
+        let req = core(&strategy.new_tree(&mut runner).unwrap().current());
+        let key = match build_submit_request(&target(Provider::Openai), &req, false, None) {
+            Err(_) => "invalid",
+            Ok((plan, _)) => match (openai_body(&plan).1, req.get("mask").is_some()) {
+                ("CreateImageRequest", _) => "generation",
+                ("EditImageBodyJsonParam", false) => "json edit",
+                ("EditImageBodyJsonParam", true) => "json edit with mask",
+                (_, false) => "multipart edit",
+                (_, true) => "multipart edit with mask",
+            },
+        };
+        *forms.entry(key).or_insert(0) += 1;
+    }
+    println!("{forms:?} of {total}");
+    for form in [
+        "generation",
+        "json edit",
+        "json edit with mask",
+        "multipart edit",
+        "multipart edit with mask",
+    ] {
+        let n = forms.get(form).copied().unwrap_or(0);
+        assert!(n * 100 >= total, "only {n} {form}s of {total}");
+    }
+    // The schemas have teeth: each refuses a body of its kind that OpenAI refuses.
+    let bad = [
+        ("CreateImageRequest", json!({ "model": "gpt-image-2" })),
+        (
+            "CreateImageRequest",
+            json!({ "prompt": "x", "quality": "ultra" }),
+        ),
+        (
+            "EditImageBodyJsonParam",
+            json!({ "prompt": "x", "images": [] }),
+        ),
+        (
+            "EditImageBodyJsonParam",
+            json!({ "prompt": "x", "images": [{ "image_url": "https://a.example/x.png" }], "size": "1536x864" }),
+        ),
+        (
+            "EditImageBodyJsonParam",
+            json!({ "prompt": "x", "images": [{ "image_url": "https://a.example/x.png" }], "input_fidelity": "max" }),
+        ),
+        ("CreateImageEditRequest", json!({ "prompt": "x" })),
+        (
+            "CreateImageEditRequest",
+            json!({ "prompt": "x", "image": ["<binary>"], "background": "clear" }),
+        ),
+    ];
+    for (name, body) in bad {
+        assert!(
+            !openai_schema(name).is_valid(&body),
+            "{name} accepted {body}"
+        );
+    }
 }

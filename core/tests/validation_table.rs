@@ -476,9 +476,45 @@ fn provider_rows() -> Vec<Row> {
         ),
         row(
             Openai,
-            json!({ "prompt": "ok", "background": "transparent" }),
+            json!({ "prompt": "ok", "background": "clear" }),
             "background",
             NotAllowed,
+        ),
+        row(
+            Openai,
+            json!({ "prompt": "ok", "background": "transparent", "outputFormat": "jpeg" }),
+            "background",
+            Conflict,
+        ),
+        row(
+            Openai,
+            json!({ "prompt": "ok", "mask": "https://cdn.example.com/m.png" }),
+            "mask",
+            Conflict,
+        ),
+        row(
+            Openai,
+            json!({ "prompt": "ok", "references": ["https://cdn.example.com/a.png"], "inputFidelity": "max" }),
+            "inputFidelity",
+            NotAllowed,
+        ),
+        row(
+            Openai,
+            json!({ "prompt": "ok", "references": ["data:image/gif;base64,R0lGODlh"] }),
+            "references[0]",
+            InvalidUrl,
+        ),
+        row(
+            Openai,
+            json!({ "prompt": "ok", "user": "u".repeat(257) }),
+            "user",
+            TooLong,
+        ),
+        row(
+            Openai,
+            json!({ "prompt": "ok", "references": ["https://cdn.example.com/a.png"], "size": "1536x864", "moderation": "low" }),
+            "moderation",
+            Conflict,
         ),
         row(
             Openai,

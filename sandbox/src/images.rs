@@ -97,6 +97,8 @@ pub struct ImageSpec {
     pub format: Format,
     /// JPEG quality 1..=100 (ignored by PNG and lossless WebP).
     pub jpeg_quality: u8,
+    /// A transparent background: everything but the disc has alpha 0 (PNG and WebP).
+    pub transparent: bool,
 }
 
 impl ImageSpec {
@@ -108,6 +110,7 @@ impl ImageSpec {
             height,
             format,
             jpeg_quality: 85,
+            transparent: false,
         }
     }
 }
@@ -135,11 +138,13 @@ pub fn render(spec: &ImageSpec) -> Result<Vec<u8>, String> {
     let r2 = radius * radius;
     let span = (w + h) as f32;
 
-    let mut pixels = vec![0u8; w as usize * h as usize * 3];
-    for (y, row) in pixels.chunks_exact_mut(w as usize * 3).enumerate() {
+    let alpha = spec.transparent && spec.format != Format::Jpeg;
+    let channels = if alpha { 4 } else { 3 };
+    let mut pixels = vec![0u8; w as usize * h as usize * channels];
+    for (y, row) in pixels.chunks_exact_mut(w as usize * channels).enumerate() {
         let y = y as u32;
         let dy = y as f32 - cy;
-        for (x, px) in row.chunks_exact_mut(3).enumerate() {
+        for (x, px) in row.chunks_exact_mut(channels).enumerate() {
             let x = x as u32;
             let t = (x + y) as f32 / span;
             let stripe = if ((x + y * stripe_slope) / stripe_period).is_multiple_of(2) {
@@ -158,9 +163,12 @@ pub fn render(spec: &ImageSpec) -> Result<Vec<u8>, String> {
                 };
                 px[c] = v.clamp(0.0, 255.0) as u8;
             }
+            if alpha {
+                px[3] = if in_disc { 255 } else { 0 };
+            }
         }
     }
-    encode(&pixels, w, h, spec.format, spec.jpeg_quality)
+    encode(&pixels, w, h, spec.format, spec.jpeg_quality, alpha)
 }
 
 fn encode(
@@ -169,18 +177,22 @@ fn encode(
     h: u32,
     format: Format,
     jpeg_quality: u8,
+    alpha: bool,
 ) -> Result<Vec<u8>, String> {
     let mut out = Vec::with_capacity(pixels.len() / 8);
+    let colour = if alpha {
+        ExtendedColorType::Rgba8
+    } else {
+        ExtendedColorType::Rgb8
+    };
     let result = match format {
         Format::Png => {
             PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Sub)
-                .write_image(pixels, w, h, ExtendedColorType::Rgb8)
+                .write_image(pixels, w, h, colour)
         }
         Format::Jpeg => JpegEncoder::new_with_quality(&mut out, jpeg_quality.clamp(1, 100))
             .write_image(pixels, w, h, ExtendedColorType::Rgb8),
-        Format::Webp => {
-            WebPEncoder::new_lossless(&mut out).write_image(pixels, w, h, ExtendedColorType::Rgb8)
-        }
+        Format::Webp => WebPEncoder::new_lossless(&mut out).write_image(pixels, w, h, colour),
     };
     result.map_err(|e| format!("encoding {}x{} {}: {e}", w, h, format.name()))?;
     Ok(out)

@@ -520,3 +520,47 @@ async fn other_valid_models_are_refused_clearly() {
     assert_eq!(r.status, 400);
     assert!(r.json().unwrap()["error"].is_string());
 }
+
+#[tokio::test]
+async fn idempotency_keys_are_forgotten_after_the_scaled_window() {
+    // At time scale 1e-5, Apiframe's 24 h window lasts 864 ms.
+    let sb = Sandbox::with(sandbox::Config {
+        time_scale: 1e-5,
+        ..config()
+    })
+    .await;
+    let body =
+        json!({"model": "gpt-image-2", "prompt": "late", "gptImage2Params": {"quality": "low"}});
+    let headers = [("X-API-Key", APIFRAME), ("Idempotency-Key", "late-resend")];
+    let first = sb
+        .post_json("/v2/images/generate", &headers, &body)
+        .await
+        .json()
+        .unwrap();
+    let within = sb
+        .post_json("/v2/images/generate", &headers, &body)
+        .await
+        .json()
+        .unwrap();
+    assert_eq!(
+        within["jobId"], first["jobId"],
+        "inside the window: the same job"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    let late = sb
+        .post_json("/v2/images/generate", &headers, &body)
+        .await
+        .json()
+        .unwrap();
+    assert_ne!(late["jobId"], first["jobId"], "after the window: a new job");
+    sb.apiframe_wait(late["jobId"].as_str().unwrap()).await;
+    let ledger = sb.ledger(APIFRAME).await;
+    assert_eq!(
+        (
+            ledger["jobsCreated"].as_u64(),
+            ledger["idempotentReplays"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
+    assert_eq!(ledger["jobsCharged"], 2, "the late resend was billed");
+}

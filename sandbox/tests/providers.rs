@@ -415,7 +415,7 @@ async fn openai_validation_errors_use_openai_shape() {
             "invalid_value",
         ),
         (
-            json!({"model": "gpt-image-2", "prompt": "p", "background": "transparent"}),
+            json!({"model": "gpt-image-2", "prompt": "p", "background": "transparent", "output_format": "jpeg"}),
             "background",
             "invalid_value",
         ),

@@ -269,6 +269,55 @@ export function scenarios(edge, sandboxUrl) {
     check((await submits("getimg")) - before === 3, "three calls");
   });
 
+  // Requests to the provider APIs (the sandbox's own control routes aside).
+  const requestsSent = async () =>
+    Object.entries((await sb.stats()).requests).reduce((sum, [route, n]) => (route.includes("/sandbox/") ? sum : sum + n), 0);
+  const HOUR = 3_600_000;
+
+  add("apiframe: a lost submit: getJob only reads, recover replays within the window, never after", async () => {
+    await sb.fault("apiframe", "submit", "drop", { count: 10 });
+    const c = client("apiframe", { maxRetries: 1 });
+    const ledger0 = await sb.ledger(KEYS.apiframe);
+    const lost = await rejects(c.submit(REQUESTS.apiframe), "OUTCOME_UNKNOWN");
+    await sb.clearFaults();
+    const handle = lost.handle;
+    check(handle.jobId === null && handle.request && handle.idempotencyKey, JSON.stringify(handle));
+    // A read never sends the submit again.
+    let before = await requestsSent();
+    const read = await rejects(c.getJob(handle), "OUTCOME_UNKNOWN");
+    check(read.handle && /recover/.test(read.message), read.message);
+    check((await requestsSent()) === before, "getJob sent nothing");
+    // Past the window (23 h of Apiframe's 24 h): recover and waitFor send nothing.
+    const stale = { ...handle, submittedAt: Date.now() - 25 * HOUR };
+    before = await requestsSent();
+    const late = await rejects(c.recover(stale), "OUTCOME_UNKNOWN");
+    check(/24 h/.test(late.message) && /23 h/.test(late.message), late.message);
+    await rejects(c.waitFor(stale), "OUTCOME_UNKNOWN");
+    check((await requestsSent()) === before, "recover and waitFor sent nothing outside the window");
+    // Inside it: the same key finds the one job.
+    const found = await c.recover(handle);
+    check(typeof found.jobId === "string" && !found.request, JSON.stringify(found));
+    const job = await c.waitFor(found);
+    check(job.status === "succeeded", job.status);
+    const ledger1 = await sb.ledger(KEYS.apiframe);
+    check(ledger1.jobsCreated - ledger0.jobsCreated === 1 && ledger1.jobsCharged - ledger0.jobsCharged === 1, `one job: ${JSON.stringify(ledger1)}`);
+  });
+
+  add("gptimage2ai, getimg, openai: recover never sends", async () => {
+    for (const p of ["gptimage2ai", "getimg", "openai"]) {
+      const handle = {
+        v: 1, provider: p, jobId: null, idempotencyKey: `lost-${p}`, submittedAt: Date.now() - 1000,
+        deadline: Date.now() + 60_000, count: 1, request: REQUESTS[p],
+      };
+      const before = await requestsSent();
+      const e = await rejects(client(p).recover(handle), "OUTCOME_UNKNOWN");
+      check(/bill twice/.test(e.message), e.message);
+      await rejects(client(p).getJob(handle), "OUTCOME_UNKNOWN");
+      await rejects(client(p).waitFor(handle), "OUTCOME_UNKNOWN");
+      check((await requestsSent()) === before, `${p}: nothing sent`);
+    }
+  });
+
   add("budget and validation refuse before any request", async () => {
     const before = await submits("apiframe");
     await rejects(client("apiframe").generate({ prompt: "x", quality: "high" }, { maxCostUsd: 0.1 }), "BUDGET_EXCEEDED");

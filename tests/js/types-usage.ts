@@ -47,6 +47,9 @@ async function server(apiKey: string): Promise<void> {
   const handle: JobHandle = await client.submit(request);
   const resumed: Job = await new ImageClient({ provider: "apiframe", apiKey }).waitFor(JSON.parse(JSON.stringify(handle)) as JobHandle);
   const once: Job = await client.getJob(JSON.stringify(handle));
+  const named: JobHandle = await client.recover(handle);
+  // @ts-expect-error: recover resolves to a handle, not a job
+  const notJob: Job = await client.recover(handle);
   const estimate: Cost = client.estimateCost(request);
   const ok: boolean = await verifyWebhook({ provider: "apiframe", apiKey, body: "{}", signature: "sha256=00" });
   try {
@@ -57,7 +60,7 @@ async function server(apiKey: string): Promise<void> {
     const again: JobHandle | undefined = err.handle;
     if (code === "OUTCOME_UNKNOWN" && again) await client.waitFor(again);
   }
-  console.log(url, resumed, once, estimate, ok, client.toJSON().baseUrl);
+  console.log(url, resumed, once, named, notJob, estimate, ok, client.toJSON().baseUrl);
   client.free();
 }
 

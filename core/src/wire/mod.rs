@@ -23,8 +23,10 @@ pub const IDEMPOTENCY_KEY_MAX: usize = 255;
 pub struct MultipartPlan {
     /// Text form fields, in order.
     pub fields: Vec<(String, String)>,
-    /// URLs to download and attach as `image[]`.
+    /// Images to attach as `image[]`: URLs to download, or `data:` URLs.
     pub files: Vec<String>,
+    /// The mask to attach as `mask`, likewise.
+    pub mask: Option<String>,
 }
 
 /// What to send to submit a request.

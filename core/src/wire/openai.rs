@@ -1,5 +1,7 @@
-//! OpenAI Images API: `POST /v1/images/generations` (JSON) and
-//! `POST /v1/images/edits` (multipart, reference images uploaded).
+//! OpenAI Images API: `POST /v1/images/generations` (JSON), and
+//! `POST /v1/images/edits` as JSON (images by URL or data URL, which OpenAI
+//! fetches itself) where that form can say the request, else as multipart
+//! (the images downloaded or decoded here and uploaded).
 
 use super::{bearer, decode_error, mime_of, post_json, MultipartPlan, ParseContext, SubmitPlan};
 use crate::error::Error;
@@ -25,25 +27,82 @@ pub const RATIO_SIZES_1K: [(&str, u32, u32); 9] = [
     ("21:9", 1680, 720),
 ];
 
+/// The sizes a JSON edit takes (its OpenAPI schema's enum); other sizes go
+/// as multipart.
+pub const JSON_EDIT_SIZES: [&str; 4] = ["auto", "1024x1024", "1536x1024", "1024x1536"];
+
 /// The size OpenAI is asked for: `size`, or one derived from
 /// `aspectRatio`/`resolution`, or `auto` when none is given.
 pub fn effective_size(req: &ImageRequest) -> Size {
-    if let Some(size) = req.size {
+    size_of(req.size, req.aspect_ratio, req.resolution)
+}
+
+fn size_of(size: Option<Size>, aspect_ratio: Option<&str>, resolution: Option<&str>) -> Size {
+    if let Some(size) = size {
         return size;
     }
-    if req.aspect_ratio.is_none() && req.resolution.is_none() {
+    if aspect_ratio.is_none() && resolution.is_none() {
         return Size::Auto;
     }
-    let ratio = req.aspect_ratio.unwrap_or("1:1");
-    let scale = if req.resolution == Some("2K") { 2 } else { 1 };
+    let ratio = aspect_ratio.unwrap_or("1:1");
+    let scale = if resolution == Some("2K") { 2 } else { 1 };
     RATIO_SIZES_1K
         .iter()
         .find(|(r, _, _)| *r == ratio)
         .map_or(Size::Auto, |(_, w, h)| Size::Exact(w * scale, h * scale))
 }
 
-/// The generation parameters, as `(name, JSON value)` pairs.
-fn params(req: &ImageRequest) -> Vec<(&'static str, Json)> {
+/// Whether an edit can go as JSON: a size the JSON form takes, and every
+/// image (references and mask) short enough as a URL.
+pub fn json_edit_possible(
+    size: Size,
+    aspect_ratio: Option<&str>,
+    resolution: Option<&str>,
+    references: &[String],
+    mask: Option<&str>,
+) -> bool {
+    let size = match size {
+        Size::Auto => size_of(None, aspect_ratio, resolution),
+        exact => exact,
+    };
+    JSON_EDIT_SIZES.contains(&size.to_wire().as_str())
+        && references
+            .iter()
+            .map(String::as_str)
+            .chain(mask)
+            .all(|u| u.len() <= crate::image::JSON_IMAGE_URL_MAX)
+}
+
+/// Which body an OpenAI request goes as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// `POST /v1/images/generations`, JSON.
+    Generation,
+    /// `POST /v1/images/edits`, JSON with `images: [{ image_url }]`.
+    JsonEdit,
+    /// `POST /v1/images/edits`, multipart with the images uploaded.
+    MultipartEdit,
+}
+
+/// The body a request goes as.
+pub fn form(req: &ImageRequest) -> Form {
+    if req.references.is_empty() {
+        Form::Generation
+    } else if json_edit_possible(
+        req.size.unwrap_or(Size::Auto),
+        req.aspect_ratio,
+        req.resolution,
+        &req.references,
+        req.mask.as_deref(),
+    ) {
+        Form::JsonEdit
+    } else {
+        Form::MultipartEdit
+    }
+}
+
+/// The generation parameters of `form`, as `(name, JSON value)` pairs.
+fn params(req: &ImageRequest, form: Form) -> Vec<(&'static str, Json)> {
     let mut out = vec![
         ("model", json!("gpt-image-2")),
         ("prompt", json!(req.prompt)),
@@ -55,11 +114,16 @@ fn params(req: &ImageRequest) -> Vec<(&'static str, Json)> {
     if req.size.is_some() || size != Size::Auto {
         out.push(("size", json!(size.to_wire())));
     }
+    // Multipart edits take no `moderation` (validation refuses it there).
+    let moderation = req.moderation.filter(|_| form != Form::MultipartEdit);
+    // `input_fidelity` is an edit setting.
+    let fidelity = req.input_fidelity.filter(|_| form != Form::Generation);
     for (k, v) in [
         ("quality", req.quality),
         ("background", req.background),
         ("output_format", req.output_format),
-        ("moderation", req.moderation),
+        ("moderation", moderation),
+        ("input_fidelity", fidelity),
     ] {
         if let Some(v) = v {
             out.push((k, json!(v)));
@@ -68,31 +132,50 @@ fn params(req: &ImageRequest) -> Vec<(&'static str, Json)> {
     if let Some(c) = req.output_compression {
         out.push(("output_compression", json!(c)));
     }
+    if let Some(u) = &req.user {
+        out.push(("user", json!(u)));
+    }
     out
 }
 
-/// The JSON body of `POST /v1/images/generations`.
+/// The JSON body of a generation, or of a JSON edit.
 pub fn body(req: &ImageRequest) -> Json {
+    let form = match form(req) {
+        Form::MultipartEdit => Form::JsonEdit,
+        f => f,
+    };
     let mut body = crate::json::Map::new();
-    for (k, v) in params(req) {
+    for (k, v) in params(req, form) {
         body.insert(k, v);
+    }
+    if form == Form::JsonEdit {
+        let image = |u: &String| json!({ "image_url": u });
+        body.insert(
+            "images",
+            Json::Array(req.references.iter().map(image).collect()),
+        );
+        if let Some(m) = &req.mask {
+            body.insert("mask", image(m));
+        }
     }
     Json::Object(body)
 }
 
 pub(crate) fn submit(req: &ImageRequest, origin: &str, key: &ApiKey) -> SubmitPlan {
-    if req.references.is_empty() {
+    let form = form(req);
+    if form != Form::MultipartEdit {
+        let path = if form == Form::Generation {
+            "generations"
+        } else {
+            "edits"
+        };
         return SubmitPlan {
-            request: post_json(
-                format!("{origin}/v1/images/generations"),
-                bearer(key),
-                body(req),
-            ),
+            request: post_json(format!("{origin}/v1/images/{path}"), bearer(key), body(req)),
             calls: 1,
             multipart: None,
         };
     }
-    let fields = crate::json::to_vec(&mut params(req).into_iter().map(|(k, v)| {
+    let fields = crate::json::to_vec(&mut params(req, form).into_iter().map(|(k, v)| {
         let text = match v {
             Json::String(s) => s,
             other => crate::json::number_text(other.as_f64().unwrap_or(0.0)),
@@ -112,6 +195,7 @@ pub(crate) fn submit(req: &ImageRequest, origin: &str, key: &ApiKey) -> SubmitPl
         multipart: Some(MultipartPlan {
             fields,
             files: req.references.clone(),
+            mask: req.mask.clone(),
         }),
     }
 }

@@ -30,7 +30,9 @@ pub fn credits_per_image(quality: &str) -> i64 {
 /// Longest `Idempotency-Key` accepted.
 pub const MAX_IDEMPOTENCY_KEY: usize = 255;
 
-/// How long an `Idempotency-Key` replays its job.
+/// How long an `Idempotency-Key` replays its job (Apiframe documents 24 h);
+/// scaled by `--time-scale` like every simulated duration, after which a key
+/// is forgotten and the same submit makes (and bills) a new job.
 pub const IDEMPOTENCY_WINDOW_MS: u64 = 24 * 3600 * 1000;
 
 /// Status reported by jobs under the `unknown_status` fault: not in the documented enum.
@@ -176,10 +178,11 @@ pub fn submit(app: &Arc<App>, req: &Incoming<'_>, fault: JobFault) -> Response<B
     state.settle_due(&key, now);
     if let Some(k) = &idempotency_key {
         let scope = (key.clone(), k.clone());
+        let window = app.scaled(IDEMPOTENCY_WINDOW_MS as f64).as_millis() as u64;
         let replay = state
             .idempotency
             .get(&scope)
-            .filter(|r| now.saturating_sub(r.at_ms) < IDEMPOTENCY_WINDOW_MS)
+            .filter(|r| now.saturating_sub(r.at_ms) < window)
             .and_then(|r| state.jobs.get(&r.job_id))
             .map(|job| (job.id.clone(), accepted_status(job.phase(now))));
         if let Some((job_id, status)) = replay {

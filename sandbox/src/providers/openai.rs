@@ -1,5 +1,6 @@
 //! OpenAI Images API: `POST /v1/images/generations` (JSON) and `POST /v1/images/edits`
-//! (multipart), synchronous, images inline as `b64_json`, billed from token usage.
+//! (multipart, or JSON with images by data URL or URL), synchronous, images inline as
+//! `b64_json`, billed from token usage.
 
 use std::sync::Arc;
 
@@ -164,6 +165,45 @@ struct Settings {
     format: Format,
     compression: Option<u8>,
 }
+
+/// Text fields of a multipart edit (`CreateImageEditRequest`: no `moderation`).
+const MULTIPART_EDIT_FIELDS: [&str; 12] = [
+    "model",
+    "prompt",
+    "n",
+    "quality",
+    "size",
+    "background",
+    "output_format",
+    "output_compression",
+    "input_fidelity",
+    "user",
+    "stream",
+    "partial_images",
+];
+
+/// Fields of a JSON edit (`EditImageBodyJsonParam`) besides `images` and `mask`.
+const JSON_EDIT_FIELDS: [&str; 13] = [
+    "model",
+    "prompt",
+    "n",
+    "quality",
+    "size",
+    "background",
+    "output_format",
+    "output_compression",
+    "moderation",
+    "input_fidelity",
+    "user",
+    "stream",
+    "partial_images",
+];
+
+/// Sizes a JSON edit takes.
+const JSON_EDIT_SIZES: [&str; 4] = ["auto", "1024x1024", "1536x1024", "1024x1536"];
+
+/// Longest `image_url` a JSON edit takes.
+const MAX_IMAGE_URL: usize = 20_971_520;
 
 const GENERATION_FIELDS: [&str; 12] = [
     "model",
@@ -335,20 +375,23 @@ fn parse_settings(
         "quality",
         &["low", "medium", "high", "auto"],
     )?;
-    let background = text("background")?.unwrap_or("auto");
-    if background == "transparent" {
-        return Err(invalid(
-            "Transparent background is not supported for gpt-image-2. Supported values are: 'auto', 'opaque'.".into(),
-            "background",
-            "invalid_value",
-        ));
-    }
-    let background = one_of(background, "background", &["auto", "opaque"])?;
+    let background = one_of(
+        text("background")?.unwrap_or("auto"),
+        "background",
+        &["auto", "opaque", "transparent"],
+    )?;
     let format_name = one_of(
         text("output_format")?.unwrap_or("png"),
         "output_format",
         &["png", "jpeg", "webp"],
     )?;
+    if background == "transparent" && format_name == "jpeg" {
+        return Err(invalid(
+            "Transparent background requires output_format 'png' or 'webp'.".into(),
+            "background",
+            "invalid_value",
+        ));
+    }
     let format = Format::parse(format_name).unwrap_or(Format::Png);
     one_of(
         text("moderation")?.unwrap_or("auto"),
@@ -375,6 +418,22 @@ fn parse_settings(
     };
     let size = text("size")?.unwrap_or("auto");
     let (width, height) = parse_size(size).map_err(|m| invalid(m, "size", "invalid_value"))?;
+    if allowed.contains(&"input_fidelity") {
+        one_of(
+            text("input_fidelity")?.unwrap_or("low"),
+            "input_fidelity",
+            &["high", "low"],
+        )?;
+    }
+    if let Some(user) = text("user")? {
+        if user.chars().count() > 256 {
+            return Err(invalid(
+                "Invalid 'user': string too long.".into(),
+                "user",
+                "string_above_max_length",
+            ));
+        }
+    }
     let streaming = match fields.get("stream") {
         None | Some(Value::Null) | Some(Value::Bool(false)) => false,
         Some(Value::String(s)) if from_form && s == "false" => false,
@@ -439,6 +498,9 @@ pub async fn edits(app: &Arc<App>, req: &Incoming<'_>, fault: JobFault) -> Respo
         Err(p) => return problem(&p),
     };
     let content_type = req.header("content-type").unwrap_or_default();
+    if content_type.starts_with("application/json") {
+        return json_edit(app, req, &key, fault).await;
+    }
     let Some(boundary) = multipart::boundary(content_type) else {
         return error(
             StatusCode::BAD_REQUEST,
@@ -490,15 +552,7 @@ pub async fn edits(app: &Arc<App>, req: &Incoming<'_>, fault: JobFault) -> Respo
             }
         }
     }
-    if fields.contains_key("input_fidelity") {
-        return invalid(
-            "input_fidelity is not supported for gpt-image-2: input images are always processed at high fidelity.".into(),
-            "input_fidelity",
-            "unsupported_parameter",
-        )
-        .response();
-    }
-    let settings = match parse_settings(&fields, true, &GENERATION_FIELDS) {
+    let settings = match parse_settings(&fields, true, &MULTIPART_EDIT_FIELDS) {
         Ok(s) => s,
         Err(e) => return e.response(),
     };
@@ -507,6 +561,131 @@ pub async fn edits(app: &Arc<App>, req: &Incoming<'_>, fault: JobFault) -> Respo
         Err(e) => return e.response(),
     };
     generate(app, &key, settings, image_tokens, fault).await
+}
+
+/// `POST /v1/images/edits` as JSON: `images: [{ image_url }]` and `mask: { image_url }`,
+/// each a `data:` URL or a URL of one of the sandbox's own images (ASSUMED: the
+/// sandbox fetches nothing else; the real API fetches any public URL).
+async fn json_edit(
+    app: &Arc<App>,
+    req: &Incoming<'_>,
+    key: &str,
+    fault: JobFault,
+) -> Response<Body> {
+    let body: Value = match serde_json::from_slice(&req.body) {
+        Ok(v) => v,
+        Err(e) => return problem(&Problem::InvalidBody(e.to_string())),
+    };
+    let Some(fields) = body.as_object() else {
+        return problem(&Problem::InvalidBody(
+            "the body must be a JSON object".into(),
+        ));
+    };
+    let mut rest = fields.clone();
+    let images_v = rest.remove("images");
+    let mask_v = rest.remove("mask");
+    let settings = match parse_settings(&rest, false, &JSON_EDIT_FIELDS) {
+        Ok(s) => s,
+        Err(e) => return e.response(),
+    };
+    let size = rest.get("size").and_then(Value::as_str).unwrap_or("auto");
+    if !JSON_EDIT_SIZES.contains(&size) {
+        return one_of(size, "size", &JSON_EDIT_SIZES)
+            .err()
+            .map(|e| e.response())
+            .unwrap_or_else(|| problem(&Problem::Upstream(500)));
+    }
+    let Some(Value::Array(refs)) = images_v else {
+        return invalid(
+            "Missing required parameter: 'images'.".into(),
+            "images",
+            "missing_required_parameter",
+        )
+        .response();
+    };
+    if refs.is_empty() || refs.len() > MAX_EDIT_IMAGES {
+        return invalid(
+            format!(
+                "Invalid 'images': expected 1 to {MAX_EDIT_IMAGES} images, got {}.",
+                refs.len()
+            ),
+            "images",
+            "invalid_value",
+        )
+        .response();
+    }
+    let mut images = Vec::with_capacity(refs.len());
+    for (i, r) in refs.iter().enumerate() {
+        match image_ref(app, r, &format!("images[{i}]")).await {
+            Ok(bytes) => images.push(bytes),
+            Err(e) => return e.response(),
+        }
+    }
+    let mask = match mask_v {
+        None | Some(Value::Null) => None,
+        Some(m) => match image_ref(app, &m, "mask").await {
+            Ok(bytes) => Some(bytes),
+            Err(e) => return e.response(),
+        },
+    };
+    let image_tokens = match check_edit_images(&images, mask.as_deref()) {
+        Ok(tokens) => tokens,
+        Err(e) => return e.response(),
+    };
+    generate(app, key, settings, image_tokens, fault).await
+}
+
+/// The bytes an `ImageRefParam` (`{ image_url }`) names.
+async fn image_ref(app: &Arc<App>, v: &Value, param: &str) -> Result<Vec<u8>, Invalid> {
+    let bad = |why: String| {
+        invalid(
+            format!("Invalid '{param}': {why}."),
+            param,
+            "invalid_image_url",
+        )
+    };
+    let obj = v
+        .as_object()
+        .ok_or_else(|| bad("expected an object with `image_url`".into()))?;
+    if obj.contains_key("file_id") {
+        return Err(bad("the sandbox does not simulate the Files API".into()));
+    }
+    if let Some(extra) = obj.keys().find(|k| *k != "image_url") {
+        return Err(invalid(
+            format!("Unknown parameter: '{param}.{extra}'."),
+            param,
+            "unknown_parameter",
+        ));
+    }
+    let url = obj
+        .get("image_url")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("`image_url` must be a string".into()))?;
+    if url.len() > MAX_IMAGE_URL {
+        return Err(bad(format!("longer than {MAX_IMAGE_URL} characters")));
+    }
+    if let Some(rest) = url.strip_prefix("data:") {
+        let (meta, data) = rest
+            .split_once(',')
+            .ok_or_else(|| bad("a malformed data URL".into()))?;
+        if !meta.ends_with(";base64") {
+            return Err(bad("a data URL must be base64".into()));
+        }
+        return base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .map_err(|_| bad("the data URL is not valid base64".into()));
+    }
+    let own = format!("{}/sandbox/images/", app.base_url);
+    let file = url.strip_prefix(&own).ok_or_else(|| {
+        bad("the sandbox can fetch only its own images (or take data URLs)".into())
+    })?;
+    let (token, ext) = file
+        .rsplit_once('.')
+        .ok_or_else(|| bad("no such image".into()))?;
+    app.asset_bytes(token, ext)
+        .await
+        .map(|(bytes, _)| bytes.to_vec())
+        .ok_or_else(|| bad("the image could not be downloaded".into()))
 }
 
 /// Validates edit inputs and returns their image input tokens.
@@ -605,6 +784,7 @@ async fn generate(
     let specs: Vec<ImageSpec> = (0..s.n)
         .map(|i| ImageSpec {
             jpeg_quality: s.compression.unwrap_or(100).max(1),
+            transparent: s.background == "transparent",
             ..ImageSpec::for_prompt(&s.prompt, i, s.width, s.height, s.format)
         })
         .collect();
@@ -692,7 +872,8 @@ mod tests {
             json!({"model": "gpt-image-2", "prompt": "p", "n": 11}),
             json!({"model": "gpt-image-2", "prompt": "p", "n": "2"}),
             json!({"model": "gpt-image-2", "prompt": "p", "quality": "ultra"}),
-            json!({"model": "gpt-image-2", "prompt": "p", "background": "transparent"}),
+            json!({"model": "gpt-image-2", "prompt": "p", "background": "transparent", "output_format": "jpeg"}),
+            json!({"model": "gpt-image-2", "prompt": "p", "input_fidelity": "high"}),
             json!({"model": "gpt-image-2", "prompt": "p", "output_compression": 50}),
             json!({"model": "gpt-image-2", "prompt": "p", "output_format": "jpeg", "output_compression": 101}),
             json!({"model": "gpt-image-2", "prompt": "p", "moderation": "none"}),
@@ -701,6 +882,10 @@ mod tests {
         ] {
             assert!(ok(bad.clone()).is_err(), "{bad}");
         }
+        let clear = ok(
+            json!({"model": "gpt-image-2", "prompt": "p", "background": "transparent", "output_format": "webp"}),
+        );
+        assert_eq!(clear.unwrap().background, "transparent");
         let form = json!({"model": "gpt-image-2", "prompt": "p", "n": "3", "output_format": "jpeg", "output_compression": "40"});
         let s = parse_settings(form.as_object().unwrap(), true, &GENERATION_FIELDS).unwrap();
         assert_eq!((s.n, s.compression), (3, Some(40)));
