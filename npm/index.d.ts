@@ -20,6 +20,10 @@ export interface ImageRequest {
   prompt: string;
   /** Reference image URLs (https, public hosts); non-empty means edit or compose. */
   references?: string[];
+  /** OpenAI edits: a PNG (https or `data:` URL) whose transparent pixels mark where to edit the first reference. */
+  mask?: string;
+  /** OpenAI edits: how closely to keep the references' details. */
+  inputFidelity?: "high" | "low";
   aspectRatio?: AspectRatio;
   /** OpenAI only. */
   size?: Size;
@@ -42,6 +46,8 @@ export interface ImageRequest {
   camera?: string;
   /** GPTImage2.ai avoid list appended to the prompt. */
   negative?: string;
+  /** OpenAI only: your end user's id, for its abuse monitoring. */
+  user?: string;
   /** Apiframe only: where to POST signed progress/completed/failed events. */
   webhookUrl?: string;
 }
