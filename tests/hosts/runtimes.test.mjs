@@ -41,8 +41,13 @@ for (const [host, key, esm, cjs] of hosts) {
   });
 }
 
-for (const [host, key, args] of [["Node", "node24", ["init.mjs"]], ["Deno", "deno", ["run", "--allow-all", "init.mjs"]], ["Bun", "bun", ["init.mjs"]]]) {
-  test(`${host} (${key}): gpt-image-edge/init with the module's bytes`, async () => {
+for (const [host, key, args] of [
+  ["Node", "node24", ["init.mjs"]],
+  ["Node", "node24", ["init.cjs"]],
+  ["Deno", "deno", ["run", "--allow-all", "init.mjs"]],
+  ["Bun", "bun", ["init.mjs"]],
+]) {
+  test(`${host} (${key}): gpt-image-edge/init with the module's bytes (${args.at(-1)})`, async () => {
     const out = must(await run(bin[key], args, { cwd, timeoutMs: 60_000 }), `${host} init`);
     assert.match(out, /^1 passed, 0 failed$/m, out);
   });
