@@ -6,7 +6,8 @@ export type ProviderId = "apiframe" | "gptimage2ai" | "getimg" | "openai";
 
 export type Quality = "low" | "medium" | "high" | "auto";
 export type OutputFormat = "png" | "jpeg" | "webp";
-export type Background = "auto" | "opaque";
+/** "transparent": OpenAI only, with png or webp output (in preview for gpt-image-2). */
+export type Background = "auto" | "opaque" | "transparent";
 export type Moderation = "auto" | "low";
 export type Resolution = "1K" | "2K";
 /** Each provider accepts a subset: see `providerInfo()[id].aspectRatios`. */
@@ -15,15 +16,28 @@ export type AspectRatio = "1:1" | "3:2" | "2:3" | "4:3" | "3:4" | "4:5" | "16:9"
 export type Size = "auto" | `${number}x${number}`;
 
 /** The provider-neutral request. Fields a provider lacks are reported as `unsupported`. */
+/** An image: an https URL, a `data:` URL, or its bytes. */
+export type ImageInput = string | Uint8Array | ArrayBuffer | Blob;
+
 export interface ImageRequest {
   /** The image brief (blank prompts are refused; it is trimmed before sending). */
   prompt: string;
-  /** Reference image URLs (https, public hosts); non-empty means edit or compose. */
-  references?: string[];
-  /** OpenAI edits: a PNG (https or `data:` URL) whose transparent pixels mark where to edit the first reference. */
-  mask?: string;
-  /** OpenAI edits: how closely to keep the references' details. */
+  /**
+   * Reference images; non-empty means edit or compose. Each an https URL (public hosts), a
+   * `data:image/...;base64,` URL, or bytes: a Uint8Array or ArrayBuffer (a Blob or File in
+   * `generate`/`submit`, which read it). Apiframe, GPTImage2.ai and getimg.ai take URLs only:
+   * bytes go through the client's `uploadReference`.
+   */
+  references?: ImageInput[];
+  /**
+   * OpenAI edits: a PNG with an alpha channel, the size of the first reference, under 4 MB; its
+   * fully transparent pixels mark where to edit. Given like a reference.
+   */
+  mask?: ImageInput;
+  /** OpenAI edits: how closely to keep the input images (default "low"). */
   inputFidelity?: "high" | "low";
+  /** OpenAI: your end user's id, for its abuse monitoring (the route sends a digest of the principal). */
+  user?: string;
   aspectRatio?: AspectRatio;
   /** OpenAI only. */
   size?: Size;
@@ -46,8 +60,6 @@ export interface ImageRequest {
   camera?: string;
   /** GPTImage2.ai avoid list appended to the prompt. */
   negative?: string;
-  /** OpenAI only: your end user's id, for its abuse monitoring. */
-  user?: string;
   /** Apiframe only: where to POST signed progress/completed/failed events. */
   webhookUrl?: string;
 }
@@ -143,6 +155,7 @@ export interface ProviderDetails {
   outputFormats: OutputFormat[];
   backgrounds: Background[];
   moderations: Moderation[];
+  inputFidelities: ("high" | "low")[];
   count: FieldRange;
   referencesMax: number;
   /** Whether a replayed Idempotency-Key returns the original job. */
@@ -155,7 +168,11 @@ export interface ProviderDetails {
     maxPixels: number;
     maxRatio: number;
     outputCompression: FieldRange & { formats: OutputFormat[] };
+    /** Sizes an edit can take as JSON (other sizes go as multipart). */
+    jsonEditSizes: string[];
   };
+  /** OpenAI: what a mask must be. */
+  mask?: { maxBytes: number; format: "png"; alpha: true };
   styleExamples?: string[];
 }
 
@@ -183,8 +200,13 @@ export interface SubmitRequestSpec extends HttpRequestSpec {
   idempotencyKey: string | null;
   /** Fields left out because the provider lacks them. */
   warnings: Issue[];
-  /** OpenAI edits: download each file URL and post it as `image[]` with these fields. */
-  multipart: { fields: [string, string][]; files: { name: "image[]"; url: string }[] } | null;
+  /**
+   * What was built: a JSON body; an OpenAI edit as JSON (images by URL or data URL, fetched by
+   * OpenAI); or an OpenAI edit as multipart (`multipart` says what to attach).
+   */
+  form: "json" | "json-edit" | "multipart";
+  /** Multipart edits: download (or decode, for `data:` URLs) each file and post it under its name with these fields. */
+  multipart: { fields: [string, string][]; files: { name: "image[]" | "mask"; url: string }[] } | null;
 }
 
 /** Build the submit request for any HTTP client. Throws `INVALID_REQUEST` for a bad request. */
@@ -321,6 +343,12 @@ export interface ImageClientOptions extends PriceOptions {
   typicalDurationMs?: number;
   /** Allow a key in a browser, where every visitor can read it. */
   dangerouslyAllowBrowser?: boolean;
+  /**
+   * Store image bytes where a URL-only provider (Apiframe, GPTImage2.ai, getimg.ai) can fetch
+   * them, and return the https URL (a put into R2 or S3, say). Without it, byte references to
+   * those providers are refused with INVALID_REQUEST naming this option.
+   */
+  uploadReference?: (bytes: Uint8Array, mimeType: string) => Promise<string>;
 }
 
 export interface CallOptions {

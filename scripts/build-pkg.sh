@@ -81,11 +81,14 @@ printf '// The WebAssembly module (gpt_image_edge_bg.wasm), base64.\nconst b = "
 printf '// The WebAssembly module (gpt_image_edge_bg.wasm), base64.\n"use strict";\nconst b = "%s";\nmodule.exports = %s;\n' "$b64" "$decode" > pkg/dist/wasm-bytes.cjs
 
 cp npm/node.mjs npm/node.cjs npm/workerd.mjs npm/edge-light.mjs npm/browser.mjs npm/init.mjs npm/init.cjs pkg/dist/
+# gpt-image-edge/ai imports gpt-image-edge by name, so it shares the host's module.
+cp npm/ai.js pkg/dist/ai.mjs
+esbuild npm/ai.js --format=cjs --platform=neutral --log-level=warning --outfile=pkg/dist/ai.cjs
 
 # Types: npm/*.d.ts are written once; they serve CommonJS as they are (this
 # package is "commonjs"), and are copied as .d.mts for ES modules with their
 # relative imports pointing at the .d.mts files.
-for t in index route init; do
+for t in index route init ai; do
   cp "npm/$t.d.ts" "pkg/$t.d.ts"
   sed -E 's#(["'\''])\./(index|route|init)\.js\1#\1./\2.mjs\1#g' "npm/$t.d.ts" > "pkg/$t.d.mts"
 done

@@ -10,7 +10,8 @@ tgz=$(cd .tmp && npm pack "$repo/pkg" --silent | tail -1)
 cd "$app"
 npm init -y >/dev/null
 npm install --no-audit --no-fund --loglevel=error "$repo/.tmp/$tgz" >/dev/null
-cp "$repo"/tests/js/*.mjs "$repo"/tests/js/*.html "$repo"/tests/js/*.ts "$repo"/tests/js/tsconfig.json "$app/"
+cp "$repo"/tests/js/*.mjs "$repo"/tests/js/*.html "$repo"/tests/js/*.ts "$repo"/tests/js/tsconfig*.json "$app/"
+cp "$repo"/examples/worker/src/uploads.js "$app/uploads.mjs"   # README's R2 uploader, run in workerd
 export PLAYWRIGHT_CORE="$repo/node_modules/playwright-core/index.mjs"
 export REPO="$repo"
 export SANDBOX_BIN="${SANDBOX_BIN:-$repo/target/release/sandbox}"

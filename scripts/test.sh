@@ -81,6 +81,7 @@ layer "package tests (Node, Chromium, tsc)" ./scripts/test-js.sh package.test.mj
 layer "client e2e in Node" ./scripts/test-js.sh e2e-node.test.mjs billing.test.mjs keyleak.test.mjs
 layer "client e2e in workerd" ./scripts/test-js.sh e2e-workerd.test.mjs
 layer "route handler in Node and workerd" ./scripts/test-js.sh route-node.test.mjs route-workerd.test.mjs
+layer "AI SDK provider in Node and workerd" ./scripts/test-js.sh ai-node.test.mjs ai-workerd.test.mjs
 layer "the example Worker and the page against make dev" ./scripts/test-js.sh worker-example.test.mjs www.test.mjs
 
 # Where users build: the packed tarball installed into the pinned hosts

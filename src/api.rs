@@ -52,7 +52,7 @@ pub fn validate_request_js(
             ))
         }
     };
-    let value = to_json(&request).unwrap_or(Json::Null);
+    let value = crate::images::request_json(&request).unwrap_or(Json::Null);
     Ok(from_json(&validate_request(p, &value, opts).to_json()))
 }
 
@@ -66,7 +66,7 @@ pub fn estimate_cost_js(
     let p = provider(&provider_id)?;
     let price = price_options(&options)?;
     let opts = validate_options(&options)?;
-    let value = to_json(&request)?;
+    let value = crate::images::request_json(&request)?;
     estimate_cost(p, &value, opts, &price)
         .map(|c| from_json(&c.to_json()))
         .map_err(|e| js_error(&e))
@@ -153,7 +153,7 @@ pub fn build_submit_request_js(
         Some(k) => k,
         None => random_uuid()?,
     };
-    let value = to_json(&request)?;
+    let value = crate::images::request_json(&request)?;
     let (plan, warnings) =
         build_submit_request(&t, &value, strict, Some(&key)).map_err(|e| js_error(&e))?;
     let out = request_to_js(&plan.request);
@@ -161,9 +161,17 @@ pub fn build_submit_request_js(
         "calls": plan.calls,
         "idempotencyKey": if t.provider.sends_idempotency_key() { Some(&key) } else { None },
         "warnings": gpt_image_core::json::array(&mut warnings.iter().map(|w| w.to_json())),
+        "form": match (&plan.multipart, plan.request.url.ends_with("/edits")) {
+            (Some(_), _) => "multipart",
+            (None, true) => "json-edit",
+            (None, false) => "json",
+        },
         "multipart": plan.multipart.as_ref().map(|m| json!({
             "fields": gpt_image_core::json::array(&mut m.fields.iter().map(|(k, v)| json!([k, v]))),
-            "files": gpt_image_core::json::array(&mut m.files.iter().map(|u| json!({ "name": "image[]", "url": u }))),
+            "files": gpt_image_core::json::array(
+                &mut m.files.iter().map(|u| json!({ "name": "image[]", "url": u }))
+                    .chain(m.mask.iter().map(|u| json!({ "name": "mask", "url": u }))),
+            ),
         })),
     });
     if let Json::Object(fields) = extra {

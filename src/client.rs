@@ -19,6 +19,8 @@ use wasm_bindgen_futures::future_to_promise;
 #[wasm_bindgen(skip_typescript)]
 pub struct ImageClient {
     inner: Rc<Client>,
+    /// `uploadReference(bytes, mimeType)`: stores byte images for URL-only providers.
+    uploader: Option<js_sys::Function>,
 }
 
 fn invalid(message: &str) -> JsValue {
@@ -127,15 +129,23 @@ impl ImageClient {
         cfg.price = price_options(&options)?;
         cfg.strict = opt_bool(&options, "strict")?.unwrap_or(false);
         cfg.typical_duration_ms = opt_number(&options, "typicalDurationMs")?.filter(|ms| *ms > 0.0);
+        let uploader = match get(&options, "uploadReference") {
+            v if v.is_undefined() || v.is_null() => None,
+            v => Some(
+                v.dyn_into::<js_sys::Function>()
+                    .map_err(|_| invalid("option `uploadReference` must be a function"))?,
+            ),
+        };
         Ok(ImageClient {
             inner: Rc::new(Client::new(cfg)),
+            uploader,
         })
     }
 
-    /// The core client (for the route handler).
+    /// The core client and the uploader (for the route handler).
     #[cfg(feature = "route")]
-    pub(crate) fn into_inner(self) -> Rc<Client> {
-        self.inner
+    pub(crate) fn into_parts(self) -> (Rc<Client>, Option<js_sys::Function>) {
+        (self.inner, self.uploader)
     }
 
     /// The provider id.
@@ -160,7 +170,7 @@ impl ImageClient {
     /// Validate and price a request as this client would send it.
     #[wasm_bindgen(js_name = estimateCost)]
     pub fn estimate_cost(&self, request: JsValue) -> Result<JsValue, JsValue> {
-        let value = to_json(&request)?;
+        let value = crate::images::request_json(&request)?;
         let (cost, _) = self.inner.estimate(&value).map_err(|e| js_error(&e))?;
         Ok(from_json(&cost.to_json()))
     }
@@ -243,8 +253,9 @@ enum Op {
 impl ImageClient {
     fn spawn(&self, op: Op, subject: JsValue, options: JsValue) -> js_sys::Promise {
         let client = self.inner.clone();
+        let uploader = self.uploader.clone();
         future_to_promise(async move {
-            run(&client, op, &subject, &options)
+            run(&client, uploader, op, &subject, &options)
                 .await
                 .map_err(|e| js_error(&e))
         })
@@ -253,16 +264,19 @@ impl ImageClient {
 
 async fn run(
     client: &Client,
+    uploader: Option<js_sys::Function>,
     op: Op,
     subject: &JsValue,
     options: &JsValue,
 ) -> Result<JsValue, Error> {
     let (signal, on_progress) = call_options(options).map_err(option_error)?;
-    let io = WasmIo::new(signal);
+    let io = WasmIo::new(signal).with_uploader(uploader);
     let mut report = progress_reporter(on_progress);
     let out = match op {
         Op::Generate | Op::Submit => {
-            let value = to_json(subject).map_err(option_error)?;
+            let value = crate::images::read_request_json(subject)
+                .await
+                .map_err(option_error)?;
             let opts = submit_options(options).map_err(option_error)?;
             // generate = submit, then wait (as Client::generate), from the
             // shared pieces so each is compiled once.

@@ -63,7 +63,7 @@ fn walk(v: &JsValue, depth: u32) -> Result<Json, JsValue> {
         pairs.push((k, walk(&item, depth + 1)?));
     }
     // The keys of a JS object are distinct: this is linear.
-    Ok(Json::Object(Map::from_pairs(pairs)))
+    Ok(Json::Object(Map::from_unique_pairs(pairs)))
 }
 
 /// JSON as a plain JavaScript value.

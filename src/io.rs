@@ -1,7 +1,7 @@
 //! The client's I/O in a JavaScript host: fetch through gloo-net, timers and
 //! abort wiring from `runtime.js`, clock and randomness from the host.
 
-use crate::convert::{parse_text, stringify};
+use crate::convert::{get, parse_text, stringify};
 use crate::runtime::{js_sleep, RequestControl};
 use gloo_net::http::{Method, RequestBuilder};
 use gpt_image_core::io::{BytesResponse, Io, TransportError};
@@ -15,6 +15,8 @@ use web_sys::{AbortSignal, RequestCredentials, RequestRedirect};
 pub struct WasmIo {
     /// The caller's AbortSignal, or `undefined`.
     signal: JsValue,
+    /// The caller's `uploadReference`, if given.
+    uploader: Option<js_sys::Function>,
 }
 
 impl WasmIo {
@@ -22,7 +24,14 @@ impl WasmIo {
     pub fn new(signal: Option<AbortSignal>) -> WasmIo {
         WasmIo {
             signal: signal.map_or(JsValue::UNDEFINED, JsValue::from),
+            uploader: None,
         }
+    }
+
+    /// The same, storing byte images through `uploadReference`.
+    pub fn with_uploader(mut self, uploader: Option<js_sys::Function>) -> WasmIo {
+        self.uploader = uploader;
+        self
     }
 
     fn failure(&self, ctl: &RequestControl, message: String) -> TransportError {
@@ -128,6 +137,25 @@ impl Io for WasmIo {
         .await;
         ctl.dispose();
         result
+    }
+
+    async fn upload_reference(
+        &self,
+        bytes: Vec<u8>,
+        mime: &str,
+    ) -> Result<Option<String>, TransportError> {
+        let Some(f) = &self.uploader else {
+            return Ok(None);
+        };
+        let url = JsFuture::from(crate::images::call_uploader(f, &bytes, mime))
+            .await
+            .map_err(|e| TransportError::Network {
+                message: get(&e, "message")
+                    .as_string()
+                    .unwrap_or_else(|| "it threw".to_string()),
+                maybe_sent: false,
+            })?;
+        Ok(url.as_string())
     }
 
     async fn sleep(&self, ms: u64) -> Result<(), TransportError> {

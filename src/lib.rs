@@ -17,6 +17,8 @@ pub mod api;
 pub mod client;
 #[cfg(target_arch = "wasm32")]
 pub mod convert;
+#[cfg(target_arch = "wasm32")]
+pub mod images;
 #[cfg(all(target_arch = "wasm32", feature = "client"))]
 pub mod io;
 #[cfg(all(target_arch = "wasm32", feature = "route"))]

@@ -45,6 +45,35 @@ export async function readBody(request, maxBytes) {
   return all;
 }
 
+/**
+ * A request body read as JSON, within bounds: `{ value }`, `{ tooMany: true }` when an object
+ * or list has more than `maxEntries` entries, or `{ invalid: true }` (not JSON, or nested
+ * deeper than 32). Bad UTF-8 reads as U+FFFD, as a browser's TextDecoder does.
+ */
+export function readJson(bytes, maxEntries) {
+  let value;
+  try {
+    value = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return { invalid: true };
+  }
+  const tooBig = (v, depth) => {
+    if (v === null || typeof v !== "object") return false;
+    if (depth > 32) return "deep";
+    const items = Array.isArray(v) ? v : Object.values(v);
+    if (items.length > maxEntries) return "many";
+    for (const item of items) {
+      const why = tooBig(item, depth + 1);
+      if (why) return why;
+    }
+    return false;
+  };
+  const why = tooBig(value, 0);
+  if (why === "many") return { tooMany: true };
+  if (why === "deep") return { invalid: true };
+  return { value };
+}
+
 /** A Response with exactly these headers (`[[name, value], ...]`). */
 export function respond(status, body, headers) {
   return new Response(status === 204 ? null : body, { status, headers });

@@ -10,7 +10,9 @@ use crate::convert::{
 use crate::io::WasmIo;
 use crate::runtime::hmac_sha256_verify;
 use gpt_image_core::client::{Client, SubmitOptions};
-use gpt_image_core::route::{self, public_cost, public_error, public_job, Policy, Refusal, Route};
+use gpt_image_core::route::{
+    self, public_cost, public_error, public_job, BodyRead, Policy, Refusal, Route,
+};
 use gpt_image_core::{json, webhook, wire, Error, ErrorCode, Json, Provider, ResponseBody};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -26,6 +28,10 @@ extern "C" {
     /// The body's bytes (a Uint8Array), or null when longer than `max_bytes`.
     #[wasm_bindgen(js_name = readBody)]
     fn read_body(request: &JsValue, max_bytes: f64) -> js_sys::Promise;
+
+    /// `{ value }`, `{ tooMany: true }` or `{ invalid: true }` for body bytes.
+    #[wasm_bindgen(js_name = readJson)]
+    fn read_json(bytes: &[u8], max_entries: usize) -> JsValue;
 
     /// A Response with exactly these headers.
     fn respond(status: u16, body: &str, headers: &JsValue) -> JsValue;
@@ -58,6 +64,7 @@ enum Access {
 
 struct Handler {
     client: Rc<Client>,
+    uploader: Option<js_sys::Function>,
     policy: Policy,
     secret: String,
     base_path: String,
@@ -119,7 +126,7 @@ fn hook(options: &JsValue, name: &str) -> Result<Option<js_sys::Function>, JsVal
 /// Create it once (at module scope): it lives as long as the module.
 #[wasm_bindgen(js_name = createRouteHandler, skip_typescript)]
 pub fn create_route_handler(options: JsValue) -> Result<js_sys::Function, JsValue> {
-    let client = ImageClient::new(options.clone())?.into_inner();
+    let (client, uploader) = ImageClient::new(options.clone())?.into_parts();
     let secret = opt_string(&options, "secret")?
         .filter(|s| s.chars().count() >= 32)
         .ok_or_else(|| invalid("option `secret` is required: at least 32 characters of random text (it seals status tokens)"))?;
@@ -161,6 +168,7 @@ pub fn create_route_handler(options: JsValue) -> Result<js_sys::Function, JsValu
     .map_err(|e| js_error(&e))?;
     let handler = Rc::new(Handler {
         client,
+        uploader,
         policy,
         secret,
         base_path: route::normalize_base_path(
@@ -178,6 +186,18 @@ pub fn create_route_handler(options: JsValue) -> Result<js_sys::Function, JsValu
         future_to_promise(async move { Ok(h.serve(request).await) })
     });
     Ok(serve.into_js_value().unchecked_into())
+}
+
+/// Body bytes read by the host's JSON parser, within the route's bounds.
+fn body_read(bytes: &[u8]) -> BodyRead {
+    let read = read_json(bytes, route::MAX_BODY_ENTRIES);
+    if get(&read, "tooMany").is_truthy() {
+        return BodyRead::TooManyEntries;
+    }
+    match get(&read, "invalid").is_truthy() {
+        true => BodyRead::NotJson,
+        false => to_json(&get(&read, "value")).map_or(BodyRead::NotJson, BodyRead::Json),
+    }
 }
 
 async fn promise(p: js_sys::Promise) -> Result<JsValue, JsValue> {
@@ -314,8 +334,7 @@ impl Handler {
                 "the request body is too large",
             ));
         };
-        // Read as a browser's TextDecoder would (bad bytes become U+FFFD).
-        let mut prepared = match self.policy.prepare(&String::from_utf8_lossy(&bytes)) {
+        let mut prepared = match self.policy.decide(body_read(&bytes)) {
             Ok(p) => p,
             Err(refusal) => return Ok(refusal.into()),
         };
@@ -365,7 +384,7 @@ impl Handler {
             max_cost_usd: self.policy.max_cost_usd(),
             idempotency_key: Some(key),
         };
-        let io = WasmIo::new(None);
+        let io = WasmIo::new(None).with_uploader(self.uploader.clone());
         let handle =
             match submit_shared(&self.client, &io, &prepared.request, &opts, &mut |_| {}).await {
                 Ok(h) => h,
@@ -431,8 +450,11 @@ impl Handler {
         if good != JsValue::TRUE {
             return Ok(Reply::refuse(401, "UNAUTHORIZED", "bad webhook signature"));
         }
-        // Read as a browser's TextDecoder would (bad bytes become U+FFFD).
-        let Some(event) = route::webhook_event(p, &String::from_utf8_lossy(&body)) else {
+        let event = match body_read(&body) {
+            BodyRead::Json(v) => route::webhook_event(p, &v),
+            _ => None,
+        };
+        let Some(event) = event else {
             return Ok(Reply::refuse(
                 400,
                 "INVALID_REQUEST",

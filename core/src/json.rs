@@ -58,6 +58,12 @@ impl Map {
         }
     }
 
+    /// An object from pairs whose keys are known to differ (a JavaScript
+    /// object's own keys): built as it is, in O(n).
+    pub fn from_unique_pairs(pairs: Vec<(String, Json)>) -> Map {
+        Map(pairs)
+    }
+
     /// An object from `pairs` in order, as JavaScript builds one: a repeated
     /// key keeps its first position and takes its last value. O(n log n)
     /// whatever the keys (a sort, not a hash a caller could flood).

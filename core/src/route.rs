@@ -411,6 +411,17 @@ pub struct Policy {
     allow_local_urls: bool,
 }
 
+/// A request body as read: JSON, or why not.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BodyRead {
+    /// The JSON value.
+    Json(Json),
+    /// Not JSON at all.
+    NotJson,
+    /// An object or list with more than [`MAX_BODY_ENTRIES`] entries (reading stopped there).
+    TooManyEntries,
+}
+
 /// A request ready to submit: exactly what will be sent, and its price.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Prepared {
@@ -502,14 +513,25 @@ impl Policy {
         self.max_cost_usd
     }
 
-    /// Decide on a caller's body text: read with bounds, validated strictly,
-    /// allowed, completed with the defaults, checked again as it will be
-    /// sent, and priced against the budget. Every check sees the request that
-    /// would really go out.
+    /// Decide on a caller's body text: read with bounds (core's parser; the
+    /// WebAssembly build reads with the host's and calls [`Policy::decide`]).
     pub fn prepare(&self, body: &str) -> Result<Prepared, Refusal> {
-        let caller = match Json::parse_bounded(body, MAX_BODY_ENTRIES) {
-            Ok(v) => v,
-            Err(e) if e.reason == json::TOO_MANY_ITEMS => {
+        let read = match Json::parse_bounded(body, MAX_BODY_ENTRIES) {
+            Ok(v) => BodyRead::Json(v),
+            Err(e) if e.reason == json::TOO_MANY_ITEMS => BodyRead::TooManyEntries,
+            Err(_) => BodyRead::NotJson,
+        };
+        self.decide(read)
+    }
+
+    /// Decide on a caller's body, read: validated strictly, allowed,
+    /// completed with the defaults, checked again as it will be sent, and
+    /// priced against the budget. Every check sees the request that would
+    /// really go out.
+    pub fn decide(&self, body: BodyRead) -> Result<Prepared, Refusal> {
+        let caller = match body {
+            BodyRead::Json(v) => v,
+            BodyRead::TooManyEntries => {
                 return Err(Refusal::new(
                     400,
                     "INVALID_REQUEST",
@@ -518,7 +540,7 @@ impl Policy {
                 ),
                 ))
             }
-            Err(_) => {
+            BodyRead::NotJson => {
                 return Err(Refusal::new(
                     400,
                     "INVALID_REQUEST",
@@ -637,8 +659,7 @@ pub fn limit_outcome(decision: &Json) -> Result<(), Refusal> {
 /// The `{ provider, jobId, event }` given to `onWebhook` for a verified body:
 /// the job it is about and the provider's event exactly as sent, nothing
 /// added. `None` when the body names no job.
-pub fn webhook_event(provider: Provider, body: &str) -> Option<Json> {
-    let event = Json::parse(body).ok()?;
+pub fn webhook_event(provider: Provider, event: &Json) -> Option<Json> {
     let job_id = event.get("jobId").and_then(Json::as_str)?;
     Some(json!({ "provider": provider.id(), "jobId": job_id, "event": event.clone() }))
 }
@@ -1214,14 +1235,11 @@ mod tests {
     #[test]
     fn webhook_events_say_which_job_and_nothing_more() {
         let sent = json!({ "event": "completed", "jobId": "b2c3", "status": "COMPLETED" });
-        let e = webhook_event(Provider::Apiframe, &body(sent.clone())).unwrap();
+        let e = webhook_event(Provider::Apiframe, &sent).unwrap();
         assert_eq!(
             e,
             json!({ "provider": "apiframe", "jobId": "b2c3", "event": sent })
         );
-        assert!(
-            webhook_event(Provider::Apiframe, &body(json!({ "event": "completed" }))).is_none()
-        );
-        assert!(webhook_event(Provider::Apiframe, "x").is_none());
+        assert!(webhook_event(Provider::Apiframe, &json!({ "event": "completed" })).is_none());
     }
 }

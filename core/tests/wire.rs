@@ -167,8 +167,17 @@ fn openai_generation_and_edit() {
     )
     .unwrap();
     assert_eq!(body_json(&plan.request.body)["size"], "3072x1728");
-    // References make it an edit: multipart with the files still to download.
-    let req = json!({ "prompt": "hat", "references": ["https://cdn.example.com/a.png", "https://cdn.example.com/b.jpg"], "quality": "high" });
+    // References make it an edit: as JSON where that form takes the size...
+    let req = json!({ "prompt": "hat", "references": ["https://cdn.example.com/a.png"], "quality": "high", "inputFidelity": "high" });
+    let (plan, _) = build_submit_request(&t, &req, false, None).unwrap();
+    assert_eq!(plan.request.url, "https://api.openai.com/v1/images/edits");
+    assert_eq!(
+        body_json(&plan.request.body),
+        json!({ "model": "gpt-image-2", "prompt": "hat", "quality": "high", "input_fidelity": "high",
+                "images": [{ "image_url": "https://cdn.example.com/a.png" }] })
+    );
+    // ...else multipart, with the files still to download.
+    let req = json!({ "prompt": "hat", "references": ["https://cdn.example.com/a.png", "https://cdn.example.com/b.jpg"], "quality": "high", "size": "2048x1152" });
     let (plan, _) = build_submit_request(&t, &req, false, None).unwrap();
     assert_eq!(plan.request.url, "https://api.openai.com/v1/images/edits");
     assert!(matches!(plan.request.body, Body::Empty));
@@ -185,6 +194,7 @@ fn openai_generation_and_edit() {
         [
             ("model", "gpt-image-2"),
             ("prompt", "hat"),
+            ("size", "2048x1152"),
             ("quality", "high")
         ]
         .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -5,7 +5,7 @@ import { startSandbox } from "./sandbox.mjs";
 import { startWorker } from "./workerd.mjs";
 
 const sandbox = await startSandbox(["--time-scale", "0.02"]);
-const mf = await startWorker("worker-scenarios.mjs", { SANDBOX_URL: sandbox.url });
+const mf = await startWorker("worker-scenarios.mjs", { SANDBOX_URL: sandbox.url }, { r2Buckets: ["REFERENCES"] });
 const names = await (await mf.dispatchFetch("http://worker/list")).json();
 
 for (const name of names) {

@@ -80,7 +80,11 @@ test("buildSubmitRequest writes each provider's wire format", () => {
   assert.equal(local.headers.Authorization, "Bearer sk-x");
   const edit = buildSubmitRequest("openai", { prompt: "hat", references: ["https://cdn.example.com/a.png"] }, { apiKey: "sk-x" });
   assert.equal(edit.url, "https://api.openai.com/v1/images/edits");
-  assert.deepEqual(edit.multipart.files, [{ name: "image[]", url: "https://cdn.example.com/a.png" }]);
+  assert.equal(edit.form, "json-edit");
+  assert.deepEqual(JSON.parse(edit.body).images, [{ image_url: "https://cdn.example.com/a.png" }]);
+  const wide = buildSubmitRequest("openai", { prompt: "hat", references: ["https://cdn.example.com/a.png"], mask: "https://cdn.example.com/m.png", size: "1536x864" }, { apiKey: "sk-x" });
+  assert.equal(wide.form, "multipart");
+  assert.deepEqual(wide.multipart.files, [{ name: "image[]", url: "https://cdn.example.com/a.png" }, { name: "mask", url: "https://cdn.example.com/m.png" }]);
   assert.equal(buildSubmitRequest("getimg", { prompt: "x", count: 3 }, { apiKey: "gi" }).calls, 3);
   const poll = buildPollRequest("gptimage2ai", "job-1", { apiKey: "g2" });
   assert.equal(poll.url, "https://gptimage2.ai/api/generate/job-1");

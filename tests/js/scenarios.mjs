@@ -79,7 +79,8 @@ async function checkImage(img) {
  * The scenarios: [{ name, run }]. `edge` is the package module, `sandbox` the
  * sandbox's base URL.
  */
-export function scenarios(edge, sandboxUrl) {
+/** `workerd`: `{ r2, r2Uploader }` where an R2 bucket is bound (the Worker tests). */
+export function scenarios(edge, sandboxUrl, workerd = {}) {
   const sb = sandboxControl(sandboxUrl);
   const list = [];
   const add = (name, run) => list.push({ name, run: async () => {
@@ -252,7 +253,7 @@ export function scenarios(edge, sandboxUrl) {
     check(seen.at(-1) === "COMPLETED/succeeded", `ended ${seen.at(-1)}`);
   });
 
-  add("openai: an edit downloads the reference and uploads it", async () => {
+  add("openai: an edit by URL goes as JSON, the image fetched by the provider", async () => {
     const first = await client("openai").generate({ prompt: "a red hat", quality: "low", size: "1024x1024" });
     // Serve the first image back as a reference through the sandbox's own URL space:
     // a getimg image URL is an http URL on loopback, allowed because the client is local.
@@ -270,6 +271,67 @@ export function scenarios(edge, sandboxUrl) {
   });
 
   // Requests to the provider APIs (the sandbox's own control routes aside).
+  const bytesOf = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const edits = async () => (await sb.stats()).requests["POST /v1/images/edits"] ?? 0;
+
+  add("openai: transparent PNG output, masked edits as JSON and as multipart, inputFidelity, bytes, Blobs and data URLs", async () => {
+    const c = client("openai");
+    const sticker = await c.generate({ prompt: "a sticker", quality: "low", size: "1024x1024", background: "transparent", outputFormat: "png" });
+    const mask = bytesOf(sticker.images[0].b64);
+    check(mask[25] === 6, `a transparent PNG is RGBA (colour type ${mask[25]})`);
+    const photo = await c.generate({ prompt: "a photo", quality: "low", size: "1024x1024" });
+    const before = await edits();
+    // JSON edit: the reference as a Uint8Array, the mask as a Blob.
+    const spec = edge.buildSubmitRequest("openai", { prompt: "x", size: "1024x1024", references: [bytesOf(photo.images[0].b64)], mask: mask }, { apiKey: "k" });
+    check(spec.form === "json-edit" && spec.body.includes('"mask":{"image_url":"data:image/png;base64,'), spec.form);
+    const edited = await c.generate({ prompt: "paint the disc blue", quality: "low", size: "1024x1024", references: [bytesOf(photo.images[0].b64)], mask: new Blob([mask], { type: "image/png" }), inputFidelity: "high" });
+    check(edited.status === "succeeded" && edited.images[0].b64, "json edit");
+    check(edited.cost.usd > photo.cost.usd, "the reference's image tokens are billed");
+    // Multipart: a size JSON edits do not take; an ArrayBuffer and a data URL.
+    const wide = await c.generate({ prompt: "a wide photo", quality: "low", size: "1536x864" });
+    const wideMask = await c.generate({ prompt: "a wide sticker", quality: "low", size: "1536x864", background: "transparent" });
+    const wideSpec = edge.buildSubmitRequest("openai", { prompt: "x", size: "1536x864", references: [`data:image/png;base64,${wide.images[0].b64}`] }, { apiKey: "k" });
+    check(wideSpec.form === "multipart" && wideSpec.multipart.files[0].name === "image[]", wideSpec.form);
+    const mp = await c.generate({ prompt: "edit it", quality: "low", size: "1536x864", references: [bytesOf(wide.images[0].b64).buffer], mask: `data:image/png;base64,${wideMask.images[0].b64}`, inputFidelity: "low" });
+    check(mp.status === "succeeded", "multipart edit");
+    check((await edits()) - before === 2, "two edits sent");
+    // A mask of the wrong size is refused before anything is sent.
+    const sent = await edits();
+    await rejects(c.generate({ prompt: "x", quality: "low", size: "1024x1024", references: [bytesOf(photo.images[0].b64)], mask: bytesOf(wideMask.images[0].b64) }), "INVALID_REQUEST");
+    check((await edits()) === sent, "nothing sent for a bad mask");
+  });
+
+  add("apiframe: byte references go through uploadReference; without it they are refused, naming it", async () => {
+    const png = bytesOf((await client("openai").generate({ prompt: "ref", quality: "low", size: "1024x1024" })).images[0].b64);
+    const stored = [];
+    const uploadReference = async (bytes, mimeType) => {
+      stored.push({ size: bytes.length, mimeType });
+      return `https://uploads.example.com/${stored.length}.png`;
+    };
+    const job = await client("apiframe", { uploadReference }).generate({ prompt: "in this style", quality: "low", references: [png, "https://cdn.example.com/b.png"] });
+    check(job.status === "succeeded", job.status);
+    check(stored.length === 1 && stored[0].size === png.length && stored[0].mimeType === "image/png", JSON.stringify(stored));
+    const before = await submits("apiframe");
+    const e = await rejects(client("apiframe").generate({ prompt: "x", references: [png] }), "INVALID_REQUEST");
+    check(/uploadReference/.test(JSON.stringify(e.issues ?? [])) || /uploadReference/.test(e.message), e.message);
+    const thrown = await rejects(client("apiframe", { uploadReference: async () => { throw new Error("bucket full"); } }).generate({ prompt: "x", references: [png] }), "INVALID_REQUEST");
+    check(/bucket full/.test(JSON.stringify(thrown.issues ?? [])), JSON.stringify(thrown.issues));
+    check((await submits("apiframe")) === before, "nothing submitted");
+  });
+
+  if (workerd.r2) {
+    add("apiframe: uploadReference puts byte references into R2 (examples/worker/src/uploads.js)", async () => {
+      const png = bytesOf((await client("openai").generate({ prompt: "ref", quality: "low", size: "1024x1024" })).images[0].b64);
+      const uploadReference = workerd.r2Uploader(workerd.r2, "https://images.example.com");
+      const job = await client("apiframe", { uploadReference }).generate({ prompt: "in this style", quality: "low", references: [png] });
+      check(job.status === "succeeded", job.status);
+      const listed = await workerd.r2.list({ prefix: "references/" });
+      check(listed.objects.length === 1, `${listed.objects.length} objects`);
+      const stored = await workerd.r2.get(listed.objects[0].key);
+      check(stored.httpMetadata.contentType === "image/png" && (await stored.arrayBuffer()).byteLength === png.length, "the bytes, typed");
+    });
+  }
+
   const requestsSent = async () =>
     Object.entries((await sb.stats()).requests).reduce((sum, [route, n]) => (route.includes("/sandbox/") ? sum : sum + n), 0);
   const HOUR = 3_600_000;

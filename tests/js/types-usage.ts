@@ -22,6 +22,16 @@ import {
 import { createRouteHandler, type RouteHandler, type RouteJob } from "gpt-image-edge/route";
 
 const request: ImageRequest = { prompt: "a lighthouse", quality: "medium", aspectRatio: "3:2", count: 2 };
+const edit: ImageRequest = {
+  prompt: "make it blue",
+  references: ["https://cdn.example.com/a.png", new Uint8Array(8), new ArrayBuffer(8), new Blob([])],
+  mask: "data:image/png;base64,iVBORw0KGgo=",
+  inputFidelity: "high",
+  background: "transparent",
+  user: "user-42",
+};
+// @ts-expect-error: inputFidelity is high or low
+const badFidelity: ImageRequest = { prompt: "x", inputFidelity: "max" };
 const v: ValidationResult = validateRequest("apiframe", request, { strict: true });
 const firstCode: string | undefined = v.errors[0]?.code;
 const cost: Cost = estimateCost("getimg", { prompt: "x", resolution: "2K" }, { plan: "growth" });
@@ -34,7 +44,7 @@ const parsed: Job = parseJob("gptimage2ai", 200, { jobId: "g", status: "running"
 const ratios: string[] = providerInfo().apiframe.aspectRatios;
 
 async function server(apiKey: string): Promise<void> {
-  const client = new ImageClient({ provider: "apiframe", apiKey, timeoutMs: 30_000, maxRetries: 2, typicalDurationMs: 15_000 });
+  const client = new ImageClient({ provider: "apiframe", apiKey, timeoutMs: 30_000, maxRetries: 2, typicalDurationMs: 15_000, uploadReference: async (bytes: Uint8Array, mimeType: string) => `https://r2.example.com/${bytes.length}.${mimeType.split("/")[1]}` });
   const controller = new AbortController();
   const job: Job = await client.generate(request, {
     signal: controller.signal,
@@ -105,4 +115,4 @@ createRouteHandler({ provider: "apiframe", apiKey: "k", secret: "s" });
 createRouteHandler({ provider: "apiframe", apiKey: "k", secret: "s", authorize: () => true });
 console.log(response, polled, demo);
 
-console.log(firstCode, usd, usage, calls, poll, parsed, ratios, server, noPrompt, status, notString, provider);
+console.log(edit, badFidelity, spec.form === "multipart", firstCode, usd, usage, calls, poll, parsed, ratios, server, noPrompt, status, notString, provider);

@@ -11,3 +11,12 @@ test("tsc --strict --noEmit passes on a file using the whole API", () => {
     assert.fail(`tsc failed:\n${e.stdout}${e.stderr}`);
   }
 });
+
+test("tsc --strict --noEmit passes on gpt-image-edge/ai used with the ai package's types", () => {
+  const tsc = `${process.env.REPO}/node_modules/typescript/bin/tsc`;
+  try {
+    execFileSync(process.execPath, [tsc, "-p", "tsconfig.ai.json"], { encoding: "utf8" });
+  } catch (e) {
+    assert.fail(`tsc failed:\n${e.stdout}${e.stderr}`);
+  }
+});

@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { after } from "./harness.mjs";
 
-export async function startWorker(scriptPath, bindings = {}) {
+export async function startWorker(scriptPath, bindings = {}, options = {}) {
   const repo = createRequire(process.env.REPO + "/package.json");
   const { Miniflare } = await import(pathToFileURL(repo.resolve("miniflare")).href);
   const mf = new Miniflare({
@@ -16,6 +16,7 @@ export async function startWorker(scriptPath, bindings = {}) {
     ],
     compatibilityDate: "2025-09-01",
     bindings,
+    ...options,
   });
   await mf.ready;
   after(() => mf.dispose());

@@ -1,0 +1,18 @@
+// A Worker that runs one gpt-image-edge/ai scenario per request.
+import { aiScenarios } from "./ai-scenarios.mjs";
+
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const list = aiScenarios(env.SANDBOX_URL);
+    if (url.pathname === "/list") return Response.json(list.map((s) => s.name));
+    const scenario = list.find((s) => s.name === url.searchParams.get("name"));
+    if (!scenario) return Response.json({ ok: false, error: "no such scenario" }, { status: 404 });
+    try {
+      await scenario.run();
+      return Response.json({ ok: true });
+    } catch (e) {
+      return Response.json({ ok: false, error: String(e && e.stack ? e.stack : e) });
+    }
+  },
+};
