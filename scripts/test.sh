@@ -63,7 +63,7 @@ stop_sandbox() {
 }
 trap stop_sandbox EXIT
 
-check "stands alone (nothing outside the repo)" ./scripts/standalone.sh
+check "stands alone (reads nothing beside the clone)" ./scripts/standalone.sh
 check "format" cargo fmt --all -- --check
 check "clippy native" cargo clippy --workspace --all-targets -- -D warnings
 check "clippy wasm" cargo clippy --target wasm32-unknown-unknown -p gpt-image-edge --features route --all-targets -- -D warnings

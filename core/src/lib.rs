@@ -36,6 +36,7 @@ pub mod provider;
 pub mod request;
 pub mod route;
 pub mod schedule;
+pub mod sse;
 pub mod url;
 pub mod webhook;
 pub mod wire;

@@ -596,3 +596,58 @@ fn job_json_round_trips() {
     let back = gpt_image_core::Job::from_json(&job.to_json()).unwrap();
     assert_eq!(back, job);
 }
+
+#[test]
+fn openai_stream_events_become_partial_images_then_the_job() {
+    use gpt_image_core::sse::Parser;
+    use gpt_image_core::wire::openai::{stream_step, StreamStep};
+    let ctx = gpt_image_core::ParseContext::default();
+    let stream = concat!(
+        "event: image_generation.partial_image\n",
+        "data: {\"type\":\"image_generation.partial_image\",\"b64_json\":\"cGFydA==\",\"partial_image_index\":0,\"size\":\"1024x1024\",\"output_format\":\"webp\"}\n\n",
+        ": heartbeat\n\n",
+        "event: image_generation.completed\n",
+        "data: {\"type\":\"image_generation.completed\",\"b64_json\":\"ZmluYWw=\",\"size\":\"1024x1024\",\"output_format\":\"webp\",",
+        "\"usage\":{\"input_tokens\":10,\"output_tokens\":200,\"total_tokens\":210,\"input_tokens_details\":{\"text_tokens\":10,\"image_tokens\":0}}}\n\n",
+    );
+    let mut parser = Parser::new();
+    let mut steps = Vec::new();
+    for chunk in stream.as_bytes().chunks(7) {
+        for e in parser.push(chunk).unwrap() {
+            steps.push(stream_step(&e, &ctx));
+        }
+    }
+    assert_eq!(steps.len(), 2);
+    assert_eq!(
+        steps[0],
+        StreamStep::Partial {
+            index: 0,
+            b64: "cGFydA==".into(),
+            mime_type: "image/webp".into(),
+            size: Some("1024x1024".into())
+        }
+    );
+    let StreamStep::Completed(job) = &steps[1] else {
+        panic!("{:?}", steps[1])
+    };
+    assert_eq!(job.images[0].b64.as_deref(), Some("ZmluYWw="));
+    assert_eq!(job.images[0].mime_type.as_deref(), Some("image/webp"));
+    let cost = job.cost.as_ref().unwrap();
+    assert!(
+        cost.exact && (cost.usd.unwrap() - 0.00605).abs() < 1e-9,
+        "{cost:?}"
+    );
+    // An error event ends the job; an unknown event is skipped.
+    let error = gpt_image_core::sse::Event {
+        name: "error".into(),
+        data: "{\"type\":\"error\",\"error\":{\"message\":\"moderation_blocked\"}}".into(),
+    };
+    assert!(
+        matches!(stream_step(&error, &ctx), StreamStep::Failed(e) if e.code == ErrorCode::JobFailed)
+    );
+    let later = gpt_image_core::sse::Event {
+        name: "image_generation.started".into(),
+        data: "{\"type\":\"image_generation.started\"}".into(),
+    };
+    assert_eq!(stream_step(&later, &ctx), StreamStep::Other);
+}

@@ -20,6 +20,8 @@ pub struct Body {
     /// After sending `data`, wait for this (so hyper flushes what it has), then fail so
     /// hyper aborts the connection.
     abort_after: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// Chunks sent as they come (server-sent events), until the sender is dropped.
+    stream: Option<tokio::sync::mpsc::Receiver<Bytes>>,
 }
 
 /// How long a truncated body waits after its first half before breaking the connection.
@@ -33,7 +35,20 @@ impl Body {
             announced: data.len() as u64,
             data: Some(data),
             abort_after: None,
+            stream: None,
         }
+    }
+
+    /// A body written as it goes: what is sent on the returned channel, until it is dropped.
+    pub fn channel() -> (Body, tokio::sync::mpsc::Sender<Bytes>) {
+        let (tx, rx) = tokio::sync::mpsc::channel(8);
+        let body = Body {
+            data: None,
+            announced: 0,
+            abort_after: None,
+            stream: Some(rx),
+        };
+        (body, tx)
     }
 
     /// An empty body.
@@ -49,6 +64,7 @@ impl Body {
             data: Some(half),
             announced,
             abort_after: Some(Box::pin(tokio::time::sleep(TRUNCATE_PAUSE))),
+            stream: None,
         }
     }
 
@@ -81,6 +97,15 @@ impl http_body::Body for Body {
         if let Some(data) = self.data.take().filter(|d| !d.is_empty()) {
             return Poll::Ready(Some(Ok(Frame::data(data))));
         }
+        if let Some(rx) = self.stream.as_mut() {
+            return match std::task::ready!(rx.poll_recv(cx)) {
+                Some(chunk) => Poll::Ready(Some(Ok(Frame::data(chunk)))),
+                None => {
+                    self.stream = None;
+                    Poll::Ready(None)
+                }
+            };
+        }
         match self.abort_after.as_mut() {
             Some(pause) => {
                 std::task::ready!(pause.as_mut().poll(cx));
@@ -92,11 +117,16 @@ impl http_body::Body for Body {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.abort_after.is_none() && self.data.as_ref().is_none_or(|d| d.is_empty())
+        self.stream.is_none()
+            && self.abort_after.is_none()
+            && self.data.as_ref().is_none_or(|d| d.is_empty())
     }
 
     fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(self.announced)
+        match self.stream {
+            Some(_) => SizeHint::default(),
+            None => SizeHint::with_exact(self.announced),
+        }
     }
 }
 

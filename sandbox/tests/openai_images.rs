@@ -249,3 +249,100 @@ async fn openai_verdicts_agree_with_the_vendored_schemas() {
     }
     assert_eq!(rows, 25);
 }
+
+/// The server-sent events of a streamed answer: `(event, data)`.
+fn events(body: &[u8]) -> Vec<(String, Value)> {
+    String::from_utf8_lossy(body)
+        .split("\n\n")
+        .filter(|block| !block.trim().is_empty())
+        .map(|block| {
+            let field = |name: &str| {
+                block
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name))
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string()
+            };
+            (
+                field("event:"),
+                serde_json::from_str(&field("data:")).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn streaming_sends_partial_images_then_the_completed_one_as_the_schemas_say() {
+    let sb = Sandbox::start().await;
+    let partial = schema("ImageGenPartialImageEvent");
+    let completed = schema("ImageGenCompletedEvent");
+    let r = sb
+        .post_json(
+            "/v1/images/generations",
+            &[AUTH],
+            &json!({"model": "gpt-image-2", "prompt": "a lighthouse", "quality": "low", "size": "1024x1024", "stream": true, "partial_images": 2}),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let got = events(&r.body);
+    let kinds: Vec<&str> = got.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "image_generation.partial_image",
+            "image_generation.partial_image",
+            "image_generation.completed"
+        ]
+    );
+    for (i, (kind, data)) in got.iter().enumerate() {
+        let v = if kind.ends_with("partial_image") {
+            &partial
+        } else {
+            &completed
+        };
+        let errors: Vec<String> = v.iter_errors(data).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{kind}: {errors:?}");
+        if kind.ends_with("partial_image") {
+            assert_eq!(data["partial_image_index"], i);
+        }
+    }
+    let small = first_image(&json!({ "data": [{ "b64_json": got[0].1["b64_json"] }] }));
+    let full = first_image(&json!({ "data": [{ "b64_json": got[2].1["b64_json"] }] }));
+    assert_eq!(
+        images::dimensions(&small),
+        Some((256, 256)),
+        "a partial is a smaller image"
+    );
+    assert_eq!(images::dimensions(&full), Some((1024, 1024)));
+    assert!(got[2].1["usage"]["output_tokens"].as_u64().unwrap() > 0);
+    assert_eq!(sb.ledger("sk-sandbox").await["jobsCharged"], 1);
+    // An edit streams image_edit events; partial_images 0 sends the completed one only.
+    let source = png(1024, 1024, false);
+    let r = sb
+        .post_json(
+            "/v1/images/edits",
+            &[AUTH],
+            &json!({"model": "gpt-image-2", "prompt": "edit", "quality": "low", "stream": true, "images": [{ "image_url": data_url("image/png", &source) }]}),
+        )
+        .await;
+    let kinds: Vec<String> = events(&r.body).into_iter().map(|(k, _)| k).collect();
+    assert_eq!(kinds, ["image_edit.completed"]);
+    for bad in [
+        json!({ "partial_images": 4 }),
+        json!({ "n": 2 }),
+        json!({ "stream": "yes" }),
+    ] {
+        let mut body = json!({"model": "gpt-image-2", "prompt": "p", "stream": true});
+        for (k, v) in bad.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        assert_eq!(
+            sb.post_json("/v1/images/generations", &[AUTH], &body)
+                .await
+                .status,
+            400,
+            "{body}"
+        );
+    }
+}

@@ -249,3 +249,91 @@ pub(crate) fn parse(v: &Json, ctx: &ParseContext) -> Result<Job, Error> {
     job.images = images;
     Ok(job)
 }
+
+/// What one server-sent event of a streamed generation or edit says.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StreamStep {
+    /// A partial image: its index (from 0) and base64 bytes.
+    Partial {
+        /// `partial_image_index`.
+        index: u32,
+        /// `b64_json`.
+        b64: String,
+        /// From `output_format`.
+        mime_type: String,
+        /// `size` as the event reports it.
+        size: Option<String>,
+    },
+    /// The finished image, with the exact cost from `usage`.
+    Completed(Job),
+    /// The stream ended the job with an error.
+    Failed(Error),
+    /// Anything else (a future event type): skipped.
+    Other,
+}
+
+/// Read one event of OpenAI's image stream (`image_generation.*` or `image_edit.*`).
+pub fn stream_step(event: &crate::sse::Event, ctx: &ParseContext) -> StreamStep {
+    let p = Provider::Openai;
+    let Ok(v) = Json::parse(&event.data) else {
+        return StreamStep::Failed(decode_error(p, 200, "a stream event is not JSON"));
+    };
+    let kind = v
+        .get("type")
+        .and_then(Json::as_str)
+        .unwrap_or(event.name.as_str());
+    if kind == "error" || v.get("error").is_some_and(|e| !e.is_null()) {
+        let said =
+            super::provider_message(&v).unwrap_or_else(|| "the stream reported an error".into());
+        return StreamStep::Failed(
+            Error::new(
+                crate::error::ErrorCode::JobFailed,
+                format!("OpenAI ended the stream: {said}"),
+            )
+            .with_provider(p),
+        );
+    }
+    let format = v
+        .get("output_format")
+        .and_then(Json::as_str)
+        .or(ctx.output_format.as_deref())
+        .unwrap_or("png");
+    if kind.ends_with(".partial_image") {
+        let Some(b64) = v.get("b64_json").and_then(Json::as_str) else {
+            return StreamStep::Failed(decode_error(p, 200, "a partial image has no `b64_json`"));
+        };
+        return StreamStep::Partial {
+            index: v
+                .get("partial_image_index")
+                .and_then(Json::as_u64)
+                .unwrap_or(0) as u32,
+            b64: b64.to_string(),
+            mime_type: format!("image/{format}"),
+            size: v.get("size").and_then(Json::as_str).map(str::to_string),
+        };
+    }
+    if kind.ends_with(".completed") {
+        let mut answer = crate::json::Map::new();
+        answer.insert(
+            "data",
+            json!([{ "b64_json": v.get("b64_json").cloned().unwrap_or_default() }]),
+        );
+        for k in [
+            "usage",
+            "output_format",
+            "size",
+            "background",
+            "quality",
+            "created_at",
+        ] {
+            if let Some(x) = v.get(k) {
+                answer.insert(k, x.clone());
+            }
+        }
+        return match parse(&Json::Object(answer), ctx) {
+            Ok(job) => StreamStep::Completed(job),
+            Err(e) => StreamStep::Failed(e),
+        };
+    }
+    StreamStep::Other
+}
