@@ -456,13 +456,15 @@ fn parse_settings(
     let partial_images = match integer("partial_images")? {
         None => 0,
         Some(p) if (0..=3).contains(&p) => p as u8,
-        Some(p) => return Err(invalid(
-            format!(
+        Some(p) => {
+            return Err(invalid(
+                format!(
                 "Invalid 'partial_images': expected a value between 0 and 3, but got {p} instead."
             ),
-            "partial_images",
-            "invalid_value",
-        )),
+                "partial_images",
+                "invalid_value",
+            ))
+        }
     };
     if stream && n > 1 {
         // ASSUMED: the documents show streaming with one image; the sandbox streams n=1 only.
