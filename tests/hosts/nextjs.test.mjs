@@ -58,7 +58,7 @@ for (const bundler of ["turbopack", "webpack"]) {
     const port = await freePort();
     const server = await startServer(bin.node24, [bin.next, "start", "-H", "127.0.0.1", "-p", String(port)], {
       cwd: app,
-      env: { APIFRAME_API_KEY: "afk_sandbox", ROUTE_SECRET: randomBytes(24).toString("hex"), PROVIDER_BASE_URL: sandbox.url, SITE_ORIGIN: `http://127.0.0.1:${port}` },
+      env: { APIFRAME_API_KEY: "afk_sandbox", ROUTE_SECRET: randomBytes(24).toString("hex"), PROVIDER_BASE_URL: sandbox.url },
       url: `http://127.0.0.1:${port}/`,
     });
     try {

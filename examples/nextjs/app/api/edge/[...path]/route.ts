@@ -13,9 +13,6 @@ function images(request: Request) {
     baseUrl: process.env.PROVIDER_BASE_URL || undefined,
     basePath: "/api/edge",
     authorize: userFrom,
-    // Next.js hands route handlers a request.url on localhost: name the site's
-    // origin, or the browser's same-origin requests are refused (403).
-    allowedOrigins: [process.env.SITE_ORIGIN!],
   });
   return handler(request);
 }

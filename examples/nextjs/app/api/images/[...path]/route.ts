@@ -11,9 +11,6 @@ function images(request: Request) {
     baseUrl: process.env.PROVIDER_BASE_URL || undefined,
     basePath: "/api/images",
     authorize: userFrom,
-    // Next.js hands route handlers a request.url on localhost: name the site's
-    // origin, or the browser's same-origin requests are refused (403).
-    allowedOrigins: [process.env.SITE_ORIGIN!],
   });
   return handler(request);
 }
