@@ -6,10 +6,10 @@ SHELL := /bin/bash
 .PHONY: help setup pkg test demo dev size bench clean
 
 help:
-	@echo "make test   set up, then run every test (native, wasm in Node and Chromium, package in Node, Chromium, workerd)"
+	@echo "make test   set up, then run every test (native, wasm in Node and Chromium, the package in Node, Chromium, workerd, Next.js, Vite, wrangler, Deno, Bun)"
 	@echo "make demo   set up, then generate an image through the npm package on the sandbox"
 	@echo "make dev    the example Worker (workerd) with the page, against the sandbox"
-	@echo "make size   the wasm + JS glue size of the Workers builds"
+	@echo "make size   the wasm + JS glue size of the Workers build"
 	@echo "make bench  benchmarks: validateRequest timing, polling, sandbox load"
 	@echo "make pkg    build the npm package into pkg/"
 

@@ -1,63 +1,34 @@
 #!/usr/bin/env bash
-# Builds the npm package into pkg/: the wasm for each target with wasm-pack,
-# the entry points for Node, browsers and Cloudflare Workers, and the types.
+# Builds the npm package into pkg/: two wasm modules (the server build with the
+# client and createRouteHandler, and the browser build without them), one small
+# entry per host (npm/*.mjs, *.cjs), and the types in every flavour resolvers ask
+# for (.d.ts for CommonJS, .d.mts for ES modules, generated from npm/*.d.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"   # wasm-opt from npm's binaryen
 
 command -v wasm-opt >/dev/null || { echo "wasm-opt missing: run scripts/setup.sh" >&2; exit 1; }
 
-build() { # target out-dir [cargo feature args...]
-  local target=$1 out=$2; shift 2
-  wasm-pack --log-level warn build --mode no-install --release --target "$target" \
-    --out-dir "pkg/$out" --out-name gpt_image_edge --no-pack "$@"
-  rm -f "pkg/$out/.gitignore" "pkg/$out/package.json"
+stage=.tmp/wasm-pack
+build() { # out-dir [cargo feature args...]
+  local out=$1; shift
+  wasm-pack --log-level warn build --mode no-install --release --target web \
+    --out-dir "$stage/$out" --out-name gpt_image_edge --no-pack "$@"
 }
 
 # Panic locations name source files: keep build-machine paths out of the module.
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src= --remap-path-prefix=$PWD=gpt-image-edge"
 
-rm -rf pkg
-build web web                                  # Workers and ES-module runtimes: the client
-build web route --features route               # the same plus createRouteHandler (gpt-image-edge/route)
-build nodejs node --features route             # Node: everything (size matters less there)
-build web browser --no-default-features        # browsers: no networking client, no key
-
-# Each folder says how Node should read its .js files.
-echo '{ "type": "module" }' > pkg/web/package.json
-echo '{ "type": "module" }' > pkg/route/package.json
-echo '{ "type": "module" }' > pkg/browser/package.json
-echo '{ "type": "commonjs" }' > pkg/node/package.json
-
-# Minify the JavaScript glue (wasm-bindgen writes it for reading, not shipping).
-# The nodejs target requires its snippets, so they become CommonJS there.
-minify() { # file format
-  # (wasm-bindgen imports one snippet module once per function: duplicate keys, same value)
-  esbuild "$1" --minify --format="$2" --log-level=warning --log-override:duplicate-object-key=silent \
-    --outfile="$1.min" && mv "$1.min" "$1"
-}
-for d in web route browser; do
-  minify "pkg/$d/gpt_image_edge.js" esm
-  while IFS= read -r f; do minify "$f" esm; done < <(find "pkg/$d/snippets" -name '*.js' 2>/dev/null)
-done
-minify pkg/node/gpt_image_edge.js cjs
-while IFS= read -r f; do minify "$f" cjs; done < <(find pkg/node/snippets -name '*.js' 2>/dev/null)
-
-
-cp npm/package.json npm/index.d.ts npm/route.d.ts npm/ai.js npm/ai.d.ts npm/browser.js npm/workerd.js npm/full.js \
-  npm/route-workerd.js npm/route-full.js pkg/
-cp README.md pkg/README.md
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
-node -e '
-  const fs = require("fs");
-  const p = JSON.parse(fs.readFileSync("pkg/package.json", "utf8"));
-  p.version = process.argv[1];
-  fs.writeFileSync("pkg/package.json", JSON.stringify(p, null, 2) + "\n");
-' "$version"
+rm -rf pkg "$stage"
+# One module for every server host (Workers, Next.js edge, Node, Deno, Bun):
+# `gpt-image-edge` and `gpt-image-edge/route` are the same module there, so a
+# program importing both loads it once.
+build server --features route
+build browser --no-default-features          # browsers: no networking client, no key
 
 # wasm-pack skips wasm-opt silently when it is missing: check that it ran
 # (wasm-bindgen's output keeps a name section; the optimised module has none).
-for f in pkg/*/gpt_image_edge_bg.wasm; do
+for f in "$stage"/*/gpt_image_edge_bg.wasm; do
   python3 - "$f" <<'PY' || { echo "wasm-opt did not run on $f" >&2; exit 1; }
 import sys
 b = open(sys.argv[1], "rb").read()
@@ -75,4 +46,61 @@ while i < len(b):
     i = j + size
 PY
 done
+
+# Next.js runs edge code in a realm of its own and hands it a WebAssembly.Module
+# compiled in another: `instanceof WebAssembly.Module` is false there, and the
+# glue would try to compile the module again. Check the brand instead.
+for d in server browser; do
+  f="$stage/$d/gpt_image_edge.js"
+  grep -q '!(module instanceof WebAssembly.Module)' "$f" || { echo "$f: the module check to patch is gone" >&2; exit 1; }
+  sed -i 's/!(module instanceof WebAssembly\.Module)/!(Object.prototype.toString.call(module) === "[object WebAssembly.Module]")/' "$f"
+done
+
+mkdir -p pkg/dist/browser
+# The wasm-bindgen glue, minified, with its snippets bundled in (one file), as
+# an ES module and, for require(), as CommonJS. (wasm-bindgen imports one
+# snippet module once per function: duplicate keys, same value. Its fallback
+# URL (import.meta.url) is cut: the entries always pass the module, and bundlers
+# must not copy an unused .wasm file.)
+glue() { # in out format
+  esbuild "$1" --bundle --minify --format="$3" --platform=neutral --log-level=warning \
+    --log-override:duplicate-object-key=silent --log-override:empty-import-meta=silent --define:import.meta.url=undefined \
+    --outfile="$2"
+}
+glue "$stage/server/gpt_image_edge.js" pkg/dist/glue.mjs esm
+glue "$stage/server/gpt_image_edge.js" pkg/dist/glue.cjs cjs
+glue "$stage/browser/gpt_image_edge.js" pkg/dist/browser/glue.mjs esm
+cp "$stage/server/gpt_image_edge_bg.wasm" pkg/dist/
+cp "$stage/browser/gpt_image_edge_bg.wasm" pkg/dist/browser/
+
+# Node, Deno and Bun get the module's bytes inside the JavaScript: no file read
+# at run time, so nothing for Turbopack or webpack to move or drop.
+b64=$(base64 -w0 pkg/dist/gpt_image_edge_bg.wasm)
+decode='typeof Uint8Array.fromBase64 == "function" ? Uint8Array.fromBase64(b) : Uint8Array.from(atob(b), (c) => c.charCodeAt(0))'
+printf '// The WebAssembly module (gpt_image_edge_bg.wasm), base64.\nconst b = "%s";\nexport default %s;\n' "$b64" "$decode" > pkg/dist/wasm-bytes.mjs
+printf '// The WebAssembly module (gpt_image_edge_bg.wasm), base64.\n"use strict";\nconst b = "%s";\nmodule.exports = %s;\n' "$b64" "$decode" > pkg/dist/wasm-bytes.cjs
+
+cp npm/node.mjs npm/node.cjs npm/workerd.mjs npm/edge-light.mjs npm/browser.mjs npm/init.mjs npm/init.cjs pkg/dist/
+# gpt-image-edge/ai imports gpt-image-edge by name, so it shares the host's module.
+cp npm/ai.js pkg/dist/ai.mjs
+esbuild npm/ai.js --format=cjs --platform=neutral --log-level=warning --outfile=pkg/dist/ai.cjs
+
+# Types: npm/*.d.ts are written once; they serve CommonJS as they are (this
+# package is "commonjs"), and are copied as .d.mts for ES modules with their
+# relative imports pointing at the .d.mts files.
+for t in index route init ai; do
+  cp "npm/$t.d.ts" "pkg/$t.d.ts"
+  sed -E 's#(["'\''])\./(index|route|init)\.js\1#\1./\2.mjs\1#g' "npm/$t.d.ts" > "pkg/$t.d.mts"
+done
+cp npm/wasm.d.ts pkg/
+
+cp npm/package.json pkg/package.json
+cp README.md pkg/README.md
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+node -e '
+  const fs = require("fs");
+  const p = JSON.parse(fs.readFileSync("pkg/package.json", "utf8"));
+  p.version = process.argv[1];
+  fs.writeFileSync("pkg/package.json", JSON.stringify(p, null, 2) + "\n");
+' "$version"
 echo "pkg/ built (version $version)"

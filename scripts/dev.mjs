@@ -73,8 +73,8 @@ export async function startDev({ port = 8788, timeScale = 1, limits = {} } = {})
   const pub = join(work, "public");
   cpSync(join(repo, "www"), pub, { recursive: true });
   const installed = join(work, "node_modules/gpt-image-edge");
-  cpSync(join(installed, "browser.js"), join(pub, "pkg/browser.js"));
-  cpSync(join(installed, "browser"), join(pub, "pkg/browser"), { recursive: true });
+  cpSync(join(installed, "dist/browser.mjs"), join(pub, "pkg/browser.js"));
+  cpSync(join(installed, "dist/browser"), join(pub, "pkg/browser"), { recursive: true });
 
   const keys = process.env.GPT_IMAGE_API_KEY ? {} : SANDBOX_KEYS;
   const sandbox = Object.keys(keys).length ? await startSandbox(timeScale) : null;
@@ -83,7 +83,7 @@ export async function startDev({ port = 8788, timeScale = 1, limits = {} } = {})
     scriptPath: join(work, "dist/index.js"),
     modulesRoot: join(work, "dist"),
     modulesRules: [
-      { type: "ESModule", include: ["**/*.js"] },
+      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
       { type: "CompiledWasm", include: ["**/*.wasm"] },
     ],
     compatibilityDate: "2025-09-01",

@@ -84,6 +84,19 @@ layer "route handler in Node and workerd" ./scripts/test-js.sh route-node.test.m
 layer "AI SDK provider in Node and workerd" ./scripts/test-js.sh ai-node.test.mjs ai-workerd.test.mjs
 layer "the example Worker and the page against make dev" ./scripts/test-js.sh worker-example.test.mjs www.test.mjs
 
+# Where users build: the packed tarball installed into the pinned hosts
+# (scripts/test-hosts.sh installs them once under .tmp/hosts).
+rm -f .tmp/hosts/table.tsv
+layer "types (attw, publint), README" ./scripts/test-hosts.sh types.test.mjs readme.test.mjs
+layer "Node 20-26, Deno, Bun" ./scripts/test-hosts.sh runtimes.test.mjs
+layer "Next.js (Turbopack, webpack)" ./scripts/test-hosts.sh nextjs.test.mjs
+layer "Vite" ./scripts/test-hosts.sh vite.test.mjs
+layer "Worker (wrangler)" ./scripts/test-hosts.sh worker.test.mjs
+if [ -s .tmp/hosts/table.tsv ]; then
+  printf '\n==> hosts: what ran, and the sizes the tools reported\n'
+  (printf 'host\tversion\twhat ran\tsizes\n'; cat .tmp/hosts/table.tsv) | column -t -s $'\t'
+fi
+
 printf '\n==> summary\n'
 for i in "${!names[@]}"; do
   printf '  %-34s %6s  %s\n' "${names[$i]}" "${counts[$i]}" "${states[$i]}"

@@ -5,10 +5,13 @@
 export function requestInfo(request) {
   const url = new URL(request.url);
   const h = request.headers;
+  // The site's own origin as the browser sees it: the Host it asked for (a
+  // framework may hand the handler a request.url on localhost).
+  const host = h.get("host");
   return {
     method: request.method,
     path: url.pathname,
-    ownOrigin: url.origin,
+    ownOrigin: host ? `${url.protocol}//${host}` : url.origin,
     origin: h.get("origin"),
     idempotencyKey: h.get("idempotency-key"),
     signature: h.get("x-webhook-signature"),

@@ -97,7 +97,9 @@ export async function dropsBillOnce(sandboxUrl, count) {
   const before = await sb.ledger(KEYS.apiframe);
   const outcomes = await Promise.allSettled(
     Array.from({ length: count }, (_, i) =>
-      generateImage({ model: m, prompt: `lighthouse ${i}`, n: 2, maxImagesPerCall: 1, providerOptions: { gptImage: { quality: "low", idempotencyKey: `order-${i}-${Date.now()}` } } }),
+      // With keys a retry is safe, so allow enough of them that a batch losing
+      // every answer is practically impossible (0.3^12 with the client's own retry).
+      generateImage({ model: m, prompt: `lighthouse ${i}`, n: 2, maxImagesPerCall: 1, maxRetries: 5, providerOptions: { gptImage: { quality: "low", idempotencyKey: `order-${i}-${Date.now()}` } } }),
     ),
   );
   await sb.clearFaults();

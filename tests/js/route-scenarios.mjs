@@ -225,6 +225,20 @@ export function routeScenarios(edge, sandboxUrl, hostileUrl) {
     check(!evil.headers.has("access-control-allow-origin"), "no CORS for a refused origin");
   });
 
+  add("same origin is the Host the browser asked for, whatever URL the framework hands over", async () => {
+    // Next.js gives route handlers a request.url on localhost while the page is on 127.0.0.1.
+    const h = handlers.apiframe;
+    const req = (origin) =>
+      new Request("http://localhost:3000/api/images/generate", {
+        method: "POST",
+        headers: { host: "127.0.0.1:3000", origin, "content-type": "application/json", "x-user": "alice" },
+        body: JSON.stringify({ prompt: "x", quality: "low" }),
+      });
+    check((await h(req("http://127.0.0.1:3000"))).status === 202, "same origin by Host");
+    const evil = await h(req("https://evil.example.com"));
+    check(evil.status === 403 && !evil.headers.has("access-control-allow-origin"), `foreign origin: ${evil.status}`);
+  });
+
   add("CORS for listed origins; preflight", async () => {
     const h = make("apiframe", { allowedOrigins: ["https://partner.example.com"] });
     const pre = await call(h, "/api/images/generate", { method: "OPTIONS", origin: "https://partner.example.com" });

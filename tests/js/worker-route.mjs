@@ -1,5 +1,5 @@
 // A Worker that runs one route-handler scenario per request, inside workerd.
-import * as edge from "./node_modules/gpt-image-edge/route-workerd.js";
+import * as edge from "./node_modules/gpt-image-edge/dist/workerd.mjs";
 import { routeScenarios } from "./route-scenarios.mjs";
 
 export default {

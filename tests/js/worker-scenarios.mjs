@@ -1,6 +1,6 @@
 // A Worker that runs one scenario per request, inside workerd. It imports the
 // package's Workers entry the way a bundler with the "workerd" condition would.
-import * as edge from "./node_modules/gpt-image-edge/workerd.js";
+import * as edge from "./node_modules/gpt-image-edge/dist/workerd.mjs";
 import { scenarios } from "./scenarios.mjs";
 import { r2Uploader } from "./uploads.mjs";
 

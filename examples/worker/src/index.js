@@ -2,13 +2,14 @@
 // bindings); static assets serve the page and the package's browser build.
 // Every call is a visitor's (a signed session cookie), rate-limited and capped
 // per visitor and per day.
+import { providerInfo } from "gpt-image-edge";
 import { createRouteHandler } from "gpt-image-edge/route";
 import { limit } from "./limits.js";
 import { sessionOf, withSession } from "./session.js";
 
 export { DailySpend } from "./limits.js";
 
-const PROVIDERS = ["apiframe", "gptimage2ai", "getimg", "openai"];
+const PROVIDERS = Object.keys(providerInfo());
 const KEY_BINDINGS = {
   apiframe: "APIFRAME_API_KEY",
   gptimage2ai: "GPTIMAGE2AI_API_KEY",

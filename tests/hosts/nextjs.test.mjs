@@ -1,0 +1,85 @@
+// examples/nextjs from the packed tarball: `next build` with Turbopack (the
+// default) and with webpack, `next start` on loopback, a generate through the
+// Node.js route and the edge route against the sandbox, and the page in
+// Chromium. No next.config: the package needs none.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { cpSync, readdirSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { readFileSync } from "node:fs";
+import { test } from "../js/harness.mjs";
+import { startSandbox } from "../js/sandbox.mjs";
+import { usePage } from "./page.mjs";
+import { HOSTS, REPO, bin, freePort, must, row, run, startServer } from "./hosts.mjs";
+
+const sandbox = await startSandbox(["--time-scale", "0.02"]);
+const version = JSON.parse(readFileSync(join(HOSTS, "node_modules/next/package.json"), "utf8")).version;
+
+function files(dir, test) {
+  const found = [];
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile() && test(e.name)) found.push(join(e.parentPath, e.name));
+  }
+  return found;
+}
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+
+/** Generate through a route as a server-side caller would. */
+async function generateThrough(base, route) {
+  const headers = { "content-type": "application/json", "x-demo-user": "test" };
+  const body = JSON.stringify({ prompt: "A lighthouse at dusk", quality: "low" });
+  const refused = await fetch(`${base}${route}/generate`, { method: "POST", headers: { "content-type": "application/json" }, body });
+  assert.equal(refused.status, 401, "no user: refused");
+  const r = await fetch(`${base}${route}/generate`, { method: "POST", headers, body });
+  const accepted = await r.json();
+  assert.equal(r.status, 202, JSON.stringify(accepted));
+  let job;
+  for (let i = 0; i < 100; i++) {
+    job = await (await fetch(`${base}${route}/jobs/${accepted.token}`, { headers })).json();
+    if (job.status !== "queued" && job.status !== "running") break;
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
+  assert.equal(job.status, "succeeded", JSON.stringify(job));
+  assert.equal(job.images.length, 1);
+  assert.ok(!JSON.stringify(job).includes("afk_sandbox"));
+}
+
+for (const bundler of ["turbopack", "webpack"]) {
+  test(`Next.js ${version} (${bundler}): build, start, generate through the Node and edge routes, the page in Chromium`, async () => {
+    const app = join(HOSTS, `nextjs-${bundler}`);
+    rmSync(app, { recursive: true, force: true });
+    cpSync(join(REPO, "examples/nextjs"), app, { recursive: true });
+    const build = must(await run(bin.node24, [bin.next, "build", ...(bundler === "webpack" ? ["--webpack"] : [])], { cwd: app, timeoutMs: 600_000 }), "next build");
+    console.log(build.split("\n").filter((l) => /Route|app\/|api\/|First Load|○|ƒ|Compiled|TypeScript|warn/i.test(l)).map((l) => `     ${l}`).join("\n"));
+    // The example is TypeScript (strict): the build checked the package's types as a user's would be.
+    assert.match(build, /Finished TypeScript/, build);
+
+    const port = await freePort();
+    const server = await startServer(bin.node24, [bin.next, "start", "-H", "127.0.0.1", "-p", String(port)], {
+      cwd: app,
+      env: { APIFRAME_API_KEY: "afk_sandbox", ROUTE_SECRET: randomBytes(24).toString("hex"), PROVIDER_BASE_URL: sandbox.url },
+      url: `http://127.0.0.1:${port}/`,
+    });
+    try {
+      await generateThrough(server.url.replace(/\/$/, ""), "/api/images");
+      await generateThrough(server.url.replace(/\/$/, ""), "/api/edge");
+      await usePage(server.url, { generateRoutes: ["/api/images", "/api/edge"] });
+      assert.ok(!server.output().includes("afk_sandbox"));
+    } finally {
+      await server.stop();
+    }
+
+    // What the build holds: the client's JavaScript and wasm, the server's wasm.
+    const next = join(app, ".next");
+    const size = (list) => list.reduce((s, f) => s + statSync(f).size, 0);
+    const gz = (list) => list.reduce((s, f) => s + gzipSync(readFileSync(f), { level: 9 }).length, 0);
+    const clientJs = files(join(next, "static"), (n) => n.endsWith(".js"));
+    const clientWasm = files(join(next, "static"), (n) => n.endsWith(".wasm"));
+    const serverWasm = files(join(next, "server"), (n) => n.endsWith(".wasm"));
+    assert.equal(clientWasm.length, 1, `client wasm files: ${clientWasm.join(" ")}`);
+    const sizes = `client JS ${kb(size(clientJs))} (gzip ${kb(gz(clientJs))}), client wasm ${kb(size(clientWasm))} (gzip ${kb(gz(clientWasm))}), server .wasm files ${serverWasm.length}`;
+    console.log(`     ${sizes}`);
+    row(`Next.js (${bundler})`, version, "next build, next start; generate via Node route and edge route; page in Chromium (validate, price, generate x2)", sizes);
+  });
+}
