@@ -341,6 +341,8 @@ export interface ImageClientOptions extends PriceOptions {
   strict?: boolean;
   /** How long jobs usually take, to plan polling (learned from finished jobs otherwise). */
   typicalDurationMs?: number;
+  /** The most bytes one reference download may hold (1 to 52428800, the default: OpenAI's 50 MB); longer ones are cancelled at the limit. */
+  maxReferenceBytes?: number;
   /** Allow a key in a browser, where every visitor can read it. */
   dangerouslyAllowBrowser?: boolean;
   /**

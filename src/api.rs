@@ -7,8 +7,8 @@ use crate::runtime::hmac_sha256_verify;
 use gpt_image_core::json;
 use gpt_image_core::{
     build_poll_request, build_submit_request, estimate_cost, parse_job, price, validate_request,
-    webhook, ApiKey, Body, Error, ErrorCode, HttpRequest, Json, ParseContext, Plan, PriceOptions,
-    ResponseBody, Target, ValidateOptions,
+    webhook, ApiKey, Body, Error, ErrorCode, HttpRequest, Issue, IssueCode, Json, ParseContext,
+    Plan, PriceOptions, ResponseBody, Target, ValidateOptions,
 };
 use wasm_bindgen::prelude::*;
 
@@ -52,7 +52,16 @@ pub fn validate_request_js(
             ))
         }
     };
-    let value = crate::images::request_json(&request).unwrap_or(Json::Null);
+    let value = match crate::images::request_json_checked(&request) {
+        Ok(v) => v,
+        // Larger or deeper than any request: refused before it is walked.
+        Err(e) => {
+            let issue = Issue::new("", IssueCode::TooMany, e.message.clone());
+            return Ok(from_json(
+                &json!({ "ok": false, "errors": [issue.to_json()], "warnings": [] }),
+            ));
+        }
+    };
     Ok(from_json(&validate_request(p, &value, opts).to_json()))
 }
 

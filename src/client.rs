@@ -2,7 +2,8 @@
 
 use crate::api::price_options;
 use crate::convert::{
-    from_json, get, js_error, opt_bool, opt_number, opt_string, provider, to_json,
+    from_json, get, js_error, opt_bool, opt_duration, opt_number, opt_string, opt_whole, provider,
+    to_json,
 };
 use crate::io::WasmIo;
 use crate::runtime::{is_abort_signal, is_browser_like};
@@ -48,7 +49,7 @@ fn call_options(
 
 fn submit_options(options: &JsValue) -> Result<SubmitOptions, JsValue> {
     Ok(SubmitOptions {
-        deadline_ms: opt_number(options, "deadlineMs")?,
+        deadline_ms: opt_duration(options, "deadlineMs")?,
         max_cost_usd: opt_number(options, "maxCostUsd")?,
         idempotency_key: opt_string(options, "idempotencyKey")?,
         partial_images: opt_number(options, "partialImages")?.map(|n| {
@@ -127,15 +128,18 @@ impl ImageClient {
         let base = opt_string(&options, "baseUrl")?;
         let target = Target::new(p, ApiKey::new(key), base.as_deref()).map_err(|e| js_error(&e))?;
         let mut cfg = ClientConfig::new(target);
-        if let Some(ms) = opt_number(&options, "timeoutMs")? {
-            cfg.timeout_ms = ms.max(1.0) as u64;
+        if let Some(ms) = opt_duration(&options, "timeoutMs")? {
+            cfg.timeout_ms = ms as u64;
         }
-        if let Some(n) = opt_number(&options, "maxRetries")? {
-            cfg.max_retries = n.min(10.0) as u32;
+        if let Some(n) = opt_whole(&options, "maxRetries", 0, 10)? {
+            cfg.max_retries = n as u32;
         }
         cfg.price = price_options(&options)?;
         cfg.strict = opt_bool(&options, "strict")?.unwrap_or(false);
-        cfg.typical_duration_ms = opt_number(&options, "typicalDurationMs")?.filter(|ms| *ms > 0.0);
+        cfg.typical_duration_ms = opt_duration(&options, "typicalDurationMs")?;
+        if let Some(n) = opt_whole(&options, "maxReferenceBytes", 1, 52_428_800)? {
+            cfg.max_reference_bytes = n as usize;
+        }
         let uploader = match get(&options, "uploadReference") {
             v if v.is_undefined() || v.is_null() => None,
             v => Some(
@@ -317,7 +321,7 @@ async fn run(
         }
         Op::WaitFor => {
             let opts = WaitOptions {
-                deadline_ms: opt_number(options, "deadlineMs").map_err(option_error)?,
+                deadline_ms: opt_duration(options, "deadlineMs").map_err(option_error)?,
             };
             let h = read_handle(client, subject, false)?;
             wait_shared(client, &io, &h, &opts, &mut report)

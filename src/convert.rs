@@ -12,18 +12,40 @@ pub const ERROR_NAME: &str = "GptImageError";
 /// Deeper than this is refused (and it also stops circular objects).
 const MAX_DEPTH: u32 = 64;
 
+/// The most entries one array or object may have, and the most values one
+/// conversion walks in all: far beyond any valid request, handle or option
+/// (a request has at most 16 references), and small enough that a sparse
+/// `new Array(2 ** 31)` or an object shared a thousand times over is
+/// refused by its size, before it is walked.
+pub const MAX_ENTRIES: u32 = 10_000;
+const MAX_VALUES: u32 = 100_000;
+
 /// A JavaScript value as JSON, the way `JSON.stringify` sees it: `undefined`
 /// and functions become `null` (and are dropped from objects), `NaN` stays a
 /// number so validation can say what is wrong with it.
 pub fn to_json(v: &JsValue) -> Result<Json, JsValue> {
-    walk(v, 0)
+    to_json_checked(v).map_err(|e| js_error(&e))
 }
 
-fn walk(v: &JsValue, depth: u32) -> Result<Json, JsValue> {
+/// [`to_json`], refusing with the core's `INVALID_REQUEST`.
+pub fn to_json_checked(v: &JsValue) -> Result<Json, Error> {
+    walk(v, 0, &mut 0)
+}
+
+fn too_big(what: String) -> Error {
+    Error::new(ErrorCode::InvalidRequest, what)
+}
+
+fn walk(v: &JsValue, depth: u32, seen: &mut u32) -> Result<Json, Error> {
     if depth > MAX_DEPTH {
-        return Err(js_error(&Error::new(
-            ErrorCode::InvalidRequest,
-            "the value is nested too deeply (or is circular)",
+        return Err(too_big(
+            "the value is nested too deeply (or is circular)".to_string(),
+        ));
+    }
+    *seen += 1;
+    if *seen > MAX_VALUES {
+        return Err(too_big(format!(
+            "the value holds more than {MAX_VALUES} values in all"
         )));
     }
     if v.is_null() || v.is_undefined() || v.is_function() || v.is_symbol() {
@@ -46,21 +68,34 @@ fn walk(v: &JsValue, depth: u32) -> Result<Json, JsValue> {
     }
     if Array::is_array(v) {
         let arr: &Array = v.unchecked_ref();
-        let mut items = Vec::new();
+        let len = arr.length();
+        if len > MAX_ENTRIES {
+            return Err(too_big(format!(
+                "an array of {len} entries is larger than any request (at most {MAX_ENTRIES})"
+            )));
+        }
+        let mut items = Vec::with_capacity(len as usize);
         for item in arr.iter() {
-            items.push(walk(&item, depth + 1)?);
+            items.push(walk(&item, depth + 1, seen)?);
         }
         return Ok(Json::Array(items));
     }
     let obj: &Object = v.unchecked_ref();
-    let mut pairs = Vec::new();
-    for key in Object::keys(obj).iter() {
+    let keys = Object::keys(obj);
+    let len = keys.length();
+    if len > MAX_ENTRIES {
+        return Err(too_big(format!(
+            "an object of {len} keys is larger than any request (at most {MAX_ENTRIES})"
+        )));
+    }
+    let mut pairs = Vec::with_capacity(len as usize);
+    for key in keys.iter() {
         let Some(k) = key.as_string() else { continue };
         let item = Reflect::get(obj, &key).unwrap_or(JsValue::UNDEFINED);
         if item.is_undefined() || item.is_function() || item.is_symbol() {
             continue;
         }
-        pairs.push((k, walk(&item, depth + 1)?));
+        pairs.push((k, walk(&item, depth + 1, seen)?));
     }
     // The keys of a JS object are distinct: this is linear.
     Ok(Json::Object(Map::from_unique_pairs(pairs)))
@@ -90,12 +125,13 @@ pub fn from_json(v: &Json) -> JsValue {
     }
 }
 
-/// Parse response text with the host's `JSON.parse`.
+/// Parse response text with the core's parser, the one native builds and
+/// tests use: the same bytes mean the same job everywhere, and ids and seeds
+/// beyond 2^53 keep their digits (`JSON.parse` would round them).
 pub fn parse_text(text: &str) -> gpt_image_core::ResponseBody {
-    match js_sys::JSON::parse(text).ok().map(|v| to_json(&v)) {
-        Some(Ok(v)) => gpt_image_core::ResponseBody::Json(v),
-        _ => gpt_image_core::ResponseBody::NotJson(text.to_string()),
-    }
+    // Number text the parser has checked means the same to parseFloat as to
+    // JSON.parse (and Rust's float parser stays out of the module).
+    gpt_image_core::ResponseBody::from_text_with(text, |t| Some(js_sys::Number::parse_float(t)))
 }
 
 /// JSON text with the host's `JSON.stringify`.
@@ -163,13 +199,50 @@ pub fn opt_bool(obj: &JsValue, key: &str) -> Result<Option<bool>, JsValue> {
 
 /// An optional finite, non-negative number option.
 pub fn opt_number(obj: &JsValue, key: &str) -> Result<Option<f64>, JsValue> {
+    opt_range(obj, key, 0.0, f64::MAX, "a finite number >= 0")
+}
+
+/// The longest duration an option may name: 365 days, in milliseconds.
+/// Timers hold it (runtime.js waits in steps of at most 2^31 - 1 ms).
+pub const MAX_DURATION_MS: f64 = 31_536_000_000.0;
+
+/// An optional duration option: milliseconds from 1 to 365 days.
+pub fn opt_duration(obj: &JsValue, key: &str) -> Result<Option<f64>, JsValue> {
+    opt_range(
+        obj,
+        key,
+        1.0,
+        MAX_DURATION_MS,
+        "a number of milliseconds from 1 to 31536000000 (365 days)",
+    )
+}
+
+/// An optional whole-number option from `min` to `max`.
+pub fn opt_whole(obj: &JsValue, key: &str, min: u32, max: u32) -> Result<Option<f64>, JsValue> {
+    // Integers only in the message: float formatting would add kilobytes.
+    let want = format!("a whole number from {min} to {max}");
+    match opt_range(obj, key, f64::from(min), f64::from(max), &want)? {
+        Some(n) if n.fract() != 0.0 => Err(option_error(key, &want)),
+        n => Ok(n),
+    }
+}
+
+/// An optional number option that is finite and from `min` to `max`; an
+/// `INVALID_REQUEST` naming the option otherwise.
+pub fn opt_range(
+    obj: &JsValue,
+    key: &str,
+    min: f64,
+    max: f64,
+    want: &str,
+) -> Result<Option<f64>, JsValue> {
     let v = get(obj, key);
     if absent(&v) {
         return Ok(None);
     }
     match v.as_f64() {
-        Some(n) if n.is_finite() && n >= 0.0 => Ok(Some(n)),
-        _ => Err(option_error(key, "a finite number >= 0")),
+        Some(n) if n.is_finite() && n >= min && n <= max => Ok(Some(n)),
+        _ => Err(option_error(key, want)),
     }
 }
 

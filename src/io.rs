@@ -2,7 +2,7 @@
 //! abort wiring from `runtime.js`, clock and randomness from the host.
 
 use crate::convert::{get, parse_text, stringify};
-use crate::runtime::{js_sleep, RequestControl};
+use crate::runtime::{js_sleep, read_limited, RequestControl};
 use gloo_net::http::{Method, RequestBuilder};
 use gpt_image_core::io::{BytesResponse, Io, StreamPart, TransportError};
 use gpt_image_core::{Body, HttpRequest, HttpResponse};
@@ -167,6 +167,7 @@ impl Io for WasmIo {
         &self,
         url: &str,
         timeout_ms: u64,
+        max_bytes: usize,
     ) -> Result<BytesResponse, TransportError> {
         let ctl = RequestControl::new(timeout_ms as f64, &self.signal);
         let result = async {
@@ -184,9 +185,15 @@ impl Io for WasmIo {
             let status = resp.status();
             let location = resp.headers().get("location");
             let body = if (200..300).contains(&status) {
-                resp.binary()
+                // Never read whole: counted as it streams, cancelled at the limit.
+                let raw = web_sys::Response::from(resp);
+                let bytes = JsFuture::from(read_limited(&raw, max_bytes as f64))
                     .await
-                    .map_err(|e| self.failure(&ctl, e.to_string()))?
+                    .map_err(|e| self.failure(&ctl, format!("{e:?}")))?;
+                if bytes.is_null() {
+                    return Err(TransportError::TooLarge);
+                }
+                js_sys::Uint8Array::new(&bytes).to_vec()
             } else {
                 Vec::new()
             };

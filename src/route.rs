@@ -178,8 +178,10 @@ pub fn create_route_handler(options: JsValue) -> Result<js_sys::Function, JsValu
         limit: hook(&options, "limit")?,
         on_webhook: hook(&options, "onWebhook")?,
         allowed_origins,
-        max_body: opt_number(&options, "maxBodyBytes")?.unwrap_or(DEFAULT_MAX_BODY),
-        token_ttl_ms: opt_number(&options, "tokenTtlMs")?.unwrap_or(DEFAULT_TOKEN_TTL_MS),
+        max_body: crate::convert::opt_whole(&options, "maxBodyBytes", 1, 16_777_216)?
+            .unwrap_or(DEFAULT_MAX_BODY),
+        token_ttl_ms: crate::convert::opt_duration(&options, "tokenTtlMs")?
+            .unwrap_or(DEFAULT_TOKEN_TTL_MS),
     });
     let serve = Closure::<dyn FnMut(JsValue) -> js_sys::Promise>::new(move |request: JsValue| {
         let h = handler.clone();

@@ -1,6 +1,30 @@
 // Host helpers for the Rust client: timers, abort wiring and the browser
 // check. They are JavaScript's own APIs, so they are written in JavaScript.
 
+// setTimeout holds at most 2^31 - 1 ms: a longer delay fires at once. Timers
+// here wait longer ones in steps.
+const MAX_TIMER_MS = 2147483647;
+
+/** A timer for any duration; cancel it with `cancelLater`. */
+function later(fn, ms) {
+  const timer = { id: undefined };
+  let left = Math.max(0, Number(ms) || 0);
+  const step = () => {
+    if (left > MAX_TIMER_MS) {
+      left -= MAX_TIMER_MS;
+      timer.id = setTimeout(step, MAX_TIMER_MS);
+    } else {
+      timer.id = setTimeout(fn, left);
+    }
+  };
+  step();
+  return timer;
+}
+
+function cancelLater(timer) {
+  clearTimeout(timer.id);
+}
+
 /** Resolve after `ms`, or reject as soon as `signal` aborts. */
 export function sleep(ms, signal) {
   return new Promise((resolve, reject) => {
@@ -9,10 +33,10 @@ export function sleep(ms, signal) {
       return;
     }
     const onAbort = () => {
-      clearTimeout(timer);
+      cancelLater(timer);
       reject(new Error("aborted"));
     };
-    const timer = setTimeout(() => {
+    const timer = later(() => {
       if (signal) signal.removeEventListener("abort", onAbort);
       resolve();
     }, ms);
@@ -38,7 +62,7 @@ export class RequestControl {
       if (this.parent.aborted) this.onAbort();
       else this.parent.addEventListener("abort", this.onAbort, { once: true });
     }
-    this.timer = setTimeout(() => {
+    this.timer = later(() => {
       this.timedOut = true;
       this.controller.abort(new Error("timeout"));
     }, timeoutMs);
@@ -49,9 +73,45 @@ export class RequestControl {
   }
 
   dispose() {
-    clearTimeout(this.timer);
+    cancelLater(this.timer);
     if (this.parent) this.parent.removeEventListener("abort", this.onAbort);
   }
+}
+
+/**
+ * The body of `response` as bytes, or null when it holds more than `limit`
+ * bytes: its Content-Length is judged first, then the bytes are counted as
+ * they stream, and the read is cancelled as soon as they pass the limit (so
+ * no more than the limit plus one chunk is ever held).
+ */
+export async function readLimited(response, limit) {
+  const body = response.body;
+  const declared = Number(response.headers.get("content-length"));
+  if (declared > limit) {
+    if (body) body.cancel().catch(() => {});
+    return null;
+  }
+  if (!body) return new Uint8Array(0);
+  const reader = body.getReader();
+  const chunks = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
 }
 
 /**

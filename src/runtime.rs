@@ -31,6 +31,11 @@ extern "C" {
     #[wasm_bindgen(js_name = isBrowserLike)]
     pub fn is_browser_like() -> bool;
 
+    /// The body of a fetch `Response` as a Uint8Array, or null when it is
+    /// over `limit` bytes (the read is cancelled there).
+    #[wasm_bindgen(js_name = readLimited)]
+    pub fn read_limited(response: &JsValue, limit: f64) -> js_sys::Promise;
+
     /// Whether the value is an AbortSignal.
     #[wasm_bindgen(js_name = isAbortSignal)]
     pub fn is_abort_signal(v: &JsValue) -> bool;

@@ -53,6 +53,9 @@ pub struct ClientConfig {
     pub strict: bool,
     /// How long jobs usually take, when known better than the provider's figure.
     pub typical_duration_ms: Option<f64>,
+    /// The most bytes one reference download may hold (at most, and by
+    /// default, OpenAI's 50 MB per image).
+    pub max_reference_bytes: usize,
 }
 
 impl ClientConfig {
@@ -65,6 +68,7 @@ impl ClientConfig {
             price: PriceOptions::default(),
             strict: false,
             typical_duration_ms: None,
+            max_reference_bytes: multipart::MAX_IMAGE_BYTES,
         }
     }
 }
@@ -332,6 +336,16 @@ impl Client {
                     )
                     .with_provider(p),
                     maybe_sent,
+                ),
+                // Answers are read whole today; a host that limits them
+                // reports an answer it could not hold, after it was sent.
+                Err(TransportError::TooLarge) => (
+                    Error::new(
+                        ErrorCode::Decode,
+                        format!("{}'s answer was too large to read", p.display_name()),
+                    )
+                    .with_provider(p),
+                    true,
                 ),
             };
             if unknown && resend == Resend::Unsafe {
@@ -687,6 +701,7 @@ impl Client {
             }
             Err(TransportError::Timeout) => "the stream did not end in time".to_string(),
             Err(TransportError::Network { message, .. }) => format!("the stream broke: {message}"),
+            Err(TransportError::TooLarge) => "the stream was too large to read".to_string(),
             Ok(()) => "the stream ended before the image".to_string(),
         };
         Err(outcome_unknown(p, &wire_error(p, &cause)))
@@ -773,6 +788,7 @@ impl Client {
                     TransportError::Network { message, .. } => {
                         refuse(format!("uploadReference failed: {message}"))
                     }
+                    TransportError::TooLarge => refuse("uploadReference answered too much".into()),
                 })?;
             let Some(url) = uploaded else {
                 return Err(refuse(format!(
@@ -822,8 +838,10 @@ impl Client {
             let timeout = (self.cfg.timeout_ms as f64)
                 .min(deadline - io.now_ms())
                 .max(1.0) as u64;
+            let limit = self.cfg.max_reference_bytes.min(multipart::MAX_IMAGE_BYTES);
+            let too_large = || refuse(format!("the image is over {limit} bytes"));
             let resp = io
-                .fetch_bytes(&current, timeout)
+                .fetch_bytes(&current, timeout, limit)
                 .await
                 .map_err(|e| match e {
                     TransportError::Aborted => aborted_error(p),
@@ -837,6 +855,7 @@ impl Client {
                         format!("downloading {path} failed: {message}"),
                     )
                     .with_provider(p),
+                    TransportError::TooLarge => too_large(),
                 })?;
             if (300..400).contains(&resp.status) {
                 match resp
@@ -859,8 +878,8 @@ impl Client {
             if !(200..300).contains(&resp.status) {
                 return Err(refuse(format!("the image URL answered {}", resp.status)));
             }
-            if resp.body.len() > multipart::MAX_IMAGE_BYTES {
-                return Err(refuse("the image is over 50 MB".to_string()));
+            if resp.body.len() > limit {
+                return Err(too_large());
             }
             let Some(mime) = multipart::sniff_image(&resp.body) else {
                 return Err(refuse(
@@ -1227,26 +1246,125 @@ fn merge_jobs(p: Provider, mut jobs: Vec<Job>) -> Job {
     merged
 }
 
-/// Resolve a redirect's `Location` against the URL that sent it.
+/// Resolve a redirect's `Location` against the URL that sent it, as RFC 3986
+/// section 5.2 says (a scheme in any case, `?q`, `#f`, dot segments). The
+/// result is checked like any URL before it is fetched.
 fn resolve_location(base: &str, location: &str) -> Option<String> {
-    let location = location.trim();
-    if location.starts_with("http://") || location.starts_with("https://") {
-        return Some(location.to_string());
-    }
-    let b = url::parse(base).ok()?;
-    let origin = match b.port {
-        Some(port) => format!("{}://{}:{port}", b.scheme, b.host),
-        None => format!("{}://{}", b.scheme, b.host),
+    let r = UriParts::of(location.trim());
+    let b = UriParts::of(base);
+    let (scheme, authority, path, query) = if r.scheme.is_some() {
+        (r.scheme, r.authority, remove_dot_segments(r.path), r.query)
+    } else if r.authority.is_some() {
+        (b.scheme, r.authority, remove_dot_segments(r.path), r.query)
+    } else if r.path.is_empty() {
+        (
+            b.scheme,
+            b.authority,
+            b.path.to_string(),
+            r.query.or(b.query),
+        )
+    } else if r.path.starts_with('/') {
+        (b.scheme, b.authority, remove_dot_segments(r.path), r.query)
+    } else {
+        let merged = match (b.authority, b.path.rfind('/')) {
+            (Some(_), None) if b.path.is_empty() => format!("/{}", r.path),
+            (_, Some(i)) => format!("{}{}", b.path.get(..=i)?, r.path),
+            (_, None) => r.path.to_string(),
+        };
+        (b.scheme, b.authority, remove_dot_segments(&merged), r.query)
     };
-    if let Some(rest) = location.strip_prefix("//") {
-        return Some(format!("{}://{rest}", b.scheme));
+    let mut out = format!("{}:", scheme?);
+    if let Some(a) = authority {
+        out.push_str("//");
+        out.push_str(a);
     }
-    if location.starts_with('/') {
-        return Some(format!("{origin}{location}"));
+    out.push_str(&path);
+    for (mark, part) in [('?', query), ('#', r.fragment)] {
+        if let Some(part) = part {
+            out.push(mark);
+            out.push_str(part);
+        }
     }
-    let path = b.path_and_rest.split(['?', '#']).next().unwrap_or("/");
-    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-    Some(format!("{origin}{dir}/{location}"))
+    Some(out)
+}
+
+/// A URI reference's five parts (RFC 3986 appendix B).
+struct UriParts<'a> {
+    scheme: Option<&'a str>,
+    authority: Option<&'a str>,
+    path: &'a str,
+    query: Option<&'a str>,
+    fragment: Option<&'a str>,
+}
+
+impl<'a> UriParts<'a> {
+    fn of(s: &'a str) -> UriParts<'a> {
+        let (s, fragment) = s.split_once('#').map_or((s, None), |(a, f)| (a, Some(f)));
+        let (s, query) = s.split_once('?').map_or((s, None), |(a, q)| (a, Some(q)));
+        let (scheme, s) = match s.split_once(':') {
+            Some((sc, rest))
+                if sc.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && sc
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')) =>
+            {
+                (Some(sc), rest)
+            }
+            _ => (None, s),
+        };
+        let (authority, path) = match s.strip_prefix("//") {
+            Some(rest) => match rest.find('/') {
+                Some(end) => (rest.get(..end), rest.get(end..).unwrap_or("")),
+                None => (Some(rest), ""),
+            },
+            None => (None, s),
+        };
+        UriParts {
+            scheme,
+            authority,
+            path,
+            query,
+            fragment,
+        }
+    }
+}
+
+/// RFC 3986 section 5.2.4. (No slicing by index: a slip would be a panic,
+/// and its message machinery would add kilobytes to the module.)
+fn remove_dot_segments(path: &str) -> String {
+    let mut input = path;
+    let mut out = String::new();
+    let pop = |out: &mut String| out.truncate(out.rfind('/').unwrap_or(0));
+    while !input.is_empty() {
+        let after = |prefix: &str| input.strip_prefix(prefix).filter(|r| r.starts_with('/'));
+        if let Some(rest) = input.strip_prefix("../").or(input.strip_prefix("./")) {
+            input = rest;
+        } else if let Some(rest) = after("/.") {
+            input = rest;
+        } else if input == "/." {
+            input = "/";
+        } else if let Some(rest) = after("/..") {
+            input = rest;
+            pop(&mut out);
+        } else if input == "/.." {
+            input = "/";
+            pop(&mut out);
+        } else if input == "." || input == ".." {
+            input = "";
+        } else {
+            // The first segment, with its leading `/` if any (a header may
+            // carry non-ASCII text: step over a whole character).
+            let first = input.chars().next().map_or(1, char::len_utf8);
+            let end = input
+                .get(first..)
+                .and_then(|r| r.find('/'))
+                .map_or(input.len(), |i| i + first);
+            let (segment, rest) = input.split_at_checked(end).unwrap_or((input, ""));
+            out.push_str(segment);
+            input = rest;
+        }
+    }
+    out
 }
 
 /// Run futures concurrently on one thread and collect their outputs in order.
@@ -1319,6 +1437,72 @@ mod tests {
         assert_eq!(
             resolve_location("http://127.0.0.1:8080/img.png", "/next.png").as_deref(),
             Some("http://127.0.0.1:8080/next.png")
+        );
+    }
+
+    #[test]
+    fn redirects_resolve_as_rfc_3986_says() {
+        // Regressions: `?q` became `dir/?q`; `HTTPS://` was taken for a path.
+        // The normal and abnormal examples of RFC 3986 section 5.4 (those an
+        // http(s) base can give), with the base's query kept where it says.
+        let base = "http://a/b/c/d;p?q";
+        for (location, want) in [
+            ("g:h", "g:h"),
+            ("g", "http://a/b/c/g"),
+            ("./g", "http://a/b/c/g"),
+            ("g/", "http://a/b/c/g/"),
+            ("/g", "http://a/g"),
+            ("//g", "http://g"),
+            ("?y", "http://a/b/c/d;p?y"),
+            ("g?y", "http://a/b/c/g?y"),
+            ("#s", "http://a/b/c/d;p?q#s"),
+            ("g#s", "http://a/b/c/g#s"),
+            ("g?y#s", "http://a/b/c/g?y#s"),
+            (";x", "http://a/b/c/;x"),
+            ("g;x", "http://a/b/c/g;x"),
+            ("g;x?y#s", "http://a/b/c/g;x?y#s"),
+            ("", "http://a/b/c/d;p?q"),
+            (".", "http://a/b/c/"),
+            ("./", "http://a/b/c/"),
+            ("..", "http://a/b/"),
+            ("../", "http://a/b/"),
+            ("../g", "http://a/b/g"),
+            ("../..", "http://a/"),
+            ("../../", "http://a/"),
+            ("../../g", "http://a/g"),
+            ("../../../g", "http://a/g"),
+            ("../../../../g", "http://a/g"),
+            ("/./g", "http://a/g"),
+            ("/../g", "http://a/g"),
+            ("g.", "http://a/b/c/g."),
+            (".g", "http://a/b/c/.g"),
+            ("g..", "http://a/b/c/g.."),
+            ("..g", "http://a/b/c/..g"),
+            ("./../g", "http://a/b/g"),
+            ("./g/.", "http://a/b/c/g/"),
+            ("g/./h", "http://a/b/c/g/h"),
+            ("g/../h", "http://a/b/c/h"),
+            ("g;x=1/./y", "http://a/b/c/g;x=1/y"),
+            ("g;x=1/../y", "http://a/b/c/y"),
+            ("g?y/./x", "http://a/b/c/g?y/./x"),
+            ("g?y/../x", "http://a/b/c/g?y/../x"),
+            ("g#s/./x", "http://a/b/c/g#s/./x"),
+            ("g#s/../x", "http://a/b/c/g#s/../x"),
+            ("http:g", "http:g"),
+            ("HTTPS://Other.example/x", "HTTPS://Other.example/x"),
+            ("Https://o.example/a/../b", "Https://o.example/b"),
+            ("é/../x", "http://a/b/c/x"),
+            ("/é", "http://a/é"),
+        ] {
+            assert_eq!(
+                resolve_location(base, location).as_deref(),
+                Some(want),
+                "{location:?}"
+            );
+        }
+        assert_eq!(
+            resolve_location("https://h.example:8443/d/x.png?a=1", "?b=2").as_deref(),
+            Some("https://h.example:8443/d/x.png?b=2")
         );
     }
 }

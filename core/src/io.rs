@@ -19,6 +19,9 @@ pub enum TransportError {
         /// Whether the server may have received the request.
         maybe_sent: bool,
     },
+    /// A download was longer than its limit (by `Content-Length`, or counted
+    /// while it streamed); the read was cancelled there.
+    TooLarge,
 }
 
 /// A downloaded file.
@@ -67,11 +70,15 @@ pub trait Io {
             maybe_sent: false,
         })
     }
-    /// GET `url` without credentials and without following redirects.
+    /// GET `url` without credentials and without following redirects,
+    /// holding at most `max_bytes` of its body: a longer one (its
+    /// `Content-Length` first, then the bytes counted as they stream) is
+    /// cancelled at the limit and fails with [`TransportError::TooLarge`].
     async fn fetch_bytes(
         &self,
         url: &str,
         timeout_ms: u64,
+        max_bytes: usize,
     ) -> Result<BytesResponse, TransportError>;
     /// Store image bytes where a URL-only provider can fetch them (the
     /// caller's `uploadReference`): the https URL, or `None` when the caller

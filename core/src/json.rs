@@ -254,12 +254,62 @@ impl Json {
     /// `max_items` entries: a larger one fails as soon as it is seen, so a
     /// hostile text of thousands of keys costs no more than reaching the limit.
     pub fn parse_bounded(text: &str, max_items: usize) -> Result<Json, ParseError> {
-        let mut p = Parser {
+        Parser::new(text, max_items, false, rust_number).run()
+    }
+
+    /// Parse a provider's answer: as [`Json::parse`], except that an integer
+    /// beyond 2^53 in a field named like an id or a seed (`id`, `seed`,
+    /// `…_id`, `…Id`, `…_seed`, `…Seed`) is kept as its decimal text, which
+    /// an f64 (and so `JSON.parse`) would round.
+    pub fn parse_answer(text: &str) -> Result<Json, ParseError> {
+        Json::parse_answer_with(text, rust_number)
+    }
+
+    /// [`Json::parse_answer`] with another reader of number text (already
+    /// checked against JSON's grammar): the WebAssembly layer passes the
+    /// host's `parseFloat`, which reads every JSON number as `JSON.parse`
+    /// does and keeps Rust's float parser out of the module.
+    pub fn parse_answer_with(text: &str, number: NumberReader) -> Result<Json, ParseError> {
+        Parser::new(text, usize::MAX, true, number).run()
+    }
+}
+
+/// Turns JSON number text into an f64 (correctly rounded; ±Infinity beyond range).
+pub type NumberReader = fn(&str) -> Option<f64>;
+
+/// Rust's own correctly rounded reader.
+fn rust_number(text: &str) -> Option<f64> {
+    text.parse().ok()
+}
+
+/// Whether a field holds an identifier whose digits matter.
+fn names_an_id(key: &str) -> bool {
+    key == "id"
+        || key == "seed"
+        || ["_id", "Id", "_seed", "Seed"]
+            .iter()
+            .any(|end| key.ends_with(end))
+}
+
+impl<'a> Parser<'a> {
+    fn new(
+        text: &'a str,
+        max_items: usize,
+        keep_big_ids: bool,
+        read_number: NumberReader,
+    ) -> Parser<'a> {
+        Parser {
             b: text.as_bytes(),
             i: 0,
             depth: 0,
             max_items,
-        };
+            keep_big_ids,
+            read_number,
+        }
+    }
+
+    fn run(mut self) -> Result<Json, ParseError> {
+        let p = &mut self;
         p.ws();
         let v = p.value()?;
         p.ws();
@@ -372,6 +422,8 @@ struct Parser<'a> {
     i: usize,
     depth: usize,
     max_items: usize,
+    keep_big_ids: bool,
+    read_number: NumberReader,
 }
 
 impl Parser<'_> {
@@ -439,7 +491,11 @@ impl Parser<'_> {
                 return Err(self.err("expected ':'"));
             }
             self.ws();
-            let v = self.value()?;
+            let v = if self.keep_big_ids && names_an_id(&k) {
+                self.id_value()?
+            } else {
+                self.value()?
+            };
             if pairs.len() == self.max_items {
                 return Err(self.err(TOO_MANY_ITEMS));
             }
@@ -479,15 +535,22 @@ impl Parser<'_> {
         }
     }
 
+    /// Four hex digits at `at` (exactly four: no sign, no space).
+    fn hex_at(&self, at: usize) -> Option<u32> {
+        let h = self.b.get(at..at + 4)?;
+        let mut n = 0;
+        for &c in h {
+            n = n * 16 + char::from(c).to_digit(16)?;
+        }
+        Some(n)
+    }
+
     fn hex4(&mut self) -> Result<u32, ParseError> {
-        let s = self
-            .b
-            .get(self.i..self.i + 4)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u32::from_str_radix(h, 16).ok())
+        let n = self
+            .hex_at(self.i)
             .ok_or_else(|| self.err("bad \\u escape"))?;
         self.i += 4;
-        Ok(s)
+        Ok(n)
     }
 
     fn string(&mut self) -> Result<String, ParseError> {
@@ -527,17 +590,28 @@ impl Parser<'_> {
                         b'r' => out.push('\r'),
                         b't' => out.push('\t'),
                         b'u' => {
-                            let hi = self.hex4()?;
-                            let code = if (0xD800..0xDC00).contains(&hi) && self.eat(b"\\u") {
-                                let lo = self.hex4()?;
-                                if (0xDC00..0xE000).contains(&lo) {
-                                    0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
-                                } else {
-                                    out.push('\u{FFFD}');
-                                    lo
-                                }
-                            } else {
-                                hi
+                            // JavaScript reads each escape as one UTF-16 code
+                            // unit; a high surrogate pairs only with a low one
+                            // right after it. An unpaired surrogate reaches
+                            // Rust as U+FFFD (one each), the next escape
+                            // being read on its own.
+                            let unit = self.hex4()?;
+                            let low_next = || {
+                                (self.b.get(self.i..self.i + 2) == Some(b"\\u"))
+                                    .then(|| self.hex_at(self.i + 2))
+                                    .flatten()
+                                    .filter(|lo| (0xDC00..0xE000).contains(lo))
+                            };
+                            let code = match unit {
+                                0xD800..=0xDBFF => match low_next() {
+                                    Some(lo) => {
+                                        self.i += 6;
+                                        0x10000 + ((unit - 0xD800) << 10) + (lo - 0xDC00)
+                                    }
+                                    None => 0xFFFD,
+                                },
+                                0xDC00..=0xDFFF => 0xFFFD,
+                                _ => unit,
                             };
                             out.push(char::from_u32(code).unwrap_or('\u{FFFD}'));
                         }
@@ -548,6 +622,20 @@ impl Parser<'_> {
                 None => return Err(self.err("unterminated string")),
             }
         }
+    }
+
+    /// A value in an id or seed field: a whole number beyond 2^53 stays text.
+    fn id_value(&mut self) -> Result<Json, ParseError> {
+        let start = self.i;
+        let v = self.value()?;
+        if let Json::Number(n) = v {
+            let text = &self.b[start..self.i];
+            if n.abs() > MAX_SAFE && !text.iter().any(|c| matches!(c, b'.' | b'e' | b'E')) {
+                let digits = std::str::from_utf8(text).map_err(|_| self.err("bad number"))?;
+                return Ok(Json::String(digits.to_string()));
+            }
+        }
+        Ok(v)
     }
 
     fn number(&mut self) -> Result<Json, ParseError> {
@@ -581,9 +669,9 @@ impl Parser<'_> {
         }
         let text =
             std::str::from_utf8(&self.b[start..self.i]).map_err(|_| self.err("bad number"))?;
-        text.parse::<f64>()
+        (self.read_number)(text)
             .map(Json::Number)
-            .map_err(|_| self.err("bad number"))
+            .ok_or_else(|| self.err("bad number"))
     }
 }
 

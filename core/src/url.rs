@@ -155,8 +155,9 @@ fn percent_escapes_ok(s: &str) -> bool {
             i += 1;
         }
     }
-    // Brackets may appear only around an IPv6 host; a `#` only once.
-    s.matches('#').count() <= 1
+    // A fragment may hold further `#`s (fetch accepts them and never sends
+    // the fragment).
+    true
 }
 
 fn split_host_port(hostport: &str) -> Result<(String, Option<u16>), UrlProblem> {
@@ -283,23 +284,95 @@ fn whatwg_ipv4(name: &str) -> Option<[u8; 4]> {
     Some((v as u32).to_be_bytes())
 }
 
+/// IPv4 ranges that are not globally reachable: every such entry of the IANA
+/// IPv4 Special-Purpose Address Registry (the whole of 192.0.0.0/24, whose
+/// two anycast entries no image host uses), multicast and the rest of the
+/// top (240.0.0.0/4 holds the broadcast address). As (first address, prefix).
+const V4_NOT_GLOBAL: [(u32, u8); 15] = [
+    (0x0000_0000, 8),  // 0.0.0.0/8 "this network"
+    (0x0a00_0000, 8),  // 10.0.0.0/8 private
+    (0x6440_0000, 10), // 100.64.0.0/10 shared (CGN)
+    (0x7f00_0000, 8),  // 127.0.0.0/8 loopback
+    (0xa9fe_0000, 16), // 169.254.0.0/16 link local
+    (0xac10_0000, 12), // 172.16.0.0/12 private
+    (0xc000_0000, 24), // 192.0.0.0/24 IETF protocol assignments
+    (0xc000_0200, 24), // 192.0.2.0/24 documentation
+    (0xc058_6300, 24), // 192.88.99.0/24 6to4 relay anycast (deprecated)
+    (0xc0a8_0000, 16), // 192.168.0.0/16 private
+    (0xc612_0000, 15), // 198.18.0.0/15 benchmarking
+    (0xc633_6400, 24), // 198.51.100.0/24 documentation
+    (0xcb00_7100, 24), // 203.0.113.0/24 documentation
+    (0xe000_0000, 4),  // 224.0.0.0/4 multicast
+    (0xf000_0000, 4),  // 240.0.0.0/4 reserved, and 255.255.255.255/32
+];
+
+/// IPv6 ranges that are not globally reachable (IANA IPv6 Special-Purpose
+/// Address Registry, the whole of 2001::/23 but Teredo, which is judged by
+/// the addresses it carries), plus deprecated site-local and multicast.
+/// Anything outside 2000::/3 is refused as well (see [`v6_range`]).
+const V6_NOT_GLOBAL: [(u128, u8); 13] = [
+    (0, 128),                          // ::/128 unspecified
+    (1, 128),                          // ::1/128 loopback
+    (0x0100_0000_0000_0000 << 64, 64), // 100::/64 discard only
+    (0x0100_0000_0000_0001 << 64, 64), // 100:0:0:1::/64 dummy prefix
+    (0x0064_ff9b_0001 << 80, 48),      // 64:ff9b:1::/48 local-use translation
+    (0x2001_0000 << 96, 23),           // 2001::/23 IETF protocol assignments
+    (0x2001_0db8 << 96, 32),           // 2001:db8::/32 documentation
+    (0x3fff << 112, 20),               // 3fff::/20 documentation
+    (0x5f00 << 112, 16),               // 5f00::/16 segment routing SIDs
+    (0xfc00 << 112, 7),                // fc00::/7 unique local
+    (0xfe80 << 112, 10),               // fe80::/10 link local
+    (0xfec0 << 112, 10),               // fec0::/10 site local (deprecated)
+    (0xff00 << 112, 8),                // ff00::/8 multicast
+];
+
+fn v4_range(ip: [u8; 4]) -> Option<(u32, u8)> {
+    let v = u32::from_be_bytes(ip);
+    V4_NOT_GLOBAL
+        .into_iter()
+        .find(|&(base, len)| (v ^ base) >> (32 - u32::from(len)) == 0)
+}
+
+/// Where an IPv6 address falls outside the global internet: its range, or
+/// `(0, 0)` for any address outside 2000::/3 (IPv6 global unicast).
+fn v6_range(ip: u128) -> Option<(u128, u8)> {
+    let listed = V6_NOT_GLOBAL
+        .into_iter()
+        .find(|&(base, len)| (ip ^ base).checked_shr(128 - u32::from(len)) == Some(0));
+    listed.or(((ip >> 125) != 1).then_some((0, 0)))
+}
+
+/// The IPv4 addresses an IPv6 address carries, with the form's prefix:
+/// mapped `::ffff:0:0/96`, SIIT `::ffff:0:0:0/96`, compatible `::/96`, NAT64
+/// `64:ff9b::/96`, 6to4 `2002::/16`, and Teredo `2001::/32` (server, and the
+/// client's inverted bits).
+/// An IPv6 form's prefix, the IPv4 address it carries, and Teredo's second.
+type Embedded = (&'static str, [u8; 4], Option<[u8; 4]>);
+
+fn embedded_v4(ip: u128) -> Option<Embedded> {
+    let low = (ip as u32).to_be_bytes();
+    let form = match ip >> 32 {
+        0xffff => "::ffff:0:0/96",
+        0xffff_0000 => "::ffff:0:0:0/96",
+        0 if ip > 1 => "::/96",
+        0x0064_ff9b_0000_0000_0000_0000 => "64:ff9b::/96",
+        _ if ip >> 112 == 0x2002 => {
+            return Some(("2002::/16", ((ip >> 80) as u32).to_be_bytes(), None))
+        }
+        _ if ip >> 96 == 0x2001_0000 => {
+            let server = ((ip >> 64) as u32).to_be_bytes();
+            return Some(("2001::/32", server, Some((!(ip as u32)).to_be_bytes())));
+        }
+        _ => return None,
+    };
+    Some((form, low, None))
+}
+
 fn classify_v4(ip: [u8; 4]) -> HostClass {
-    let [a, b, ..] = ip;
-    if a == 127 {
-        return HostClass::Loopback;
-    }
-    let private = a == 0
-        || a == 10
-        || (a == 100 && (64..128).contains(&b))
-        || (a == 169 && b == 254)
-        || (a == 172 && (16..32).contains(&b))
-        || (a == 192 && b == 168)
-        || (a == 198 && (b == 18 || b == 19))
-        || a >= 224;
-    if private {
-        HostClass::Private
-    } else {
-        HostClass::Public
+    match v4_range(ip) {
+        None => HostClass::Public,
+        Some(_) if ip[0] == 127 => HostClass::Loopback,
+        Some(_) => HostClass::Private,
     }
 }
 
@@ -365,24 +438,50 @@ fn parse_ipv6(s: &str) -> Option<[u16; 8]> {
 }
 
 fn classify_v6(ip: [u16; 8]) -> HostClass {
-    if ip == [0, 0, 0, 0, 0, 0, 0, 1] {
+    let ip = ip.iter().fold(0u128, |v, g| (v << 16) | u128::from(*g));
+    if ip == 1 {
         return HostClass::Loopback;
     }
-    if ip[..6] == [0, 0, 0, 0, 0, 0xffff] {
-        let [a, b] = ip[6].to_be_bytes();
-        let [c, d] = ip[7].to_be_bytes();
-        return classify_v4([a, b, c, d]);
+    if let Some((_, first, second)) = embedded_v4(ip) {
+        let worst = [Some(first), second]
+            .into_iter()
+            .flatten()
+            .map(classify_v4)
+            .find(|c| *c != HostClass::Public);
+        return worst.unwrap_or(HostClass::Public);
     }
-    let first = ip[0];
-    let private = ip == [0; 8]
-        || (first & 0xfe00) == 0xfc00 // unique local
-        || (first & 0xffc0) == 0xfe80 // link local
-        || (first & 0xff00) == 0xff00; // multicast
-    if private {
+    if v6_range(ip).is_some() {
         HostClass::Private
     } else {
         HostClass::Public
     }
+}
+
+/// The range that makes an IP host literal non-public, as CIDR text (for
+/// messages and tests): `169.254.0.0/16`, `fe80::/10`, `outside 2000::/3`,
+/// or for an IPv4 address carried in IPv6, `64:ff9b::/96 of 127.0.0.0/8`.
+/// `None` for public addresses and for DNS names, which cannot be judged
+/// without resolving them.
+pub fn special_range(host: &str) -> Option<String> {
+    let v4 = |ip: [u8; 4]| {
+        v4_range(ip).map(|(base, len)| format!("{}/{len}", std::net::Ipv4Addr::from(base)))
+    };
+    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        let ip = parse_ipv6(inner)?
+            .iter()
+            .fold(0u128, |v, g| (v << 16) | u128::from(*g));
+        if ip != 1 {
+            if let Some((form, first, second)) = embedded_v4(ip) {
+                let inner = v4(first).or_else(|| second.and_then(v4))?;
+                return Some(format!("{form} of {inner}"));
+            }
+        }
+        return v6_range(ip).map(|(base, len)| match len {
+            0 => "outside 2000::/3".to_string(),
+            _ => format!("{}/{len}", std::net::Ipv6Addr::from(base)),
+        });
+    }
+    v4(whatwg_ipv4(&host.to_ascii_lowercase())?)
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ struct Scripted {
     files: RefCell<VecDeque<Result<BytesResponse, TransportError>>>,
     sent: RefCell<Vec<HttpRequest>>,
     fetched: RefCell<Vec<String>>,
+    limits: RefCell<Vec<usize>>,
     sent_at: RefCell<Vec<f64>>,
     now: Cell<f64>,
     ids: Cell<u32>,
@@ -39,6 +40,7 @@ impl Scripted {
             files: RefCell::new(VecDeque::new()),
             sent: RefCell::new(Vec::new()),
             fetched: RefCell::new(Vec::new()),
+            limits: RefCell::new(Vec::new()),
             sent_at: RefCell::new(Vec::new()),
             now: Cell::new(1_000_000.0),
             ids: Cell::new(0),
@@ -74,15 +76,23 @@ impl Io for Scripted {
         &self,
         url: &str,
         _timeout_ms: u64,
+        max_bytes: usize,
     ) -> Result<BytesResponse, TransportError> {
         self.fetched.borrow_mut().push(url.to_string());
-        self.files
+        self.limits.borrow_mut().push(max_bytes);
+        let file = self
+            .files
             .borrow_mut()
             .pop_front()
             .unwrap_or(Err(TransportError::Network {
                 message: "no file".into(),
                 maybe_sent: false,
-            }))
+            }))?;
+        // As a host must: nothing longer than the limit is handed over.
+        if file.body.len() > max_bytes {
+            return Err(TransportError::TooLarge);
+        }
+        Ok(file)
     }
 
     async fn sleep(&self, ms: u64) -> Result<(), TransportError> {
@@ -595,6 +605,45 @@ fn openai_edits_upload_downloaded_references_and_refuse_private_redirects() {
 }
 
 #[test]
+fn reference_downloads_are_limited_before_they_are_held() {
+    // The client asks the host for at most its limit (50 MB unless set
+    // lower) and refuses, sending nothing, when the host says it was more.
+    let png = b"\x89PNG\r\n\x1a\n-fake-png-bytes".to_vec();
+    // A size only multipart edits take: the reference is downloaded here.
+    let req = json!({ "prompt": "hat", "references": ["https://cdn.example.com/big.png"], "size": "1536x864" });
+    for (limit, want) in [
+        (None, 50 * 1024 * 1024),
+        (Some(16), 16),
+        (Some(usize::MAX), 50 * 1024 * 1024),
+    ] {
+        let io = Scripted::new(vec![]);
+        io.files.borrow_mut().push_back(Ok(BytesResponse {
+            status: 200,
+            location: None,
+            body: png.clone(),
+        }));
+        let mut cfg =
+            ClientConfig::new(Target::new(Provider::Openai, ApiKey::new(KEY), None).unwrap());
+        if let Some(limit) = limit {
+            cfg.max_reference_bytes = limit;
+        }
+        let result =
+            run(Client::new(cfg).generate(&io, &req, &SubmitOptions::default(), &mut no_progress));
+        assert_eq!(*io.limits.borrow(), [want]);
+        if want < png.len() {
+            let e = result.unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidRequest);
+            assert!(
+                e.issues[0].message.contains("over 16 bytes"),
+                "{}",
+                e.issues[0].message
+            );
+            assert!(io.sent().is_empty());
+        }
+    }
+}
+
+#[test]
 fn the_key_appears_in_no_error() {
     // A hostile upstream that echoes the key back in every error it sends.
     let mut details = gpt_image_core::Map::new();
@@ -893,8 +942,13 @@ fn url_only_providers_take_bytes_through_upload_reference() {
         async fn send(&self, req: &HttpRequest, t: u64) -> Result<HttpResponse, TransportError> {
             self.0.send(req, t).await
         }
-        async fn fetch_bytes(&self, url: &str, t: u64) -> Result<BytesResponse, TransportError> {
-            self.0.fetch_bytes(url, t).await
+        async fn fetch_bytes(
+            &self,
+            url: &str,
+            t: u64,
+            max: usize,
+        ) -> Result<BytesResponse, TransportError> {
+            self.0.fetch_bytes(url, t, max).await
         }
         async fn upload_reference(
             &self,
@@ -1016,8 +1070,13 @@ impl Io for Streaming {
         }
         end
     }
-    async fn fetch_bytes(&self, url: &str, t: u64) -> Result<BytesResponse, TransportError> {
-        self.inner.fetch_bytes(url, t).await
+    async fn fetch_bytes(
+        &self,
+        url: &str,
+        t: u64,
+        max: usize,
+    ) -> Result<BytesResponse, TransportError> {
+        self.inner.fetch_bytes(url, t, max).await
     }
     async fn sleep(&self, ms: u64) -> Result<(), TransportError> {
         self.inner.sleep(ms).await

@@ -41,7 +41,7 @@ pub struct SubmitPlan {
 }
 
 /// A provider answer, already parsed: the caller parses the text (natively
-/// with [`ResponseBody::from_text`], in JavaScript with `JSON.parse`).
+/// with [`ResponseBody::from_text`], the same parser in WebAssembly).
 #[derive(Clone, Debug, PartialEq)]
 pub enum ResponseBody {
     /// A body that is JSON.
@@ -51,9 +51,21 @@ pub enum ResponseBody {
 }
 
 impl ResponseBody {
-    /// Parse response text with the core's own JSON parser.
+    /// Parse response text with the core's own JSON parser, as natively so
+    /// in WebAssembly: ids and seeds beyond 2^53 keep their digits
+    /// ([`Json::parse_answer`]).
     pub fn from_text(text: &str) -> ResponseBody {
-        match Json::parse(text) {
+        ResponseBody::of(text, Json::parse_answer(text))
+    }
+
+    /// [`ResponseBody::from_text`] reading numbers with `number` (see
+    /// [`Json::parse_answer_with`]).
+    pub fn from_text_with(text: &str, number: crate::json::NumberReader) -> ResponseBody {
+        ResponseBody::of(text, Json::parse_answer_with(text, number))
+    }
+
+    fn of(text: &str, parsed: Result<Json, crate::json::ParseError>) -> ResponseBody {
+        match parsed {
             Ok(v) => ResponseBody::Json(v),
             Err(_) => ResponseBody::NotJson(text.to_string()),
         }
