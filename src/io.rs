@@ -111,6 +111,10 @@ impl Io for WasmIo {
         result
     }
 
+    fn parse_answer(&self, text: &str) -> gpt_image_core::ResponseBody {
+        parse_text(text)
+    }
+
     async fn send_streaming(
         &self,
         req: &HttpRequest,

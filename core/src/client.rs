@@ -20,7 +20,7 @@ use crate::price::{self, Cost, PriceOptions};
 use crate::provider::{Flow, Provider};
 use crate::request::{ImageRequest, ValidateOptions};
 use crate::schedule::{retry_delay, DurationMemory, PollPlanner, MAX_POLL_MS};
-use crate::wire::{self, ParseContext, ResponseBody, SubmitPlan};
+use crate::wire::{self, ParseContext, SubmitPlan};
 use crate::{assumptions, url, Issue, Target};
 use std::cell::RefCell;
 use std::future::Future;
@@ -653,7 +653,8 @@ impl Client {
                                     event.data = clean;
                                 }
                             }
-                            match wire::openai::stream_step(&event, ctx) {
+                            let data = io.parse_answer(&event.data);
+                            match wire::openai::stream_step(&event.name, &data, ctx) {
                                 wire::openai::StreamStep::Partial {
                                     index,
                                     b64,
@@ -680,7 +681,7 @@ impl Client {
         }
         if status != 0 && status != 200 {
             let text = String::from_utf8_lossy(&error_body);
-            let body = ResponseBody::from_text(&text).redacted(key);
+            let body = io.parse_answer(&text).redacted(key);
             return match wire::parse_response(p, status, &body, ctx) {
                 Err(e) => Err(e),
                 Ok(_) => Err(wire_error(p, "an error status with a job")),

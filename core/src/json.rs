@@ -75,10 +75,10 @@ impl Map {
             }
             return m;
         }
-        // Stable: equal keys stay in their order, so each run starts with
-        // the first occurrence and ends with the last.
+        // Ordered by (key, position): each run of equal keys starts with the
+        // first occurrence and ends with the last.
         let mut order: Vec<usize> = (0..pairs.len()).collect();
-        order.sort_by(|&a, &b| pairs[a].0.cmp(&pairs[b].0));
+        heap_sort(&mut order, |a, b| (&pairs[a].0, a) < (&pairs[b].0, b));
         // For each first occurrence, the index whose value wins.
         let mut winner: Vec<Option<usize>> = vec![None; pairs.len()];
         let mut run = 0;
@@ -148,6 +148,33 @@ impl IntoIterator for Map {
     type IntoIter = std::vec::IntoIter<(String, Json)>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.into_iter()
+    }
+}
+
+/// Sort `items` by `less`, in O(n log n) with no extra memory: a few lines
+/// of code, where the standard library's sorts add kilobytes to the
+/// WebAssembly module.
+fn heap_sort(items: &mut [usize], less: impl Fn(usize, usize) -> bool) {
+    let sift = |items: &mut [usize], mut root: usize, end: usize| loop {
+        let mut child = 2 * root + 1;
+        if child >= end {
+            return;
+        }
+        if child + 1 < end && less(items[child], items[child + 1]) {
+            child += 1;
+        }
+        if !less(items[root], items[child]) {
+            return;
+        }
+        items.swap(root, child);
+        root = child;
+    };
+    for start in (0..items.len() / 2).rev() {
+        sift(items, start, items.len());
+    }
+    for end in (1..items.len()).rev() {
+        items.swap(0, end);
+        sift(items, 0, end);
     }
 }
 

@@ -614,7 +614,11 @@ fn openai_stream_events_become_partial_images_then_the_job() {
     let mut steps = Vec::new();
     for chunk in stream.as_bytes().chunks(7) {
         for e in parser.push(chunk).unwrap() {
-            steps.push(stream_step(&e, &ctx));
+            steps.push(stream_step(
+                &e.name,
+                &ResponseBody::from_text(&e.data),
+                &ctx,
+            ));
         }
     }
     assert_eq!(steps.len(), 2);
@@ -643,11 +647,14 @@ fn openai_stream_events_become_partial_images_then_the_job() {
         data: "{\"type\":\"error\",\"error\":{\"message\":\"moderation_blocked\"}}".into(),
     };
     assert!(
-        matches!(stream_step(&error, &ctx), StreamStep::Failed(e) if e.code == ErrorCode::JobFailed)
+        matches!(stream_step(&error.name, &ResponseBody::from_text(&error.data), &ctx), StreamStep::Failed(e) if e.code == ErrorCode::JobFailed)
     );
     let later = gpt_image_core::sse::Event {
         name: "image_generation.started".into(),
         data: "{\"type\":\"image_generation.started\"}".into(),
     };
-    assert_eq!(stream_step(&later, &ctx), StreamStep::Other);
+    assert_eq!(
+        stream_step(&later.name, &ResponseBody::from_text(&later.data), &ctx),
+        StreamStep::Other
+    );
 }

@@ -273,18 +273,16 @@ pub enum StreamStep {
 }
 
 /// Read one event of OpenAI's image stream (`image_generation.*` or `image_edit.*`).
-pub fn stream_step(event: &crate::sse::Event, ctx: &ParseContext) -> StreamStep {
+/// `name` is the event's name, `data` its data read as JSON.
+pub fn stream_step(name: &str, data: &super::ResponseBody, ctx: &ParseContext) -> StreamStep {
     let p = Provider::Openai;
-    let Ok(v) = Json::parse(&event.data) else {
+    let super::ResponseBody::Json(v) = data else {
         return StreamStep::Failed(decode_error(p, 200, "a stream event is not JSON"));
     };
-    let kind = v
-        .get("type")
-        .and_then(Json::as_str)
-        .unwrap_or(event.name.as_str());
+    let kind = v.get("type").and_then(Json::as_str).unwrap_or(name);
     if kind == "error" || v.get("error").is_some_and(|e| !e.is_null()) {
         let said =
-            super::provider_message(&v).unwrap_or_else(|| "the stream reported an error".into());
+            super::provider_message(v).unwrap_or_else(|| "the stream reported an error".into());
         return StreamStep::Failed(
             Error::new(
                 crate::error::ErrorCode::JobFailed,
