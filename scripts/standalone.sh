@@ -9,4 +9,4 @@ if hits=$(git grep -n -E "$pattern" -- . ':!scripts/standalone.sh'); then
   echo "$hits"
   exit 1
 fi
-echo "no tracked file refers to ../shared"
+echo "no tracked file refers to a folder beside the repository"

@@ -67,6 +67,32 @@ extern "C" {
     fn cancel_reader(reader: &JsValue);
 }
 
+impl WasmIo {
+    /// Send `req` with fetch under `ctl`'s signal: the answer's head, its body unread.
+    async fn fetch(
+        &self,
+        req: &HttpRequest,
+        ctl: &RequestControl,
+    ) -> Result<gloo_net::http::Response, TransportError> {
+        let mut b = RequestBuilder::new(&req.url)
+            .method(method(req.method))
+            .abort_signal(Some(ctl.signal().unchecked_ref()));
+        for (k, v) in &req.headers {
+            b = b.header(k, v);
+        }
+        let built = match &req.body {
+            Body::Empty => b.build(),
+            Body::Json(v) => b.body(JsValue::from_str(&stringify(v))),
+            Body::Bytes(bytes) => b.body(js_sys::Uint8Array::from(bytes.as_slice())),
+        };
+        let request = built.map_err(|e| self.failure(ctl, e.to_string()))?;
+        request
+            .send()
+            .await
+            .map_err(|e| self.failure(ctl, e.to_string()))
+    }
+}
+
 impl Io for WasmIo {
     async fn send(
         &self,
@@ -75,22 +101,7 @@ impl Io for WasmIo {
     ) -> Result<HttpResponse, TransportError> {
         let ctl = RequestControl::new(timeout_ms as f64, &self.signal);
         let result = async {
-            let mut b = RequestBuilder::new(&req.url)
-                .method(method(req.method))
-                .abort_signal(Some(ctl.signal().unchecked_ref()));
-            for (k, v) in &req.headers {
-                b = b.header(k, v);
-            }
-            let built = match &req.body {
-                Body::Empty => b.build(),
-                Body::Json(v) => b.body(JsValue::from_str(&stringify(v))),
-                Body::Bytes(bytes) => b.body(js_sys::Uint8Array::from(bytes.as_slice())),
-            };
-            let request = built.map_err(|e| self.failure(&ctl, e.to_string()))?;
-            let resp = request
-                .send()
-                .await
-                .map_err(|e| self.failure(&ctl, e.to_string()))?;
+            let resp = self.fetch(req, &ctl).await?;
             let status = resp.status();
             let headers = ["retry-after", "content-type"]
                 .iter()
@@ -123,22 +134,7 @@ impl Io for WasmIo {
     ) -> Result<(), TransportError> {
         let ctl = RequestControl::new(timeout_ms as f64, &self.signal);
         let result = async {
-            let mut b = RequestBuilder::new(&req.url)
-                .method(method(req.method))
-                .abort_signal(Some(ctl.signal().unchecked_ref()));
-            for (k, v) in &req.headers {
-                b = b.header(k, v);
-            }
-            let built = match &req.body {
-                Body::Empty => b.build(),
-                Body::Json(v) => b.body(JsValue::from_str(&stringify(v))),
-                Body::Bytes(bytes) => b.body(js_sys::Uint8Array::from(bytes.as_slice())),
-            };
-            let request = built.map_err(|e| self.failure(&ctl, e.to_string()))?;
-            let resp = request
-                .send()
-                .await
-                .map_err(|e| self.failure(&ctl, e.to_string()))?;
+            let resp = self.fetch(req, &ctl).await?;
             if !on_part(StreamPart::Head {
                 status: resp.status(),
             }) {
