@@ -149,6 +149,7 @@ function imageModel(client, options, modelId, keys) {
         warnings,
         providerMetadata: { gptImage: { images: perImage, cost: job.cost, jobId: job.id } },
         response: { timestamp: new Date(), modelId, headers: undefined },
+        ...(job.usage ? { usage: job.usage } : {}),
       };
     },
   };

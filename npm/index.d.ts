@@ -246,6 +246,8 @@ export interface Job {
   images: GeneratedImage[];
   error: { code: string; message: string } | null;
   cost: Cost | null;
+  /** Tokens used, where the provider counts them (OpenAI). */
+  usage?: { inputTokens: number; outputTokens: number; totalTokens: number };
   /** The provider has purged the image files. */
   expired: boolean;
 }

@@ -142,8 +142,38 @@ pub struct Job {
     pub error: Option<JobError>,
     /// What it cost (known once finished).
     pub cost: Option<Cost>,
+    /// Tokens used, where the provider counts them (OpenAI).
+    pub usage: Option<TokenUsage>,
     /// Whether the provider has purged the image files.
     pub expired: bool,
+}
+
+/// Tokens a job used, as OpenAI reports them in `usage`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenUsage {
+    /// Text and image input tokens.
+    pub input_tokens: u64,
+    /// Image output tokens.
+    pub output_tokens: u64,
+}
+
+impl TokenUsage {
+    /// From OpenAI's `usage` object.
+    pub fn from_openai(u: &Json) -> Option<TokenUsage> {
+        Some(TokenUsage {
+            input_tokens: u.get("input_tokens")?.as_u64()?,
+            output_tokens: u.get("output_tokens")?.as_u64()?,
+        })
+    }
+
+    /// `{ inputTokens, outputTokens, totalTokens }`
+    pub fn to_json(self) -> Json {
+        json!({
+            "inputTokens": self.input_tokens,
+            "outputTokens": self.output_tokens,
+            "totalTokens": self.input_tokens + self.output_tokens,
+        })
+    }
 }
 
 impl Job {
@@ -158,13 +188,15 @@ impl Job {
             images: Vec::new(),
             error: None,
             cost: None,
+            usage: None,
             expired: false,
         }
     }
 
-    /// `{ id, provider, status, rawStatus, progress, images, error, cost, expired }`
+    /// `{ id, provider, status, rawStatus, progress, images, error, cost, expired }`,
+    /// and `usage` where tokens were counted.
     pub fn to_json(&self) -> Json {
-        json!({
+        let mut o = json!({
             "id": self.id,
             "provider": self.provider.id(),
             "status": self.status.as_str(),
@@ -174,7 +206,11 @@ impl Job {
             "error": self.error.as_ref().map(|e| json!({ "code": e.code, "message": e.message })),
             "cost": self.cost.as_ref().map(Cost::to_json),
             "expired": self.expired,
-        })
+        });
+        if let Some(u) = self.usage {
+            o.set("usage", u.to_json());
+        }
+        o
     }
 
     /// Read back what [`Job::to_json`] wrote (for handles that carry a finished job).
@@ -210,6 +246,12 @@ impl Job {
                     .to_string(),
             }),
             cost,
+            usage: v.get("usage").and_then(|u| {
+                Some(TokenUsage {
+                    input_tokens: u.get("inputTokens")?.as_u64()?,
+                    output_tokens: u.get("outputTokens")?.as_u64()?,
+                })
+            }),
             expired: v.get("expired").and_then(Json::as_bool).unwrap_or(false),
         })
     }

@@ -64,6 +64,16 @@ for (const bundler of ["turbopack", "webpack"]) {
     try {
       await generateThrough(server.url.replace(/\/$/, ""), "/api/images");
       await generateThrough(server.url.replace(/\/$/, ""), "/api/edge");
+      // generateImage from the ai package through gpt-image-edge/ai, in a route handler.
+      const ai = await fetch(`${server.url.replace(/\/$/, "")}/api/generate`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-demo-user": "user-1" },
+        body: JSON.stringify({ prompt: "A lighthouse at dusk", orderId: `o-${bundler}` }),
+      });
+      const image = new Uint8Array(await ai.arrayBuffer());
+      assert.equal(ai.status, 200, new TextDecoder().decode(image).slice(0, 300));
+      assert.equal(ai.headers.get("content-type"), "image/webp");
+      assert.ok(image.length > 1000 && ai.headers.get("x-cost-usd") === "0.04", `${image.length} bytes, $${ai.headers.get("x-cost-usd")}`);
       await usePage(server.url, { generateRoutes: ["/api/images", "/api/edge"] });
       assert.ok(!server.output().includes("afk_sandbox"));
     } finally {
@@ -80,6 +90,6 @@ for (const bundler of ["turbopack", "webpack"]) {
     assert.equal(clientWasm.length, 1, `client wasm files: ${clientWasm.join(" ")}`);
     const sizes = `client JS ${kb(size(clientJs))} (gzip ${kb(gz(clientJs))}), client wasm ${kb(size(clientWasm))} (gzip ${kb(gz(clientWasm))}), server .wasm files ${serverWasm.length}`;
     console.log(`     ${sizes}`);
-    row(`Next.js (${bundler})`, version, "next build, next start; generate via Node route and edge route; page in Chromium (validate, price, generate x2)", sizes);
+    row(`Next.js (${bundler})`, version, "next build, next start; generate via Node route and edge route, and generateImage (ai) in a route; page in Chromium (validate, price, generate x2)", sizes);
   });
 }

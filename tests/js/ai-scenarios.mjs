@@ -28,6 +28,10 @@ export function aiScenarios(sandboxUrl) {
       const meta = r.providerMetadata.gptImage;
       check(meta.images.length === n && meta.images.every((i) => i.cost && i.cost.usd !== undefined), JSON.stringify(meta).slice(0, 300));
       check(r.warnings.length === 0, JSON.stringify(r.warnings));
+      if (provider === "openai") {
+        // OpenAI's token counts, summed over the batches.
+        check(r.usage.inputTokens > 0 && r.usage.outputTokens > 0 && r.usage.totalTokens === r.usage.inputTokens + r.usage.outputTokens, JSON.stringify(r.usage));
+      }
     });
   }
 

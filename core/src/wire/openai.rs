@@ -246,6 +246,7 @@ pub(crate) fn parse(v: &Json, ctx: &ParseContext) -> Result<Job, Error> {
     job.cost = v
         .get("usage")
         .and_then(|u| openai_cost_from_usage(u, images.len() as u32));
+    job.usage = v.get("usage").and_then(crate::job::TokenUsage::from_openai);
     job.images = images;
     Ok(job)
 }
