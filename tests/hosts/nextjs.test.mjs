@@ -74,7 +74,7 @@ for (const bundler of ["turbopack", "webpack"]) {
       assert.equal(ai.status, 200, new TextDecoder().decode(image).slice(0, 300));
       assert.equal(ai.headers.get("content-type"), "image/webp");
       assert.ok(image.length > 1000 && ai.headers.get("x-cost-usd") === "0.04", `${image.length} bytes, $${ai.headers.get("x-cost-usd")}`);
-      await usePage(server.url, { generateRoutes: ["/api/images", "/api/edge"] });
+      await usePage(server.url, { generateRoutes: ["/api/images", "/api/edge"], react: true });
       assert.ok(!server.output().includes("afk_sandbox"));
     } finally {
       await server.stop();

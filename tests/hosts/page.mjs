@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { launchChromium } from "../js/serve.mjs";
 
-export async function usePage(url, { generateRoutes = [] } = {}) {
+export async function usePage(url, { generateRoutes = [], react = false } = {}) {
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
@@ -16,6 +16,11 @@ export async function usePage(url, { generateRoutes = [] } = {}) {
     page.on("request", (r) => requests.push(new URL(r.url()).pathname));
     await page.goto(url);
     await page.waitForFunction(() => document.querySelector("#price")?.textContent === "—");
+    if (react) {
+      // A server-rendered React page takes typing only once hydrated: before
+      // that, React would reset what was typed. Its inputs then carry React's props.
+      await page.waitForFunction(() => Object.keys(document.querySelector("#prompt") ?? {}).some((k) => k.startsWith("__reactProps")));
+    }
 
     await page.fill("#prompt", " ");
     await page.fill("#count", "11");
