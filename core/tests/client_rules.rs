@@ -31,7 +31,16 @@ struct Scripted {
     ids: Cell<u32>,
     abort_after_sleeps: Cell<Option<u32>>,
     sleeps: Cell<u32>,
+    /// Where `upload_reference` says it stored bytes (`None`: no uploader).
+    upload_url: Cell<Option<&'static str>>,
+    /// `(size, mime type)` of every upload.
+    uploads: RefCell<Vec<(usize, String)>>,
+    /// Streamed answers, for `send_streaming`.
+    streams: RefCell<VecDeque<ScriptedStream>>,
 }
+
+/// A streamed answer: its status, its chunks, and how it ends.
+type ScriptedStream = (u16, Vec<Vec<u8>>, Result<(), TransportError>);
 
 impl Scripted {
     fn new(replies: Vec<Reply>) -> Scripted {
@@ -46,7 +55,23 @@ impl Scripted {
             ids: Cell::new(0),
             abort_after_sleeps: Cell::new(None),
             sleeps: Cell::new(0),
+            upload_url: Cell::new(None),
+            uploads: RefCell::new(Vec::new()),
+            streams: RefCell::new(VecDeque::new()),
         }
+    }
+
+    /// A transport with an uploader that answers `url` (or none, with `None`).
+    fn uploading_to(self, url: Option<&'static str>) -> Scripted {
+        self.upload_url.set(url);
+        self
+    }
+
+    /// A transport whose answers stream.
+    fn streaming(streams: Vec<ScriptedStream>) -> Scripted {
+        let s = Scripted::new(vec![]);
+        *s.streams.borrow_mut() = streams.into();
+        s
     }
 
     fn sent(&self) -> Vec<HttpRequest> {
@@ -55,6 +80,41 @@ impl Scripted {
 }
 
 impl Io for Scripted {
+    async fn upload_reference(
+        &self,
+        bytes: Vec<u8>,
+        mime: &str,
+    ) -> Result<Option<String>, TransportError> {
+        self.uploads
+            .borrow_mut()
+            .push((bytes.len(), mime.to_string()));
+        Ok(self.upload_url.get().map(str::to_string))
+    }
+
+    async fn send_streaming(
+        &self,
+        req: &HttpRequest,
+        _t: u64,
+        on_part: &mut dyn FnMut(gpt_image_core::io::StreamPart<'_>) -> bool,
+    ) -> Result<(), TransportError> {
+        use gpt_image_core::io::StreamPart;
+        self.sent.borrow_mut().push(req.clone());
+        let (status, chunks, end) = self
+            .streams
+            .borrow_mut()
+            .pop_front()
+            .expect("a scripted stream");
+        if !on_part(StreamPart::Head { status }) {
+            return Ok(());
+        }
+        for c in &chunks {
+            if !on_part(StreamPart::Chunk(c)) {
+                return Ok(());
+            }
+        }
+        end
+    }
+
     async fn send(
         &self,
         req: &HttpRequest,
@@ -933,55 +993,13 @@ fn openai_edits_go_as_json_when_they_can_with_bytes_as_data_urls() {
 
 #[test]
 fn url_only_providers_take_bytes_through_upload_reference() {
-    struct Uploading(
-        Scripted,
-        RefCell<Vec<(usize, String)>>,
-        Option<&'static str>,
-    );
-    impl Io for Uploading {
-        async fn send(&self, req: &HttpRequest, t: u64) -> Result<HttpResponse, TransportError> {
-            self.0.send(req, t).await
-        }
-        async fn fetch_bytes(
-            &self,
-            url: &str,
-            t: u64,
-            max: usize,
-        ) -> Result<BytesResponse, TransportError> {
-            self.0.fetch_bytes(url, t, max).await
-        }
-        async fn upload_reference(
-            &self,
-            bytes: Vec<u8>,
-            mime: &str,
-        ) -> Result<Option<String>, TransportError> {
-            self.1.borrow_mut().push((bytes.len(), mime.to_string()));
-            Ok(self.2.map(str::to_string))
-        }
-        async fn sleep(&self, ms: u64) -> Result<(), TransportError> {
-            self.0.sleep(ms).await
-        }
-        fn now_ms(&self) -> f64 {
-            self.0.now_ms()
-        }
-        fn random(&self) -> f64 {
-            self.0.random()
-        }
-        fn new_id(&self) -> String {
-            self.0.new_id()
-        }
-    }
     let reference = format!(
         "data:image/png;base64,{}",
         gpt_image_core::image::encode_base64(b"\x89PNG\r\n\x1a\nbytes")
     );
     let req =
         json!({ "prompt": "hat", "references": [reference, "https://cdn.example.com/b.png"] });
-    let io = Uploading(
-        Scripted::new(vec![accepted()]),
-        RefCell::new(vec![]),
-        Some("https://r2.example.com/u/1.png"),
-    );
+    let io = Scripted::new(vec![accepted()]).uploading_to(Some("https://r2.example.com/u/1.png"));
     let h = run(client(Provider::Apiframe).submit(
         &io,
         &req,
@@ -989,8 +1007,8 @@ fn url_only_providers_take_bytes_through_upload_reference() {
         &mut no_progress,
     ))
     .unwrap();
-    assert_eq!(*io.1.borrow(), [(13, "image/png".to_string())]);
-    let gpt_image_core::Body::Json(body) = &io.0.sent()[0].body else {
+    assert_eq!(*io.uploads.borrow(), [(13, "image/png".to_string())]);
+    let gpt_image_core::Body::Json(body) = &io.sent()[0].body else {
         panic!("JSON")
     };
     assert_eq!(
@@ -1002,7 +1020,7 @@ fn url_only_providers_take_bytes_through_upload_reference() {
     );
     assert!(h.job_id.is_some());
     // No uploader: refused, naming the option, nothing sent.
-    let io = Uploading(Scripted::new(vec![accepted()]), RefCell::new(vec![]), None);
+    let io = Scripted::new(vec![accepted()]).uploading_to(None);
     let e = run(client(Provider::Apiframe).submit(
         &io,
         &req,
@@ -1016,13 +1034,9 @@ fn url_only_providers_take_bytes_through_upload_reference() {
         "{}",
         e.to_json()
     );
-    assert!(io.0.sent().is_empty());
+    assert!(io.sent().is_empty());
     // An invalid request uploads nothing.
-    let io = Uploading(
-        Scripted::new(vec![]),
-        RefCell::new(vec![]),
-        Some("https://r2.example.com/u/2.png"),
-    );
+    let io = Scripted::new(vec![]).uploading_to(Some("https://r2.example.com/u/2.png"));
     let bad = json!({ "prompt": "", "references": [reference] });
     assert!(run(client(Provider::Apiframe).submit(
         &io,
@@ -1031,65 +1045,7 @@ fn url_only_providers_take_bytes_through_upload_reference() {
         &mut no_progress
     ))
     .is_err());
-    assert!(io.1.borrow().is_empty());
-}
-
-/// A transport whose answers stream: each a status and chunks, or a failure after them.
-/// A streamed answer: its status, its chunks, and how it ends.
-type ScriptedStream = (u16, Vec<Vec<u8>>, Result<(), TransportError>);
-
-struct Streaming {
-    inner: Scripted,
-    streams: RefCell<VecDeque<ScriptedStream>>,
-}
-
-impl Io for Streaming {
-    async fn send(&self, req: &HttpRequest, t: u64) -> Result<HttpResponse, TransportError> {
-        self.inner.send(req, t).await
-    }
-    async fn send_streaming(
-        &self,
-        req: &HttpRequest,
-        _t: u64,
-        on_part: &mut dyn FnMut(gpt_image_core::io::StreamPart<'_>) -> bool,
-    ) -> Result<(), TransportError> {
-        use gpt_image_core::io::StreamPart;
-        self.inner.sent.borrow_mut().push(req.clone());
-        let (status, chunks, end) = self
-            .streams
-            .borrow_mut()
-            .pop_front()
-            .expect("a scripted stream");
-        if !on_part(StreamPart::Head { status }) {
-            return Ok(());
-        }
-        for c in &chunks {
-            if !on_part(StreamPart::Chunk(c)) {
-                return Ok(());
-            }
-        }
-        end
-    }
-    async fn fetch_bytes(
-        &self,
-        url: &str,
-        t: u64,
-        max: usize,
-    ) -> Result<BytesResponse, TransportError> {
-        self.inner.fetch_bytes(url, t, max).await
-    }
-    async fn sleep(&self, ms: u64) -> Result<(), TransportError> {
-        self.inner.sleep(ms).await
-    }
-    fn now_ms(&self) -> f64 {
-        self.inner.now_ms()
-    }
-    fn random(&self) -> f64 {
-        self.inner.random()
-    }
-    fn new_id(&self) -> String {
-        self.inner.new_id()
-    }
+    assert!(io.uploads.borrow().is_empty());
 }
 
 #[test]
@@ -1118,10 +1074,7 @@ fn openai_streams_partial_images_then_the_job_and_never_resends_a_broken_stream(
     ]);
     // Cut into awkward pieces: events span chunks.
     let chunks: Vec<Vec<u8>> = stream.chunks(11).map(<[u8]>::to_vec).collect();
-    let io = Streaming {
-        inner: Scripted::new(vec![]),
-        streams: RefCell::new(vec![(200, chunks, Ok(()))].into()),
-    };
+    let io = Scripted::streaming(vec![(200, chunks, Ok(()))]);
     let opts = SubmitOptions {
         partial_images: Some(2),
         ..Default::default()
@@ -1146,7 +1099,7 @@ fn openai_streams_partial_images_then_the_job_and_never_resends_a_broken_stream(
     let job = h.result.unwrap();
     assert_eq!(job.images[0].b64.as_deref(), Some("ZmluYWw="));
     assert!(job.cost.unwrap().exact);
-    let sent = io.inner.sent();
+    let sent = io.sent();
     let gpt_image_core::Body::Json(body) = &sent[0].body else {
         panic!("JSON")
     };
@@ -1160,20 +1113,14 @@ fn openai_streams_partial_images_then_the_job_and_never_resends_a_broken_stream(
         "image_generation.partial_image",
         json!({ "type": "image_generation.partial_image", "b64_json": "cDA=", "partial_image_index": 0 }),
     )]);
-    let io = Streaming {
-        inner: Scripted::new(vec![]),
-        streams: RefCell::new(
-            vec![(
-                200,
-                vec![cut],
-                Err(TransportError::Network {
-                    message: "reset".into(),
-                    maybe_sent: true,
-                }),
-            )]
-            .into(),
-        ),
-    };
+    let io = Scripted::streaming(vec![(
+        200,
+        vec![cut],
+        Err(TransportError::Network {
+            message: "reset".into(),
+            maybe_sent: true,
+        }),
+    )]);
     let e = run(c.submit_streaming(
         &io,
         &json!({ "prompt": "x" }),
@@ -1184,7 +1131,7 @@ fn openai_streams_partial_images_then_the_job_and_never_resends_a_broken_stream(
     .unwrap_err();
     assert_eq!(e.code, ErrorCode::OutcomeUnknown);
     assert!(e.handle.is_some());
-    assert_eq!(io.inner.sent().len(), 1);
+    assert_eq!(io.sent().len(), 1);
 
     // An error answer is read like any other; an error event fails the job.
     let refusal = br#"{"error":{"message":"Invalid value","type":"invalid_request_error","param":"size","code":"invalid_value"}}"#.to_vec();
@@ -1192,12 +1139,10 @@ fn openai_streams_partial_images_then_the_job_and_never_resends_a_broken_stream(
         "error",
         json!({ "type": "error", "error": { "message": "moderation_blocked" } }),
     )]);
-    let io = Streaming {
-        inner: Scripted::new(vec![]),
-        streams: RefCell::new(
-            vec![(400, vec![refusal], Ok(())), (200, vec![failed], Ok(()))].into(),
-        ),
-    };
+    let io = Scripted::streaming(vec![
+        (400, vec![refusal], Ok(())),
+        (200, vec![failed], Ok(())),
+    ]);
     let e = run(c.submit_streaming(
         &io,
         &json!({ "prompt": "x" }),
