@@ -803,6 +803,69 @@ pub fn public_error(e: &Error) -> Refusal {
     r
 }
 
+// ---------------------------------------------------------------------------
+// 6. The event stream (`Accept: text/event-stream` on generate).
+
+/// The events of a generation's stream, in the order they can come.
+pub mod event {
+    /// The request was accepted: `{ estimate, token }` (token null for
+    /// synchronous providers, whose answer ends the stream).
+    pub const ACCEPTED: &str = "accepted";
+    /// A change of status or progress: `{ status, progress }`.
+    pub const PROGRESS: &str = "progress";
+    /// A partial image (OpenAI): `{ index, b64, mimeType, size }`.
+    pub const PARTIAL_IMAGE: &str = "partial_image";
+    /// The last event of a success: the job as the poll endpoint shows it.
+    pub const COMPLETED: &str = "completed";
+    /// The last event of a failure: `{ status, error: { code, message } }`.
+    pub const ERROR: &str = "error";
+}
+
+/// Default largest silence on a stream before a comment line goes out (15 s:
+/// proxies cut connections silent for about 100 s).
+pub const DEFAULT_HEARTBEAT_MS: f64 = 15_000.0;
+
+/// Whether an `Accept` header asks for server-sent events: a media range
+/// `text/event-stream` (any case, any parameters) not weighted `q=0`.
+pub fn wants_event_stream(accept: Option<&str>) -> bool {
+    accept.is_some_and(|a| {
+        a.split(',').any(|range| {
+            let mut parts = range.split(';');
+            let media = parts.next().unwrap_or_default().trim();
+            media.eq_ignore_ascii_case("text/event-stream")
+                && !parts.any(|param| {
+                    let (k, v) = param.split_once('=').unwrap_or((param, ""));
+                    let v = v.trim();
+                    k.trim().eq_ignore_ascii_case("q")
+                        && !v.is_empty()
+                        && v.bytes().all(|b| b == b'0' || b == b'.')
+                })
+        })
+    })
+}
+
+/// The `accepted` event's data.
+pub fn accepted_event(estimate: &Cost, token: Option<&str>) -> Json {
+    json!({ "estimate": public_cost(estimate), "token": token })
+}
+
+/// The `progress` event's data.
+pub fn progress_event(job: &Job) -> Json {
+    json!({ "status": job.status.as_str(), "progress": job.progress })
+}
+
+/// The `error` event's data: the public error (as a refusal's body) and the
+/// HTTP status the same error would have had without a stream.
+pub fn error_event(e: &Error) -> Json {
+    let r = public_error(e);
+    let mut body = r.body;
+    body.set("status", json!(r.status));
+    if let Some(s) = r.retry_after_secs {
+        body.set("retryAfterSecs", json!(s));
+    }
+    body
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1241,5 +1304,51 @@ mod tests {
             json!({ "provider": "apiframe", "jobId": "b2c3", "event": sent })
         );
         assert!(webhook_event(Provider::Apiframe, &json!({ "event": "completed" })).is_none());
+    }
+
+    #[test]
+    fn event_stream_is_asked_for_by_accept() {
+        for yes in [
+            "text/event-stream",
+            "Text/Event-Stream",
+            "application/json, text/event-stream;q=0.5",
+            "text/event-stream; charset=utf-8",
+            "text/event-stream;q=1",
+        ] {
+            assert!(wants_event_stream(Some(yes)), "{yes}");
+        }
+        for no in [
+            "",
+            "*/*",
+            "application/json",
+            "text/event-streams",
+            "text/event-stream;q=0",
+            "text/event-stream; q=0.000",
+            "text/html, text/event-stream ;q=0.0",
+        ] {
+            assert!(!wants_event_stream(Some(no)), "{no}");
+        }
+        assert!(!wants_event_stream(None));
+    }
+
+    #[test]
+    fn stream_errors_carry_the_public_error_and_its_status() {
+        let e = Error::new(ErrorCode::JobFailed, "afk_secret... failed");
+        let ev = error_event(&e);
+        assert_eq!(ev.get("status").and_then(Json::as_u64), Some(422));
+        let err = ev.get("error").unwrap();
+        assert_eq!(err.get("code").and_then(Json::as_str), Some("JOB_FAILED"));
+        assert_eq!(
+            err.get("message").and_then(Json::as_str),
+            Some("the image could not be made")
+        );
+        let mut limited = Error::new(ErrorCode::RateLimited, "slow down");
+        limited.retry_after_ms = Some(2500);
+        assert_eq!(
+            error_event(&limited)
+                .get("retryAfterSecs")
+                .and_then(Json::as_u64),
+            Some(3)
+        );
     }
 }

@@ -100,6 +100,26 @@ impl Parser {
     }
 }
 
+/// One event as it goes on the wire: `event: {name}`, then `data` one line per
+/// `data:` field (a reader joins them back with `\n`), then a blank line.
+/// `name` is one of the writer's own constants: it must hold no line break.
+pub fn event_text(name: &str, data: &str) -> String {
+    let mut out = String::with_capacity(name.len() + data.len() + 16);
+    out.push_str("event: ");
+    out.push_str(name);
+    out.push('\n');
+    for line in data.split('\n') {
+        out.push_str("data: ");
+        out.push_str(line.strip_suffix('\r').unwrap_or(line));
+        out.push('\n');
+    }
+    out.push('\n');
+    out
+}
+
+/// A comment line: readers ignore it; proxies see bytes moving.
+pub const HEARTBEAT: &str = ": keep-alive\n\n";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,5 +173,27 @@ mod tests {
             }
         }
         assert_eq!(result, Err(SseError::TooLarge));
+    }
+
+    #[test]
+    fn written_events_read_back_as_written() {
+        let mut p = Parser::new();
+        let mut text = event_text("progress", "{\"status\":\"running\"}");
+        text.push_str(HEARTBEAT);
+        text.push_str(&event_text("completed", "two\nlines\r\nhere"));
+        let events = p.push(text.as_bytes()).unwrap();
+        assert_eq!(
+            events,
+            vec![
+                Event {
+                    name: "progress".into(),
+                    data: "{\"status\":\"running\"}".into()
+                },
+                Event {
+                    name: "completed".into(),
+                    data: "two\nlines\nhere".into()
+                },
+            ]
+        );
     }
 }
