@@ -24,7 +24,8 @@ pub enum FaultKind {
     Drop,
     /// The request is carried out, then answered 200 with a body that is not JSON.
     Malformed,
-    /// The request is carried out, then half the JSON body is sent and the connection closes.
+    /// The request is carried out, then half the JSON body (of an event stream, its first
+    /// event) is sent and the connection closes.
     Truncated,
     /// The job reports a status the provider's documents do not list while it runs.
     UnknownStatus,

@@ -22,6 +22,8 @@ pub struct Body {
     abort_after: Option<Pin<Box<tokio::time::Sleep>>>,
     /// Chunks sent as they come (server-sent events), until the sender is dropped.
     stream: Option<tokio::sync::mpsc::Receiver<Bytes>>,
+    /// Chunks of `stream` still to send before the connection is cut.
+    cut_after_chunks: Option<usize>,
 }
 
 /// How long a truncated body waits after its first half before breaking the connection.
@@ -36,6 +38,7 @@ impl Body {
             data: Some(data),
             abort_after: None,
             stream: None,
+            cut_after_chunks: None,
         }
     }
 
@@ -47,6 +50,7 @@ impl Body {
             announced: 0,
             abort_after: None,
             stream: Some(rx),
+            cut_after_chunks: None,
         };
         (body, tx)
     }
@@ -65,6 +69,19 @@ impl Body {
             announced,
             abort_after: Some(Box::pin(tokio::time::sleep(TRUNCATE_PAUSE))),
             stream: None,
+            cut_after_chunks: None,
+        }
+    }
+
+    /// A streamed body cut after its first chunk: the connection then dies
+    /// mid-stream. A whole body is cut in half, as [`Body::truncated`].
+    pub fn cut(self) -> Body {
+        match self.stream {
+            Some(_) => Body {
+                cut_after_chunks: Some(1),
+                ..self
+            },
+            None => Body::truncated(self.bytes()),
         }
     }
 
@@ -99,7 +116,17 @@ impl http_body::Body for Body {
         }
         if let Some(rx) = self.stream.as_mut() {
             return match std::task::ready!(rx.poll_recv(cx)) {
-                Some(chunk) => Poll::Ready(Some(Ok(Frame::data(chunk)))),
+                Some(chunk) => {
+                    if let Some(left) = self.cut_after_chunks.as_mut() {
+                        *left -= 1;
+                        if *left == 0 {
+                            // The sender sees a closed channel and stops writing.
+                            self.stream = None;
+                            self.abort_after = Some(Box::pin(tokio::time::sleep(TRUNCATE_PAUSE)));
+                        }
+                    }
+                    Poll::Ready(Some(Ok(Frame::data(chunk))))
+                }
                 None => {
                     self.stream = None;
                     Poll::Ready(None)

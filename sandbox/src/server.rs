@@ -463,7 +463,7 @@ fn apply_late_fault(response: Response<Body>, fault: Option<Fault>) -> Reply {
         .into(),
         Some(FaultKind::Truncated) => {
             let (parts, body) = response.into_parts();
-            Response::from_parts(parts, Body::truncated(body.bytes())).into()
+            Response::from_parts(parts, body.cut()).into()
         }
         _ => response.into(),
     }
