@@ -68,6 +68,13 @@ interface RouteHandlerBaseOptions extends ImageClientOptions {
   maxBodyBytes?: number;
   /** Lifetime of a status token in ms (default 24 hours). */
   tokenTtlMs?: number;
+  /** Event streams (`Accept: text/event-stream` on generate): a comment line at least this often, in ms (default 15000). */
+  heartbeatMs?: number;
+  /**
+   * OpenAI only: partial images sent as `partial_image` events before the final image, 0..3
+   * (default 0), on event streams. Each one adds output tokens; the `completed` job's cost is exact.
+   */
+  partialImages?: 0 | 1 | 2 | 3;
   /** Verified Apiframe webhook events. Throw to make the sender retry. */
   onWebhook?: (event: RouteWebhookEvent) => void | Promise<void>;
 }
@@ -122,3 +129,16 @@ export interface RouteRefusal {
     issues?: import("./index.js").Issue[];
   };
 }
+
+/**
+ * The events of `POST {basePath}/generate` sent with `Accept: text/event-stream` (status 200,
+ * `Content-Type: text/event-stream`; refusals before acceptance keep their status and JSON body).
+ * `accepted` comes first (with the token on asynchronous providers); `completed` or `error` last,
+ * and the stream closes. Comment lines (heartbeats) come at least every `heartbeatMs`.
+ */
+export type RouteEvent =
+  | { event: "accepted"; data: { token: string | null; estimate: RouteAccepted["estimate"] } }
+  | { event: "progress"; data: { status: RouteJob["status"]; progress: number | null } }
+  | { event: "partial_image"; data: { index: number; b64: string; mimeType: string; size: string | null } }
+  | { event: "completed"; data: RouteJob }
+  | { event: "error"; data: RouteRefusal & { status: number; token?: string; retryAfterSecs?: number } };

@@ -231,6 +231,18 @@ pub(crate) fn submit_shared<'a>(
     Box::pin(client.submit(io, request, opts, report))
 }
 
+/// `Client::submit_streaming`, compiled once for every caller.
+pub(crate) fn submit_streaming_shared<'a>(
+    client: &'a Client,
+    io: &'a WasmIo,
+    request: &'a Json,
+    opts: &'a SubmitOptions,
+    report: &'a mut dyn FnMut(&Job),
+    partial: &'a mut dyn FnMut(&PartialImage),
+) -> Shared<'a, Handle> {
+    Box::pin(client.submit_streaming(io, request, opts, report, partial))
+}
+
 /// `Client::get_job`, compiled once for every caller.
 pub(crate) fn get_job_shared<'a>(
     client: &'a Client,
@@ -298,7 +310,7 @@ async fn run(
                         // A throwing callback must not stop the job: its error is dropped.
                         let _ = f.call1(&JsValue::NULL, &from_json(&p.to_json()));
                     };
-                    Box::pin(client.submit_streaming(&io, &value, &opts, &mut report, &mut partial))
+                    submit_streaming_shared(client, &io, &value, &opts, &mut report, &mut partial)
                         .await?
                 }
                 _ => submit_shared(client, &io, &value, &opts, &mut report).await?,

@@ -14,6 +14,7 @@ export function requestInfo(request) {
     ownOrigin: host ? `${url.protocol}//${host}` : url.origin,
     origin: h.get("origin"),
     idempotencyKey: h.get("idempotency-key"),
+    accept: h.get("accept"),
     signature: h.get("x-webhook-signature"),
   };
 }
@@ -77,9 +78,72 @@ export function readJson(bytes, maxEntries) {
   return { value };
 }
 
+const eventEncoder = new TextEncoder();
+
+/**
+ * The body of a server-sent event stream: events are written as they come, a
+ * comment line every `heartbeatMs` keeps proxies from cutting a silent
+ * connection, and `signal` aborts when the reader goes away (the stream is
+ * cancelled, or the request's own signal aborts).
+ */
+export class EventStream {
+  constructor(heartbeatMs, request) {
+    this.closed = false;
+    this.aborter = new AbortController();
+    this.signal = this.aborter.signal;
+    this.body = new ReadableStream({
+      start: (controller) => {
+        this.controller = controller;
+      },
+      cancel: () => this.gone(),
+    });
+    this.timer = setInterval(() => this.write(": keep-alive\n\n"), heartbeatMs);
+    const signal = request && request.signal;
+    if (signal) {
+      if (signal.aborted) this.gone();
+      else signal.addEventListener("abort", () => this.gone(), { once: true });
+    }
+  }
+
+  /** Write text (whole events or comments); nothing once closed. */
+  write(text) {
+    if (this.closed) return;
+    try {
+      this.controller.enqueue(eventEncoder.encode(text));
+    } catch {
+      this.gone();
+    }
+  }
+
+  /** The last event was written: end the stream. */
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    try {
+      this.controller.close();
+    } catch {
+      // already cancelled
+    }
+  }
+
+  /** The reader went away: stop the heartbeat and tell the writer. */
+  gone() {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    this.aborter.abort(new Error("the reader went away"));
+  }
+}
+
 /** A Response with exactly these headers (`[[name, value], ...]`). */
 export function respond(status, body, headers) {
   return new Response(status === 204 ? null : body, { status, headers });
+}
+
+/** The same, its body an event stream. */
+export function respondStream(stream, headers) {
+  return new Response(stream.body, { status: 200, headers });
 }
 
 const encoder = new TextEncoder();

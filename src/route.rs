@@ -3,17 +3,23 @@
 //! is `gpt_image_core::route`'s; this file reads requests, calls the owner's
 //! hooks and WebCrypto, and writes responses.
 
-use crate::client::{get_job_shared, submit_shared, ImageClient};
+use crate::client::{
+    get_job_shared, submit_shared, submit_streaming_shared, wait_shared, ImageClient,
+};
 use crate::convert::{
     from_json, get, js_error, opt_bool, opt_number, opt_string, parse_text, stringify, to_json,
 };
 use crate::io::WasmIo;
 use crate::runtime::hmac_sha256_verify;
-use gpt_image_core::client::{Client, SubmitOptions};
+use gpt_image_core::client::{
+    Client, PartialImage, SubmitOptions, WaitOptions, DEFAULT_DEADLINE_MS,
+};
 use gpt_image_core::route::{
     self, public_cost, public_error, public_job, BodyRead, Policy, Refusal, Route,
 };
-use gpt_image_core::{json, webhook, wire, Error, ErrorCode, Json, Provider, ResponseBody};
+use gpt_image_core::{
+    json, sse, webhook, wire, Cost, Error, ErrorCode, Job, Json, Provider, ResponseBody,
+};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -35,6 +41,26 @@ extern "C" {
 
     /// A Response with exactly these headers.
     fn respond(status: u16, body: &str, headers: &JsValue) -> JsValue;
+
+    /// A 200 Response whose body is the event stream.
+    #[wasm_bindgen(js_name = respondStream)]
+    fn respond_stream(stream: &EventStream, headers: &JsValue) -> JsValue;
+
+    /// A server-sent event stream with heartbeats (see `route.js`).
+    type EventStream;
+
+    #[wasm_bindgen(constructor)]
+    fn new(heartbeat_ms: f64, request: &JsValue) -> EventStream;
+
+    /// Aborts when the reader goes away.
+    #[wasm_bindgen(method, getter)]
+    fn signal(this: &EventStream) -> web_sys::AbortSignal;
+
+    #[wasm_bindgen(method)]
+    fn write(this: &EventStream, text: &str);
+
+    #[wasm_bindgen(method)]
+    fn close(this: &EventStream);
 
     /// An opaque, authenticated token for `text`.
     #[wasm_bindgen(js_name = sealToken)]
@@ -74,13 +100,17 @@ struct Handler {
     allowed_origins: Vec<String>,
     max_body: f64,
     token_ttl_ms: f64,
+    heartbeat_ms: f64,
+    partial_images: Option<u8>,
 }
 
-/// A response: status, a JSON body (or none) and extra headers.
+/// A response: status, a JSON body (or none) and extra headers; or, with
+/// `stream`, 200 and a server-sent event stream.
 struct Reply {
     status: u16,
     body: Option<Json>,
     headers: Vec<(String, String)>,
+    stream: Option<EventStream>,
 }
 
 impl Reply {
@@ -93,6 +123,16 @@ impl Reply {
             status,
             body: Some(body),
             headers: Vec::new(),
+            stream: None,
+        }
+    }
+
+    fn empty(status: u16, headers: Vec<(String, String)>) -> Reply {
+        Reply {
+            status,
+            body: None,
+            headers,
+            stream: None,
         }
     }
 }
@@ -156,6 +196,13 @@ pub fn create_route_handler(options: JsValue) -> Result<js_sys::Function, JsValu
             })
             .collect::<Result<Vec<_>, _>>()?
     };
+    let partial_images =
+        crate::convert::opt_whole(&options, "partialImages", 0, 3)?.map(|n| n as u8);
+    if partial_images.is_some() && client.provider() != Provider::Openai {
+        return Err(invalid(
+            "option `partialImages` is for the OpenAI provider only",
+        ));
+    }
     let cfg = client.config();
     let policy = Policy::new(
         client.provider(),
@@ -182,6 +229,9 @@ pub fn create_route_handler(options: JsValue) -> Result<js_sys::Function, JsValu
             .unwrap_or(DEFAULT_MAX_BODY),
         token_ttl_ms: crate::convert::opt_duration(&options, "tokenTtlMs")?
             .unwrap_or(DEFAULT_TOKEN_TTL_MS),
+        heartbeat_ms: crate::convert::opt_whole(&options, "heartbeatMs", 1, 60_000)?
+            .unwrap_or(route::DEFAULT_HEARTBEAT_MS),
+        partial_images,
     });
     let serve = Closure::<dyn FnMut(JsValue) -> js_sys::Promise>::new(move |request: JsValue| {
         let h = handler.clone();
@@ -213,7 +263,7 @@ async fn call_hook(f: &js_sys::Function, arg: &JsValue) -> Result<JsValue, JsVal
 }
 
 impl Handler {
-    async fn serve(&self, request: JsValue) -> JsValue {
+    async fn serve(self: Rc<Self>, request: JsValue) -> JsValue {
         let info = request_info(&request);
         let text = |k: &str| get(&info, k).as_string();
         let own = text("ownOrigin").unwrap_or_default();
@@ -236,7 +286,12 @@ impl Handler {
             ("Cache-Control".to_string(), "no-store".to_string()),
             ("X-Content-Type-Options".to_string(), "nosniff".to_string()),
         ];
-        if reply.body.is_some() {
+        if reply.stream.is_some() {
+            headers.push((
+                "Content-Type".into(),
+                "text/event-stream; charset=utf-8".into(),
+            ));
+        } else if reply.body.is_some() {
             headers.push((
                 "Content-Type".into(),
                 "application/json; charset=utf-8".into(),
@@ -253,11 +308,19 @@ impl Handler {
             .iter()
             .map(|(k, v)| JsValue::from(js_sys::Array::of2(&k.into(), &v.into())))
             .collect();
+        if let Some(stream) = &reply.stream {
+            return respond_stream(stream, &pairs);
+        }
         let body = reply.body.as_ref().map(stringify).unwrap_or_default();
         respond(reply.status, &body, &pairs)
     }
 
-    async fn route(&self, r: Route, request: &JsValue, info: &JsValue) -> Result<Reply, JsValue> {
+    async fn route(
+        self: &Rc<Self>,
+        r: Route,
+        request: &JsValue,
+        info: &JsValue,
+    ) -> Result<Reply, JsValue> {
         let unauthorized = || Reply::refuse(401, "UNAUTHORIZED", "not authorized");
         Ok(match r {
             Route::NotFound => Reply::refuse(404, "NOT_FOUND", "no such route"),
@@ -266,10 +329,9 @@ impl Handler {
                 reply.headers.push(("Allow".into(), allowed.into()));
                 reply
             }
-            Route::Preflight => Reply {
-                status: 204,
-                body: None,
-                headers: vec![
+            Route::Preflight => Reply::empty(
+                204,
+                vec![
                     ("Access-Control-Allow-Methods".into(), "GET, POST".into()),
                     (
                         "Access-Control-Allow-Headers".into(),
@@ -277,7 +339,7 @@ impl Handler {
                     ),
                     ("Access-Control-Max-Age".into(), "600".into()),
                 ],
-            },
+            ),
             Route::Generate => match self.principal(request).await {
                 None => unauthorized(),
                 Some(who) => self.generate(request, info, &who).await?,
@@ -323,7 +385,7 @@ impl Handler {
     }
 
     async fn generate(
-        &self,
+        self: &Rc<Self>,
         request: &JsValue,
         info: &JsValue,
         principal: &str,
@@ -387,6 +449,21 @@ impl Handler {
             idempotency_key: Some(key),
             partial_images: None,
         };
+        if route::wants_event_stream(get(info, "accept").as_string().as_deref()) {
+            let stream = EventStream::new(self.heartbeat_ms, request);
+            let run = self.clone().stream(
+                stream.clone().unchecked_into(),
+                prepared.request,
+                prepared.estimate,
+                opts,
+                tag,
+            );
+            wasm_bindgen_futures::spawn_local(run);
+            return Ok(Reply {
+                stream: Some(stream),
+                ..Reply::empty(200, Vec::new())
+            });
+        }
         let io = WasmIo::new(None).with_uploader(self.uploader.clone());
         let handle =
             match submit_shared(&self.client, &io, &prepared.request, &opts, &mut |_| {}).await {
@@ -407,6 +484,88 @@ impl Handler {
             202,
             json!({ "token": token.as_string(), "estimate": estimate }),
         ))
+    }
+
+    /// A generation told as server-sent events (see `route::event`): the
+    /// stream ends after `completed` or `error`. A reader that goes away stops
+    /// the polling; the provider's job goes on, and the token finds it.
+    async fn stream(
+        self: Rc<Self>,
+        events: EventStream,
+        request: Json,
+        estimate: Cost,
+        mut opts: SubmitOptions,
+        tag: String,
+    ) {
+        let send = |name: &str, data: &Json| events.write(&sse::event_text(name, &stringify(data)));
+        let p = self.client.provider();
+        let sync = !matches!(p.flow(), gpt_image_core::Flow::Async);
+        if sync {
+            send(
+                route::event::ACCEPTED,
+                &route::accepted_event(&estimate, None),
+            );
+        }
+        let io = WasmIo::new(None).with_uploader(self.uploader.clone());
+        let submitted = match self.partial_images.filter(|n| *n > 0) {
+            Some(n) => {
+                opts.partial_images = Some(n);
+                let mut partial = |image: &PartialImage| {
+                    send(route::event::PARTIAL_IMAGE, &image.to_json());
+                };
+                submit_streaming_shared(
+                    &self.client,
+                    &io,
+                    &request,
+                    &opts,
+                    &mut |_| {},
+                    &mut partial,
+                )
+                .await
+            }
+            None => submit_shared(&self.client, &io, &request, &opts, &mut |_| {}).await,
+        };
+        let handle = match submitted {
+            Ok(h) => h,
+            Err(e) => {
+                send(route::event::ERROR, &route::error_event(&e));
+                return events.close();
+            }
+        };
+        let mut token = None;
+        if !sync {
+            let payload =
+                route::token_payload(&handle, &tag, js_sys::Date::now() + self.token_ttl_ms);
+            token = match promise(seal_token(&self.secret, &stringify(&payload))).await {
+                Ok(t) => t.as_string(),
+                Err(_) => None,
+            };
+            send(
+                route::event::ACCEPTED,
+                &route::accepted_event(&estimate, token.as_deref()),
+            );
+        }
+        let watching = WasmIo::new(Some(events.signal()));
+        let wait = WaitOptions {
+            deadline_ms: Some(DEFAULT_DEADLINE_MS),
+        };
+        let mut progress = |job: &Job| {
+            if !job.status.is_terminal() {
+                send(route::event::PROGRESS, &route::progress_event(job));
+            }
+        };
+        match wait_shared(&self.client, &watching, &handle, &wait, &mut progress).await {
+            Ok(job) => send(route::event::COMPLETED, &public_job(&job)),
+            Err(_) if events.signal().aborted() => {}
+            Err(e) => {
+                let mut data = route::error_event(&e);
+                if let Some(t) = &token {
+                    data.set("token", Json::String(t.clone()));
+                }
+                send(route::event::ERROR, &data);
+            }
+        }
+        events.close();
     }
 
     async fn job(&self, token: &str, principal: &str) -> Result<Reply, JsValue> {
@@ -474,10 +633,6 @@ impl Handler {
                 ));
             }
         }
-        Ok(Reply {
-            status: 204,
-            body: None,
-            headers: Vec::new(),
-        })
+        Ok(Reply::empty(204, Vec::new()))
     }
 }

@@ -47,6 +47,16 @@ async function hmacHex(apiKey, bytes) {
   return Array.from(sig, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** The code of the error \`fn\` throws (undefined when it does not). */
+function throws(fn) {
+  try {
+    fn();
+  } catch (e) {
+    return e.code;
+  }
+  return undefined;
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -90,6 +100,56 @@ export function routeScenarios(edge, sandboxUrl, hostileUrl) {
     }
     return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : null };
   };
+  // Call generate asking for an event stream; read it as it comes: events and
+  // comment lines with their arrival times. `until(event)` true: cancel there.
+  const streamCall = async (handler, body, { user = "alice", until } = {}) => {
+    const headers = new Headers({ "content-type": "application/json", accept: "text/event-stream" });
+    if (user) headers.set("x-user", user);
+    const t0 = Date.now();
+    const res = await handler(new Request(`${ORIGIN}/api/images/generate`, { method: "POST", headers, body: JSON.stringify(body) }));
+    const out = { status: res.status, headers: res.headers, events: [], comments: [], chunks: [], cancelled: false };
+    if (!(res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
+      out.json = await res.json();
+      return out;
+    }
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    let all = "";
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const chunk = decoder.decode(value, { stream: true });
+      out.chunks.push(Date.now() - t0);
+      all += chunk;
+      text += chunk;
+      let end;
+      while ((end = text.indexOf("\n\n")) >= 0) {
+        const block = text.slice(0, end);
+        text = text.slice(end + 2);
+        if (block.startsWith(":")) {
+          out.comments.push(Date.now() - t0);
+          continue;
+        }
+        const name = /^event: (.*)$/m.exec(block)?.[1];
+        const data = block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
+        const event = { event: name, data: JSON.parse(data), at: Date.now() - t0 };
+        out.events.push(event);
+        if (until?.(event)) {
+          await reader.cancel();
+          out.cancelled = true;
+          break;
+        }
+      }
+      if (out.cancelled) break;
+    }
+    out.rest = text;
+    for (const k of seenKeys) check(longestRun(all, k) < Math.min(16, k.length), `a stream carried a key: ${all.slice(0, 300)}`);
+    return out;
+  };
+  const names = (r) => r.events.map((e) => e.event).join(",");
+  const jobsNow = async () => (await sb.stats()).jobs;
+
   const expectRefusal = (r, status, code) => {
     check(r.status === status, `expected ${status}, got ${r.status}: ${JSON.stringify(r.json)}`);
     check(r.json?.error?.code === code, `expected ${code}, got ${JSON.stringify(r.json)}`);
@@ -436,6 +496,89 @@ export function routeScenarios(edge, sandboxUrl, hostileUrl) {
       }
     });
   }
+
+  add("event stream (asynchronous provider): accepted with a token, progress, completed as the poll shows it; heartbeats", async () => {
+    const h = make("apiframe", { defaults: { quality: "high" }, heartbeatMs: 25 });
+    const r = await streamCall(h, { prompt: "a streamed lighthouse" });
+    check(r.status === 200 && r.headers.get("cache-control") === "no-store", `${r.status} ${JSON.stringify(r.json ?? null)}`);
+    check(/^accepted,(progress,)*completed$/.test(names(r)), names(r));
+    const [accepted] = r.events;
+    check(typeof accepted.data.token === "string" && accepted.data.estimate.usd === 0.23, JSON.stringify(accepted.data));
+    const last = r.events.at(-1).data;
+    check(last.status === "succeeded" && last.images.length === 1 && last.images[0].url, JSON.stringify(last));
+    for (const e of r.events.slice(1, -1)) check(["queued", "running"].includes(e.data.status) && "progress" in e.data, JSON.stringify(e.data));
+    check(r.rest === "", `bytes after the last event: ${JSON.stringify(r.rest)}`);
+    // The same job, read again with the token.
+    const polled = await call(h, `/api/images/jobs/${accepted.data.token}`);
+    check(JSON.stringify(polled.json) === JSON.stringify(last), `${JSON.stringify(polled.json)} vs ${JSON.stringify(last)}`);
+    // Never silent: with a 25 ms heartbeat, comments keep coming while the job runs.
+    const span = r.events.at(-1).at - accepted.at;
+    check(r.comments.length >= Math.floor(span / 25 / 2), `${r.comments.length} heartbeats in ${span} ms`);
+    const gaps = r.chunks.slice(1).map((t, i) => t - r.chunks[i]);
+    check(Math.max(...gaps) < 25 * 20, `a silence of ${Math.max(...gaps)} ms`);
+    // Refused before acceptance: the status and JSON body of any refusal, no stream.
+    const bad = await streamCall(h, { prompt: "" });
+    check(bad.status === 400 && bad.json.error.code === "INVALID_REQUEST", JSON.stringify(bad.json));
+    const nobody = await streamCall(h, { prompt: "x" }, { user: null });
+    check(nobody.status === 401, String(nobody.status));
+  });
+
+  add("event stream (OpenAI): partial images before the completed job, one job billed", async () => {
+    check(throws(() => make("apiframe", { partialImages: 1 })) === "INVALID_REQUEST", "partialImages on Apiframe");
+    check(throws(() => make("openai", { partialImages: 4 })) === "INVALID_REQUEST", "partialImages: 4");
+    const h = make("openai", { partialImages: 2, heartbeatMs: 25 });
+    const ledger0 = await sb.ledger(KEYS.openai);
+    const r = await streamCall(h, { prompt: "a streamed lighthouse", quality: "high", size: "1024x1024" });
+    check(names(r) === "accepted,partial_image,partial_image,completed", names(r));
+    check(r.events[0].data.token === null && r.events[0].data.estimate.usd > 0, JSON.stringify(r.events[0].data));
+    const png = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const width = (bytes) => new DataView(bytes.buffer).getUint32(16);
+    const [p0, p1, done] = r.events.slice(1).map((e) => e.data);
+    check(p0.index === 0 && p1.index === 1 && p0.mimeType === "image/png", JSON.stringify({ ...p0, b64: p0.b64.length }));
+    check(done.status === "succeeded" && done.cost.exact && done.images[0].b64, JSON.stringify(done.cost));
+    check(width(png(p0.b64)) < width(png(done.images[0].b64)), "a partial image is smaller than the final one");
+    const ledger1 = await sb.ledger(KEYS.openai);
+    check(ledger1.jobsCharged === ledger0.jobsCharged + 1, JSON.stringify(ledger1));
+    // Without the header: today's JSON answer, no partial images.
+    const plain = await call(h, "/api/images/generate", { method: "POST", body: { prompt: "plain", quality: "low", size: "1024x1024" } });
+    check(plain.status === 200 && plain.json.job.status === "succeeded", String(plain.status));
+  });
+
+  add("event stream: errors end the stream with an error event (a failed job, a broken upstream stream)", async () => {
+    const h = make("apiframe", { defaults: { quality: "low" }, heartbeatMs: 25 });
+    await sb.fault("apiframe", "submit", "fail");
+    const failed = await streamCall(h, { prompt: "doomed" });
+    check(/^accepted,(progress,)*error$/.test(names(failed)), names(failed));
+    const err = failed.events.at(-1).data;
+    check(err.status === 422 && err.error.code === "JOB_FAILED" && typeof err.token === "string", JSON.stringify(err));
+    check(failed.rest === "", "the stream ended with its last event");
+    await sb.fault("openai", "submit", "truncated");
+    const o = await streamCall(make("openai", { partialImages: 2 }), { prompt: "cut", quality: "high", size: "1024x1024" });
+    check(names(o) === "accepted,partial_image,error", names(o));
+    check(o.events.at(-1).data.error.code === "OUTCOME_UNKNOWN" && o.events.at(-1).data.status === 502, JSON.stringify(o.events.at(-1).data));
+  });
+
+  add("event stream: a reader that goes away stops the route's polling, not the provider's job", async () => {
+    const h = make("apiframe", { defaults: { quality: "high" }, typicalDurationMs: 200 });
+    const before = await jobsNow();
+    const r = await streamCall(h, { prompt: "walked away" }, { until: (e) => e.event === "accepted" });
+    check(r.cancelled && names(r) === "accepted", names(r));
+    const after = await jobsNow();
+    const id = Object.keys(after).find((k) => !(k in before));
+    check(id, "the job was created");
+    const polls = (await jobsNow())[id].polls;
+    await sleep(1500);
+    const later = (await jobsNow())[id];
+    check(later.polls === polls, `the route kept polling after the reader left: ${polls} -> ${later.polls}`);
+    // The job went on at the provider; the token from \`accepted\` finds it.
+    let job;
+    for (let i = 0; i < 100; i++) {
+      job = (await call(h, `/api/images/jobs/${r.events[0].data.token}`)).json;
+      if (job.status === "succeeded") break;
+      await sleep(50);
+    }
+    check(job.status === "succeeded", JSON.stringify(job));
+  });
 
   add("the route refuses to start without a real secret", async () => {
     let code;

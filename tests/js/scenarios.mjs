@@ -21,6 +21,8 @@ function check(cond, message) {
   if (!cond) throw new Error(message);
 }
 
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
 function code(e) {
   return e && typeof e === "object" ? e.code : undefined;
 }
@@ -315,6 +317,25 @@ export function scenarios(edge, sandboxUrl, workerd = {}) {
     check(bytesOf(seen[0].b64).length < bytesOf(job.images[0].b64).length, "a partial is smaller than the final image");
     check(job.status === "succeeded" && job.cost.exact, JSON.stringify(job.cost));
     await rejects(c.generate({ prompt: "x" }, { partialImages: 7, onPartialImage: () => {} }), "INVALID_REQUEST");
+  });
+
+  add("openai: a stream that breaks after a partial image is OUTCOME_UNKNOWN, never resent", async () => {
+    const c = client("openai");
+    const generations = async () => (await sb.stats()).requests["POST /v1/images/generations"] ?? 0;
+    const ledger0 = await sb.ledger(KEYS.openai);
+    const sent = await generations();
+    await sb.fault("openai", "submit", "truncated");
+    const seen = [];
+    const e = await rejects(
+      c.generate({ prompt: "a lighthouse", quality: "high", size: "1024x1024" }, { partialImages: 2, onPartialImage: (p) => seen.push(p.index) }),
+      "OUTCOME_UNKNOWN",
+    );
+    check(seen.join() === "0", `the partial image before the break arrived: ${seen.join()}`);
+    check((await generations()) === sent + 1, "the request was sent once, not again");
+    check(/may|billed|charged/i.test(e.message), e.message);
+    // The provider finishes the generation anyway and bills it: hence "unknown", not "failed".
+    for (let i = 0; i < 100 && (await sb.ledger(KEYS.openai)).jobsCharged === ledger0.jobsCharged; i++) await sleep(50);
+    check((await sb.ledger(KEYS.openai)).jobsCharged === ledger0.jobsCharged + 1, "the broken generation was billed");
   });
 
   add("apiframe: byte references go through uploadReference; without it they are refused, naming it", async () => {
