@@ -1,6 +1,6 @@
 // The page: every check and price is computed here by the WebAssembly package
 // (its browser build has no networking client and no key). Only "Generate"
-// talks to the server route, which holds the key.
+// talks to the server route, which holds the key, and hears back as it goes.
 import { estimateCost, providerInfo, validateRequest } from "gpt-image-edge";
 
 const info = providerInfo();
@@ -120,30 +120,31 @@ async function generate() {
   $("images").replaceChildren();
   show({ status: "queued", progress: 0 });
   try {
+    // The route streams the generation as server-sent events: progress, partial
+    // images (OpenAI), then the job, on one connection that is never silent.
     const res = await fetch(`/api/${provider}/generate`, {
       method: "POST",
-      headers: { "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
+      headers: { "content-type": "application/json", accept: "text/event-stream", "idempotency-key": crypto.randomUUID() },
       body: JSON.stringify(request()),
     });
-    const body = await res.json();
-    if (!res.ok) throw body.error;
-    let job = body.job;
-    while (!job || job.status === "queued" || job.status === "running") {
-      await new Promise((r) => setTimeout(r, job ? 800 : 300));
-      const poll = await fetch(`/api/${provider}/jobs/${body.token}`);
-      const next = await poll.json();
-      if (!poll.ok) throw next.error;
-      job = next;
-      show(job);
+    if (!res.ok) throw (await res.json()).error;
+    let job = null;
+    for await (const { event, data } of events(res)) {
+      if (event === "progress") show(data);
+      else if (event === "partial_image") showPartial(data);
+      else if (event === "completed") job = data;
+      else if (event === "error") throw data.error;
     }
+    if (!job) throw { message: "the connection closed before the image was ready" };
     show(job);
     if (job.status !== "succeeded") throw job.error ?? { message: `the job ended ${job.status}` };
-    for (const img of job.images) {
+    const images = job.images.map((img) => {
       const el = document.createElement("img");
       el.alt = $("prompt").value;
       el.src = img.url ?? `data:${img.mimeType ?? "image/png"};base64,${img.b64}`;
-      $("images").append(el);
-    }
+      return el;
+    });
+    $("images").replaceChildren(...images);
   } catch (e) {
     $("error").hidden = false;
     $("error").textContent = e?.issues?.map((i) => `${i.path}: ${i.message}`).join("; ") || e?.message || String(e);
@@ -151,6 +152,40 @@ async function generate() {
     $("submit").disabled = false;
     update();
   }
+}
+
+/** The events of a server-sent event stream: `{ event, data }`, data parsed as JSON. */
+async function* events(response) {
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    buffer += value.replace(/\r\n?/g, "\n");
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let event = "message";
+      const data = [];
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event:")) event = line.slice(6).trim();
+        else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+      }
+      if (data.length) yield { event, data: JSON.parse(data.join("\n")) };
+    }
+  }
+}
+
+/** A partial image: a low-resolution preview until the final image comes. */
+function showPartial(partial) {
+  const el = document.createElement("img");
+  el.className = "partial";
+  el.alt = `preview ${partial.index + 1}`;
+  el.dataset.index = partial.index;
+  el.src = `data:${partial.mimeType};base64,${partial.b64}`;
+  $("images").replaceChildren(el);
+  $("status").textContent = `preview ${partial.index + 1}`;
 }
 
 /** At least two decimals, at most four: $0.46, $0.08, $0.0054. */

@@ -17,9 +17,14 @@ test("the page validates and prices in the browser, then generates through the r
     const responses = [];
     const apiCalls = [];
     page.on("request", (r) => { if (new URL(r.url()).pathname.startsWith("/api/")) apiCalls.push(new URL(r.url()).pathname); });
-    page.on("response", async (r) => {
-      const body = await r.body().catch(() => Buffer.alloc(0));
-      responses.push({ url: r.url(), headers: JSON.stringify(await r.allHeaders()), body });
+    const pending = [];
+    page.on("response", (r) => {
+      // Streams end later than their headers: every body is read before the scan below.
+      pending.push((async () => {
+        const body = await r.body().catch(() => Buffer.alloc(0));
+        const headers = await r.allHeaders().catch(() => ({}));
+        responses.push({ url: r.url(), headers: JSON.stringify(headers), body });
+      })());
     });
     const errors = [];
     page.on("pageerror", (e) => errors.push(e.message));
@@ -50,15 +55,44 @@ test("the page validates and prices in the browser, then generates through the r
     assert.equal(await page.textContent('[data-path="count"] .message'), "");
     assert.deepEqual(apiCalls, ["/api/providers"], "validation and prices made no request");
 
-    // Generate: progress, then the finished images.
+    // Generate: one streamed call, progress as it comes, then the finished images.
+    await page.evaluate(() => {
+      window.seen = [];
+      const t0 = performance.now();
+      new MutationObserver(() => window.seen.push({ status: document.getElementById("status").textContent, images: [...document.querySelectorAll("#images img")].map((i) => i.className || "final"), at: performance.now() - t0 }))
+        .observe(document.getElementById("result"), { childList: true, subtree: true, characterData: true });
+    });
     await page.click("#submit");
     await page.waitForFunction(() => document.querySelectorAll("#images img").length === 2 && [...document.querySelectorAll("#images img")].every((i) => i.complete && i.naturalWidth > 0), null, { timeout: 30_000 });
     assert.equal(await page.textContent("#status"), "succeeded");
-    assert.ok(apiCalls.includes("/api/apiframe/generate") && apiCalls.some((p) => p.startsWith("/api/apiframe/jobs/")), apiCalls.join(" "));
+    const statuses = (await page.evaluate(() => window.seen)).map((s) => s.status);
+    assert.ok(statuses.includes("running"), `progress was shown: ${statuses.join(" ")}`);
+    assert.ok(apiCalls.includes("/api/apiframe/generate") && !apiCalls.some((p) => p.includes("/jobs/")), `one streamed call, no polling: ${apiCalls.join(" ")}`);
     mkdirSync(`${process.env.REPO}/out`, { recursive: true });
     await page.screenshot({ path: `${process.env.REPO}/out/www-screenshot.png`, fullPage: true });
 
+    // OpenAI: partial images appear before the final one.
+    await page.selectOption("#provider", "openai");
+    await page.fill("#prompt", "A lighthouse on a cliff at dusk");
+    await page.selectOption("#f-quality", "high");
+    await page.fill("#f-size", "1024x1024");
+    await page.evaluate(() => { window.seen = []; });
+    await page.click("#submit");
+    await page.waitForSelector("#images img.partial", { timeout: 30_000 });
+    await page.waitForFunction(() => [...document.querySelectorAll("#images img.partial")].every((i) => i.complete && i.naturalWidth > 0));
+    const shotStart = await page.evaluate(() => window.seen.length);
+    await page.screenshot({ path: `${process.env.REPO}/out/www-partial-image.png`, fullPage: true });
+    const shownDuringShot = await page.evaluate((n) => window.seen.slice(n).some((s) => s.images.includes("final")), shotStart);
+    await page.waitForFunction(() => { const i = document.querySelector("#images img:not(.partial)"); return i && i.complete && i.naturalWidth > 0; }, null, { timeout: 30_000 });
+    const frames = (await page.evaluate(() => window.seen)).map((s) => s.images.join("+")).filter((x, i, all) => x && x !== all[i - 1]);
+    assert.equal(frames[0], "partial", `a partial image came first: ${frames.join(" ")}`);
+    assert.equal(frames.at(-1), "final", frames.join(" "));
+    assert.ok(!shownDuringShot, "the final image arrived during the screenshot: it may not show the partial one");
+    assert.equal(await page.textContent("#status"), "succeeded");
+    await page.screenshot({ path: `${process.env.REPO}/out/www-final-image.png`, fullPage: true });
+
     // The key is nowhere the browser can see.
+    await Promise.all(pending);
     const source = await page.content();
     for (const key of dev.keys) {
       assert.ok(!source.includes(key), "the page source holds a key");

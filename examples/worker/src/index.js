@@ -36,6 +36,8 @@ function handlerFor(env, provider) {
         authorize: (request) => sessionOf(request, env.ROUTE_SECRET),
         limit: (question) => limit(env, question),
         typicalDurationMs: env.TYPICAL_DURATION_MS ? Number(env.TYPICAL_DURATION_MS) : undefined,
+        // The page streams generations; OpenAI sends two previews on the way.
+        partialImages: provider === "openai" ? 2 : undefined,
       }),
     );
   }
