@@ -5,7 +5,7 @@
 
 use super::{bearer, decode_error, mime_of, post_json, MultipartPlan, ParseContext, SubmitPlan};
 use crate::error::Error;
-use crate::http::{ApiKey, Body, HttpRequest};
+use crate::http::{ApiKey, Body, HttpRequest, ResponseBody};
 use crate::job::{Image, Job, JobStatus};
 use crate::json;
 use crate::json::Json;
@@ -275,9 +275,9 @@ pub enum StreamStep {
 
 /// Read one event of OpenAI's image stream (`image_generation.*` or `image_edit.*`).
 /// `name` is the event's name, `data` its data read as JSON.
-pub fn stream_step(name: &str, data: &super::ResponseBody, ctx: &ParseContext) -> StreamStep {
+pub fn stream_step(name: &str, data: &ResponseBody, ctx: &ParseContext) -> StreamStep {
     let p = Provider::Openai;
-    let super::ResponseBody::Json(v) = data else {
+    let ResponseBody::Json(v) = data else {
         return StreamStep::Failed(decode_error(p, 200, "a stream event is not JSON"));
     };
     let kind = v.get("type").and_then(Json::as_str).unwrap_or(name);
