@@ -13,65 +13,10 @@ use crate::price::openai_cost_from_usage;
 use crate::provider::Provider;
 use crate::request::{ImageRequest, Size};
 
-/// Sizes for `aspectRatio` at 1K; 2K doubles both edges. Every size is a
-/// multiple of 16 within OpenAI's pixel and ratio limits (a test checks it).
-pub const RATIO_SIZES_1K: [(&str, u32, u32); 9] = [
-    ("1:1", 1024, 1024),
-    ("3:2", 1536, 1024),
-    ("2:3", 1024, 1536),
-    ("4:3", 1152, 864),
-    ("3:4", 864, 1152),
-    ("4:5", 1024, 1280),
-    ("16:9", 1536, 864),
-    ("9:16", 864, 1536),
-    ("21:9", 1680, 720),
-];
-
-/// The sizes a JSON edit takes (its OpenAPI schema's enum); other sizes go
-/// as multipart.
-pub const JSON_EDIT_SIZES: [&str; 4] = ["auto", "1024x1024", "1536x1024", "1024x1536"];
-
-/// The size OpenAI is asked for: `size`, or one derived from
-/// `aspectRatio`/`resolution`, or `auto` when none is given.
-pub fn effective_size(req: &ImageRequest) -> Size {
-    size_of(req.size, req.aspect_ratio, req.resolution)
-}
-
-fn size_of(size: Option<Size>, aspect_ratio: Option<&str>, resolution: Option<&str>) -> Size {
-    if let Some(size) = size {
-        return size;
-    }
-    if aspect_ratio.is_none() && resolution.is_none() {
-        return Size::Auto;
-    }
-    let ratio = aspect_ratio.unwrap_or("1:1");
-    let scale = if resolution == Some("2K") { 2 } else { 1 };
-    RATIO_SIZES_1K
-        .iter()
-        .find(|(r, _, _)| *r == ratio)
-        .map_or(Size::Auto, |(_, w, h)| Size::Exact(w * scale, h * scale))
-}
-
-/// Whether an edit can go as JSON: a size the JSON form takes, and every
-/// image (references and mask) short enough as a URL.
-pub fn json_edit_possible(
-    size: Size,
-    aspect_ratio: Option<&str>,
-    resolution: Option<&str>,
-    references: &[String],
-    mask: Option<&str>,
-) -> bool {
-    let size = match size {
-        Size::Auto => size_of(None, aspect_ratio, resolution),
-        exact => exact,
-    };
-    JSON_EDIT_SIZES.contains(&size.to_wire().as_str())
-        && references
-            .iter()
-            .map(String::as_str)
-            .chain(mask)
-            .all(|u| u.len() <= crate::image::JSON_IMAGE_URL_MAX)
-}
+// OpenAI's size rules live with the request and the provider's facts, which
+// validation and pricing read without the wire formats; here too by name.
+pub use crate::provider::JSON_EDIT_SIZES;
+pub use crate::request::{effective_size, json_edit_possible, RATIO_SIZES_1K};
 
 /// Which body an OpenAI request goes as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
