@@ -521,7 +521,6 @@ impl Client {
         handle: &mut Handle,
         streaming: Option<(u8, OnPartial<'_>)>,
     ) -> Result<(), Error> {
-        let p = self.provider();
         let mut request = prepared.plan.request.clone();
         let mut fields = prepared.plan.multipart.as_ref().map(|m| m.fields.clone());
         if let Some((n, _)) = &streaming {
@@ -591,7 +590,8 @@ impl Client {
         let jobs: Vec<Job> = done.into_iter().filter_map(Result::ok).collect();
         let errors: Vec<Error> = failed.into_iter().filter_map(Result::err).collect();
         if !jobs.is_empty() {
-            let merged = merge_jobs(p, jobs);
+            // More than one call only for getimg.ai: one job of them all.
+            let merged = wire::getimg::merge_jobs(jobs);
             handle.job_id = merged.id.clone();
             handle.result = Some(merged);
         }
@@ -1215,36 +1215,6 @@ fn unknown_with_key(mut e: Error, key: &str) -> Error {
         e.message = format!("{} (idempotency key {key})", e.message);
     }
     e
-}
-
-/// One job from the N calls that made N images (getimg.ai).
-fn merge_jobs(p: Provider, mut jobs: Vec<Job>) -> Job {
-    if jobs.len() == 1 {
-        return jobs.remove(0);
-    }
-    let mut merged = jobs[0].clone();
-    let mut ids = String::new();
-    for id in jobs.iter().filter_map(|j| j.id.as_deref()) {
-        if !ids.is_empty() {
-            ids.push(',');
-        }
-        ids.push_str(id);
-    }
-    merged.id = Some(ids);
-    merged.images = jobs.iter().flat_map(|j| j.images.clone()).collect();
-    let costs: Vec<&Cost> = jobs.iter().filter_map(|j| j.cost.as_ref()).collect();
-    merged.cost = (costs.len() == jobs.len()).then(|| {
-        let usd: f64 = costs.iter().filter_map(|c| c.usd).sum();
-        Cost {
-            provider: p,
-            images: merged.images.len() as u32,
-            credits: None,
-            usd: Some(price::round_usd(usd)),
-            exact: costs.iter().all(|c| c.exact),
-            basis: format!("the sum of {} calls' bills", jobs.len()),
-        }
-    });
-    merged
 }
 
 /// Resolve a redirect's `Location` against the URL that sent it, as RFC 3986
