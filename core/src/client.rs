@@ -10,7 +10,7 @@
 
 use crate::error::{Error, ErrorCode};
 use crate::handle::Handle;
-use crate::http::{Body, HttpRequest};
+use crate::http::HttpRequest;
 use crate::image::DataUrl;
 use crate::io::{Io, StreamPart, TransportError};
 use crate::job::{Job, JobStatus};
@@ -20,6 +20,7 @@ use crate::price::{self, Cost, PriceOptions};
 use crate::provider::{Flow, Provider};
 use crate::request::{ImageRequest, ValidateOptions};
 use crate::schedule::{retry_delay, DurationMemory, PollPlanner, MAX_POLL_MS};
+use crate::wire::openai::{self, EditImage};
 use crate::wire::{self, ParseContext, SubmitPlan};
 use crate::{assumptions, url, Issue, Target};
 use std::cell::RefCell;
@@ -132,6 +133,21 @@ struct Prepared {
     plan: SubmitPlan,
     estimate: Cost,
     key: String,
+}
+
+/// An image's bytes, to upload, and the URL they were downloaded from (none
+/// for a `data:` URL's).
+struct ImageBytes {
+    url: Option<String>,
+    mime: &'static str,
+    bytes: Vec<u8>,
+}
+
+impl ImageBytes {
+    /// The image as a part of an OpenAI multipart edit.
+    fn part(self, image: EditImage) -> Result<FilePart, Error> {
+        openai::edit_part(image, self.url.as_deref(), self.mime, self.bytes)
+    }
 }
 
 /// The GPT Image 2 client for one provider and key.
@@ -524,50 +540,23 @@ impl Client {
         let mut request = prepared.plan.request.clone();
         let mut fields = prepared.plan.multipart.as_ref().map(|m| m.fields.clone());
         if let Some((n, _)) = &streaming {
-            match (&mut request.body, &mut fields) {
-                (_, Some(f)) => {
-                    f.push(("stream".into(), "true".into()));
-                    f.push(("partial_images".into(), n.to_string()));
-                }
-                (Body::Json(b), None) => {
-                    b.set("stream", Json::Bool(true));
-                    b.set("partial_images", crate::json!(*n));
-                }
-                _ => {}
-            }
+            openai::ask_to_stream(&mut request.body, fields.as_mut(), *n);
         }
         if let Some(mp) = &prepared.plan.multipart {
+            // An OpenAI edit that uploads its images: each one decoded or
+            // downloaded here, then the form.
             let mut files = Vec::with_capacity(mp.files.len() + 1);
             for (i, u) in mp.files.iter().enumerate() {
                 let path = format!("references[{i}]");
-                files.push(
-                    self.image_part(io, u, "image[]", &path, i, deadline)
-                        .await?,
-                );
+                let image = self.image_bytes(io, u, &path, deadline).await?;
+                files.push(image.part(EditImage::Reference(i))?);
             }
             if let Some(m) = &mp.mask {
-                let part = self.image_part(io, m, "mask", "mask", 0, deadline).await?;
-                if part.content_type != "image/png"
-                    || part.bytes.len() > crate::image::MASK_MAX_BYTES
-                {
-                    return Err(Error::invalid_request(
-                        self.provider(),
-                        vec![Issue::new(
-                            "mask",
-                            crate::IssueCode::NotAllowed,
-                            "the mask must be a PNG under 4 MB",
-                        )],
-                    ));
-                }
-                files.push(part);
+                let image = self.image_bytes(io, m, "mask", deadline).await?;
+                files.push(image.part(EditImage::Mask)?);
             }
-            let boundary = format!("gpt-image-edge-{}", io.new_id());
             let fields = fields.as_deref().unwrap_or(&mp.fields);
-            request.body = Body::Bytes(multipart::encode(fields, &files, &boundary));
-            request.headers.push((
-                "Content-Type".to_string(),
-                multipart::content_type(&boundary),
-            ));
+            openai::encode_edit(&mut request, fields, &files, &io.new_id());
         }
         // A generation can take minutes: its timeout is the deadline, not the
         // per-request timeout (fixed short timeouts lose billed images).
@@ -654,8 +643,8 @@ impl Client {
                                 }
                             }
                             let data = io.parse_answer(&event.data);
-                            match wire::openai::stream_step(&event.name, &data, ctx) {
-                                wire::openai::StreamStep::Partial {
+                            match openai::stream_step(&event.name, &data, ctx) {
+                                openai::StreamStep::Partial {
                                     index,
                                     b64,
                                     mime_type,
@@ -666,9 +655,9 @@ impl Client {
                                     mime_type,
                                     size,
                                 }),
-                                wire::openai::StreamStep::Completed(job) => outcome = Some(Ok(job)),
-                                wire::openai::StreamStep::Failed(e) => outcome = Some(Err(e)),
-                                wire::openai::StreamStep::Other => {}
+                                openai::StreamStep::Completed(job) => outcome = Some(Ok(job)),
+                                openai::StreamStep::Failed(e) => outcome = Some(Err(e)),
+                                openai::StreamStep::Other => {}
                             }
                         }
                         outcome.is_none()
@@ -708,23 +697,17 @@ impl Client {
         Err(outcome_unknown(p, &wire_error(p, &cause)))
     }
 
-    /// An image to upload as the multipart part `field`: a `data:` URL
-    /// decoded, or an https URL downloaded.
-    async fn image_part<I: Io>(
+    /// An image to upload: a `data:` URL decoded, or an https URL
+    /// downloaded. `path` names it in errors (`references[0]`, `mask`).
+    async fn image_bytes<I: Io>(
         &self,
         io: &I,
         source: &str,
-        field: &str,
         path: &str,
-        index: usize,
         deadline: f64,
-    ) -> Result<FilePart, Error> {
+    ) -> Result<ImageBytes, Error> {
         let Some(data) = DataUrl::parse(source) else {
-            let mut part = self
-                .download_reference(io, source, path, index, deadline)
-                .await?;
-            part.field = field.to_string();
-            return Ok(part);
+            return self.download_reference(io, source, path, deadline).await;
         };
         let bytes = data.and_then(|d| d.bytes().ok_or_else(String::new)).ok();
         let mime = bytes.as_deref().and_then(multipart::sniff_image);
@@ -738,14 +721,9 @@ impl Client {
                 )],
             ));
         };
-        let ext = mime.rsplit('/').next().unwrap_or("png");
-        Ok(FilePart {
-            field: field.to_string(),
-            filename: format!(
-                "{}-{index}.{ext}",
-                if field == "mask" { "mask" } else { "reference" }
-            ),
-            content_type: mime.to_string(),
+        Ok(ImageBytes {
+            url: None,
+            mime,
             bytes,
         })
     }
@@ -810,14 +788,15 @@ impl Client {
         Ok(out)
     }
 
+    /// Download an image, following up to `MAX_REDIRECTS` redirects, each
+    /// URL checked before it is fetched.
     async fn download_reference<I: Io>(
         &self,
         io: &I,
         first: &str,
         path: &str,
-        index: usize,
         deadline: f64,
-    ) -> Result<FilePart, Error> {
+    ) -> Result<ImageBytes, Error> {
         let p = self.provider();
         let path = path.to_string();
         let refuse = |why: String| {
@@ -887,10 +866,9 @@ impl Client {
                     "the URL did not return a PNG, JPEG or WebP image".to_string(),
                 ));
             };
-            return Ok(FilePart {
-                field: "image[]".to_string(),
-                filename: multipart::filename_for(&current, index, mime),
-                content_type: mime.to_string(),
+            return Ok(ImageBytes {
+                url: Some(current),
+                mime,
                 bytes: resp.body,
             });
         }

@@ -6,9 +6,11 @@
 use super::{bearer, decode_error, mime_of, post_json, MultipartPlan, ParseContext, SubmitPlan};
 use crate::error::Error;
 use crate::http::{ApiKey, Body, HttpRequest, ResponseBody};
+use crate::issue::{Issue, IssueCode};
 use crate::job::{Image, Job, JobStatus};
 use crate::json;
 use crate::json::Json;
+use crate::multipart::{self, FilePart};
 use crate::price::openai_cost_from_usage;
 use crate::provider::Provider;
 use crate::request::{ImageRequest, Size};
@@ -143,6 +145,93 @@ pub(crate) fn submit(req: &ImageRequest, origin: &str, key: &ApiKey) -> SubmitPl
             mask: req.mask.clone(),
         }),
     }
+}
+
+/// Ask for a streamed answer with `partial_images` partial images before the
+/// final one: two more JSON fields, or, for a multipart edit (`fields` are its
+/// text fields), two more form fields.
+pub(crate) fn ask_to_stream(
+    body: &mut Body,
+    fields: Option<&mut Vec<(String, String)>>,
+    partial_images: u8,
+) {
+    match (fields, body) {
+        (Some(f), _) => {
+            f.push(("stream".into(), "true".into()));
+            f.push(("partial_images".into(), partial_images.to_string()));
+        }
+        (None, Body::Json(b)) => {
+            b.set("stream", Json::Bool(true));
+            b.set("partial_images", json!(partial_images));
+        }
+        _ => {}
+    }
+}
+
+/// An image a multipart edit uploads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EditImage {
+    /// The reference at this index, sent as an `image[]` part.
+    Reference(usize),
+    /// The mask, sent as the `mask` part: a PNG under 4 MB.
+    Mask,
+}
+
+/// The file part of an image of a multipart edit: `url` is where its bytes
+/// were downloaded from (none for a `data:` URL's), `content_type` the type
+/// they were sniffed as. A mask that is not a PNG under 4 MB is refused.
+pub(crate) fn edit_part(
+    image: EditImage,
+    url: Option<&str>,
+    content_type: &'static str,
+    bytes: Vec<u8>,
+) -> Result<FilePart, Error> {
+    let (field, stem, index) = match image {
+        EditImage::Reference(i) => ("image[]", "reference", i),
+        EditImage::Mask => ("mask", "mask", 0),
+    };
+    if image == EditImage::Mask
+        && (content_type != "image/png" || bytes.len() > crate::image::MASK_MAX_BYTES)
+    {
+        return Err(Error::invalid_request(
+            Provider::Openai,
+            vec![Issue::new(
+                "mask",
+                IssueCode::NotAllowed,
+                "the mask must be a PNG under 4 MB",
+            )],
+        ));
+    }
+    // A downloaded image keeps its URL's file name; decoded bytes get one.
+    let filename = match url {
+        Some(url) => multipart::filename_for(url, index, content_type),
+        None => {
+            let ext = content_type.rsplit('/').next().unwrap_or("png");
+            format!("{stem}-{index}.{ext}")
+        }
+    };
+    Ok(FilePart {
+        field: field.to_string(),
+        filename,
+        content_type: content_type.to_string(),
+        bytes,
+    })
+}
+
+/// Give a multipart edit its body: the text `fields`, then the `files`,
+/// between boundaries made unique by `id`.
+pub(crate) fn encode_edit(
+    request: &mut HttpRequest,
+    fields: &[(String, String)],
+    files: &[FilePart],
+    id: &str,
+) {
+    let boundary = format!("gpt-image-edge-{id}");
+    request.body = Body::Bytes(multipart::encode(fields, files, &boundary));
+    request.headers.push((
+        "Content-Type".to_string(),
+        multipart::content_type(&boundary),
+    ));
 }
 
 pub(crate) fn parse(v: &Json, ctx: &ParseContext) -> Result<Job, Error> {
