@@ -28,6 +28,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+mod errors;
+
+use errors::{aborted_error, deadline_error, outcome_unknown, unknown_with_key, wire_error};
+
 /// Per-request timeout unless set.
 pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 /// How long `generate` and `waitFor` wait for a job unless told.
@@ -1153,46 +1157,6 @@ fn finished(job: Job, handle: &Handle) -> Result<Job, Error> {
         }
         _ => Ok(job),
     }
-}
-
-fn deadline_error(p: Provider) -> Error {
-    Error::new(
-        ErrorCode::DeadlineExceeded,
-        "the deadline passed before the job finished; it may still finish: resume with waitFor(handle)",
-    )
-    .with_provider(p)
-}
-
-fn aborted_error(p: Provider) -> Error {
-    Error::new(ErrorCode::Aborted, "aborted by the caller's signal").with_provider(p)
-}
-
-fn wire_error(p: Provider, why: &str) -> Error {
-    Error::new(ErrorCode::Decode, format!("{}: {why}", p.display_name()))
-        .with_provider(p)
-        .retryable(false)
-}
-
-fn outcome_unknown(p: Provider, cause: &Error) -> Error {
-    let mut e = Error::new(
-        ErrorCode::OutcomeUnknown,
-        format!(
-            "the submit was sent but its outcome is unknown ({}); the job may exist and be billed, so it was not sent again",
-            cause.message
-        ),
-    )
-    .with_provider(p)
-    .retryable(false);
-    e.status = cause.status;
-    e
-}
-
-/// Name the key in an unknown-outcome error: with it, the job can be found.
-fn unknown_with_key(mut e: Error, key: &str) -> Error {
-    if e.code == ErrorCode::OutcomeUnknown {
-        e.message = format!("{} (idempotency key {key})", e.message);
-    }
-    e
 }
 
 /// Resolve a redirect's `Location` against the URL that sent it, as RFC 3986
