@@ -10,8 +10,7 @@
 
 use crate::error::{Error, ErrorCode};
 use crate::handle::Handle;
-use crate::http::HttpRequest;
-use crate::io::{Io, StreamPart, TransportError};
+use crate::io::Io;
 use crate::job::{Job, JobStatus};
 use crate::json::Json;
 use crate::multipart;
@@ -19,21 +18,19 @@ use crate::price::{self, Cost, PriceOptions};
 use crate::provider::{Flow, Provider};
 use crate::request::{ImageRequest, ValidateOptions};
 use crate::schedule::{retry_delay, DurationMemory, PollPlanner, MAX_POLL_MS};
-use crate::wire::openai::{self, EditImage};
 use crate::wire::{self, ParseContext, SubmitPlan};
 use crate::{assumptions, Issue, Target};
 use std::cell::RefCell;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 mod errors;
 mod references;
 mod send;
+mod stream;
+mod sync;
 
 use send::Resend;
 
-use errors::{aborted_error, deadline_error, outcome_unknown, unknown_with_key, wire_error};
+use errors::{aborted_error, deadline_error, unknown_with_key, wire_error};
 
 /// Per-request timeout unless set.
 pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
@@ -398,175 +395,6 @@ impl Client {
         Ok(job)
     }
 
-    /// The synchronous providers: make the images now (getimg.ai: N calls at once).
-    async fn generate_now<I: Io>(
-        &self,
-        io: &I,
-        prepared: &Prepared,
-        deadline: f64,
-        handle: &mut Handle,
-        streaming: Option<(u8, OnPartial<'_>)>,
-    ) -> Result<(), Error> {
-        let mut request = prepared.plan.request.clone();
-        let mut fields = prepared.plan.multipart.as_ref().map(|m| m.fields.clone());
-        if let Some((n, _)) = &streaming {
-            openai::ask_to_stream(&mut request.body, fields.as_mut(), *n);
-        }
-        if let Some(mp) = &prepared.plan.multipart {
-            // An OpenAI edit that uploads its images: each one decoded or
-            // downloaded here, then the form.
-            let mut files = Vec::with_capacity(mp.files.len() + 1);
-            for (i, u) in mp.files.iter().enumerate() {
-                let path = format!("references[{i}]");
-                let image = self.image_bytes(io, u, &path, deadline).await?;
-                files.push(image.part(EditImage::Reference(i))?);
-            }
-            if let Some(m) = &mp.mask {
-                let image = self.image_bytes(io, m, "mask", deadline).await?;
-                files.push(image.part(EditImage::Mask)?);
-            }
-            let fields = fields.as_deref().unwrap_or(&mp.fields);
-            openai::encode_edit(&mut request, fields, &files, &io.new_id());
-        }
-        // A generation can take minutes: its timeout is the deadline, not the
-        // per-request timeout (fixed short timeouts lose billed images).
-        let timeout = (deadline - io.now_ms()).max(1.0) as u64;
-        let ctx = self.parse_context(prepared.request.output_format);
-        if let Some((_, on_partial)) = streaming {
-            let job = self
-                .stream_once(io, &request, timeout, &ctx, on_partial)
-                .await
-                .map_err(|e| unknown_with_key(e, &prepared.key))?;
-            handle.job_id = job.id.clone();
-            handle.result = Some(job);
-            return Ok(());
-        }
-        let calls = (0..prepared.plan.calls)
-            .map(|_| self.send(io, &request, timeout, deadline, Resend::Unsafe, &ctx))
-            .collect();
-        let results = JoinAll::new(calls).await;
-        let (done, failed): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
-        let jobs: Vec<Job> = done.into_iter().filter_map(Result::ok).collect();
-        let errors: Vec<Error> = failed.into_iter().filter_map(Result::err).collect();
-        if !jobs.is_empty() {
-            // More than one call only for getimg.ai: one job of them all.
-            let merged = wire::getimg::merge_jobs(jobs);
-            handle.job_id = merged.id.clone();
-            handle.result = Some(merged);
-        }
-        match errors.into_iter().next() {
-            None => Ok(()),
-            Some(e) => {
-                let made = handle.result.as_ref().map_or(0, |j| j.images.len());
-                let e = unknown_with_key(e, &prepared.key);
-                if made == 0 {
-                    return Err(e);
-                }
-                let mut e = e;
-                e.message = format!(
-                    "{}; {made} of {} images were made and are in the error's handle.result",
-                    e.message, prepared.plan.calls
-                );
-                Err(e)
-            }
-        }
-    }
-
-    /// One streamed OpenAI generation: partial images to `on_partial` as they
-    /// come, then the job. Sent once: a stream cut after the request went out
-    /// is `OUTCOME_UNKNOWN`, never resent.
-    async fn stream_once<I: Io>(
-        &self,
-        io: &I,
-        request: &HttpRequest,
-        timeout: u64,
-        ctx: &ParseContext,
-        on_partial: OnPartial<'_>,
-    ) -> Result<Job, Error> {
-        let p = self.provider();
-        let key = self.cfg.target.api_key.expose();
-        let mut parser = crate::sse::Parser::new();
-        let mut status = 0u16;
-        let mut error_body: Vec<u8> = Vec::new();
-        let mut outcome: Option<Result<Job, Error>> = None;
-        let sent = io
-            .send_streaming(request, timeout, &mut |part| match part {
-                StreamPart::Head { status: s } => {
-                    status = s;
-                    true
-                }
-                StreamPart::Chunk(bytes) if status != 200 => {
-                    error_body.extend_from_slice(bytes);
-                    error_body.len() < 1 << 20
-                }
-                StreamPart::Chunk(bytes) => match parser.push(bytes) {
-                    Err(_) => {
-                        outcome = Some(Err(wire_error(p, "a stream event is too large")));
-                        false
-                    }
-                    Ok(events) => {
-                        for mut event in events {
-                            // Redact before anything reads the event (image data aside).
-                            if event.data.len() <= crate::error::REDACT_SCAN_MAX {
-                                if let Some(clean) = crate::error::without(&event.data, key) {
-                                    event.data = clean;
-                                }
-                            }
-                            let data = io.parse_answer(&event.data);
-                            match openai::stream_step(&event.name, &data, ctx) {
-                                openai::StreamStep::Partial {
-                                    index,
-                                    b64,
-                                    mime_type,
-                                    size,
-                                } => on_partial(&PartialImage {
-                                    index,
-                                    b64,
-                                    mime_type,
-                                    size,
-                                }),
-                                openai::StreamStep::Completed(job) => outcome = Some(Ok(job)),
-                                openai::StreamStep::Failed(e) => outcome = Some(Err(e)),
-                                openai::StreamStep::Other => {}
-                            }
-                        }
-                        outcome.is_none()
-                    }
-                },
-            })
-            .await;
-        if let Some(result) = outcome {
-            return result;
-        }
-        if status != 0 && status != 200 {
-            let text = String::from_utf8_lossy(&error_body);
-            let body = io.parse_answer(&text).redacted(key);
-            return match wire::parse_response(p, status, &body, ctx) {
-                Err(e) => Err(e),
-                Ok(_) => Err(wire_error(p, "an error status with a job")),
-            };
-        }
-        let cause = match sent {
-            Err(TransportError::Aborted) => return Err(aborted_error(p)),
-            Err(TransportError::Network {
-                maybe_sent: false,
-                message,
-            }) if status == 0 => {
-                return Err(Error::new(
-                    ErrorCode::Network,
-                    format!("the request to {} failed: {message}", p.display_name()),
-                )
-                .with_provider(p)
-                .retryable(true))
-            }
-            Err(TransportError::Timeout) => "the stream did not end in time".to_string(),
-            Err(TransportError::Network { message, .. }) => format!("the stream broke: {message}"),
-            Err(TransportError::TooLarge) => "the stream was too large to read".to_string(),
-            Ok(()) => "the stream ended before the image".to_string(),
-        };
-        Err(outcome_unknown(p, &wire_error(p, &cause)))
-    }
-
     /// Find the job of a handle whose submit got no answer, by sending the
     /// same submit with the same key: only where the provider deduplicates,
     /// and only inside its idempotency window (less a margin), so the resend
@@ -844,47 +672,3 @@ fn finished(job: Job, handle: &Handle) -> Result<Job, Error> {
         _ => Ok(job),
     }
 }
-
-/// Run futures concurrently on one thread and collect their outputs in order.
-struct JoinAll<F: Future> {
-    pending: Vec<Option<Pin<Box<F>>>>,
-    outputs: Vec<Option<F::Output>>,
-}
-
-impl<F: Future> JoinAll<F> {
-    fn new(futures: Vec<F>) -> JoinAll<F> {
-        let n = futures.len();
-        JoinAll {
-            pending: futures.into_iter().map(|f| Some(Box::pin(f))).collect(),
-            outputs: (0..n).map(|_| None).collect(),
-        }
-    }
-}
-
-impl<F: Future> Future for JoinAll<F> {
-    type Output = Vec<F::Output>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // Safe: JoinAll holds its futures boxed, so it is Unpin.
-        let this = self.get_mut();
-        let mut all_done = true;
-        for (slot, out) in this.pending.iter_mut().zip(this.outputs.iter_mut()) {
-            if let Some(f) = slot {
-                match f.as_mut().poll(cx) {
-                    Poll::Ready(v) => {
-                        *out = Some(v);
-                        *slot = None;
-                    }
-                    Poll::Pending => all_done = false,
-                }
-            }
-        }
-        if all_done {
-            Poll::Ready(this.outputs.iter_mut().filter_map(Option::take).collect())
-        } else {
-            Poll::Pending
-        }
-    }
-}
-
-impl<F: Future> Unpin for JoinAll<F> {}
