@@ -7,15 +7,30 @@
 //!   fails with `OUTCOME_UNKNOWN`, carrying the key and the request;
 //! - a request the provider refused (429, 503) or that never left is retried;
 //! - every error that concerns a job that exists, or may, carries its handle.
+//!
+//! This file holds the client's types and its public methods; the work is in
+//! one file per job, each an `impl Client` block:
+//! - `submit.rs`: a submit, from the neutral request to the handle;
+//! - `sync.rs`: the synchronous providers' generation (getimg.ai's calls at
+//!   once, OpenAI's single call or multipart edit);
+//! - `stream.rs`: OpenAI's streamed generation, partial images as they come;
+//! - `references.rs`: reference images uploaded, decoded or downloaded;
+//! - `send.rs`: one request sent, retried only where that cannot bill twice;
+//! - `wait.rs`: polling, waiting, and finding the job of an unanswered submit;
+//! - `errors.rs`: the errors the client makes itself.
+//!
+//! Every error leaves through a public method and is sealed on its way out
+//! (the key scrubbed from its text). What goes on the wire (paths, fields,
+//! forms, answers) is `crate::wire`'s: the client only orchestrates.
 
 use crate::error::{Error, ErrorCode};
 use crate::handle::Handle;
 use crate::io::Io;
-use crate::job::{Job, JobStatus};
+use crate::job::Job;
 use crate::json::Json;
 use crate::multipart;
 use crate::price::{self, Cost, PriceOptions};
-use crate::provider::{Flow, Provider};
+use crate::provider::Provider;
 use crate::request::{ImageRequest, ValidateOptions};
 use crate::schedule::DurationMemory;
 use crate::wire::{self, ParseContext, SubmitPlan};
@@ -26,12 +41,9 @@ mod errors;
 mod references;
 mod send;
 mod stream;
+mod submit;
 mod sync;
 mod wait;
-
-use send::Resend;
-
-use errors::{unknown_with_key, wire_error};
 
 /// Per-request timeout unless set.
 pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
@@ -166,6 +178,7 @@ impl Client {
         e.redact(self.cfg.target.api_key.expose())
     }
 
+    /// What reading this client's answers needs.
     fn parse_context(&self, output_format: Option<&str>) -> ParseContext {
         ParseContext {
             price: self.cfg.price,
@@ -183,6 +196,7 @@ impl Client {
         ))
     }
 
+    /// Validate as this client is set up (strict or not, local URLs).
     fn validate(&self, request: &Json) -> Result<(ImageRequest, Vec<Issue>), Error> {
         let opts = ValidateOptions {
             strict: self.cfg.strict,
@@ -191,6 +205,7 @@ impl Client {
         crate::checked_request(self.provider(), request, opts)
     }
 
+    /// Validate, price (refused above `max_cost_usd`), key and plan a submit.
     fn prepare<I: Io>(
         &self,
         io: &I,
@@ -260,120 +275,6 @@ impl Client {
     ) -> Result<Handle, Error> {
         self.submit_inner(io, request, opts, on_progress, Some(on_partial))
             .await
-    }
-
-    async fn submit_inner<I: Io>(
-        &self,
-        io: &I,
-        request: &Json,
-        opts: &SubmitOptions,
-        on_progress: &mut dyn FnMut(&Job),
-        on_partial: Option<OnPartial<'_>>,
-    ) -> Result<Handle, Error> {
-        if opts.partial_images.is_some_and(|n| n > 3) {
-            return Err(self.seal(Error::new(
-                ErrorCode::InvalidRequest,
-                "option `partialImages` must be 0, 1, 2 or 3",
-            )));
-        }
-        let original = request;
-        // Validated and priced before any upload, so a refused request
-        // stores nothing; then bytes become URLs where the provider needs them.
-        let mut prepared = self.prepare(io, request, opts).map_err(|e| self.seal(e))?;
-        let uploaded = self
-            .upload_byte_references(io, request)
-            .await
-            .map_err(|e| self.seal(e))?;
-        let request = &uploaded;
-        if request != original {
-            let opts = SubmitOptions {
-                idempotency_key: Some(prepared.key.clone()),
-                ..opts.clone()
-            };
-            prepared = self.prepare(io, request, &opts).map_err(|e| self.seal(e))?;
-        }
-        let now = io.now_ms();
-        let deadline = now + opts.deadline_ms.unwrap_or(DEFAULT_DEADLINE_MS);
-        let mut handle = Handle {
-            provider: self.provider(),
-            job_id: None,
-            idempotency_key: prepared.key.clone(),
-            submitted_at: now,
-            deadline,
-            quality: prepared.request.quality.map(str::to_string),
-            count: prepared.request.images(),
-            output_format: prepared.request.output_format.map(str::to_string),
-            estimate: Some(prepared.estimate.clone()),
-            result: None,
-            request: None,
-        };
-        let result = match self.provider().flow() {
-            Flow::Async => self.submit_job(io, &prepared, deadline).await.map(|job| {
-                handle.job_id = job.id.clone();
-                on_progress(&job);
-            }),
-            Flow::Sync => {
-                let mut running = Job::new(self.provider(), None, JobStatus::Running, "running");
-                running.progress = Some(0);
-                on_progress(&running);
-                let streaming = opts
-                    .partial_images
-                    .filter(|_| self.provider() == Provider::Openai)
-                    .zip(on_partial);
-                self.generate_now(io, &prepared, deadline, &mut handle, streaming)
-                    .await
-            }
-        };
-        match result {
-            Ok(()) => Ok(handle),
-            Err(e) => {
-                // Keep what finds the job again: the key, and the request.
-                if matches!(
-                    e.code,
-                    ErrorCode::OutcomeUnknown | ErrorCode::Aborted | ErrorCode::DeadlineExceeded
-                ) || handle.result.is_some()
-                {
-                    if handle.job_id.is_none() {
-                        handle.request = Some(request.clone());
-                    }
-                    let h = handle.to_json();
-                    return Err(self.seal(e.with_handle(h)));
-                }
-                Err(self.seal(e))
-            }
-        }
-    }
-
-    async fn submit_job<I: Io>(
-        &self,
-        io: &I,
-        prepared: &Prepared,
-        deadline: f64,
-    ) -> Result<Job, Error> {
-        let resend = if self.provider().honours_idempotency_key() {
-            Resend::Safe
-        } else {
-            Resend::Unsafe
-        };
-        let ctx = self.parse_context(prepared.request.output_format);
-        let job = self
-            .send(
-                io,
-                &prepared.plan.request,
-                self.cfg.timeout_ms,
-                deadline,
-                resend,
-                &ctx,
-            )
-            .await
-            .map_err(|e| unknown_with_key(e, &prepared.key))?;
-        if job.id.is_none() {
-            return Err(wire_error(
-                self.provider(),
-                "the submit answer has no job id",
-            ));
-        }
-        Ok(job)
     }
 
     /// Find the job of a handle whose submit got no answer, by sending the
