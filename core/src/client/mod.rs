@@ -26,6 +26,7 @@
 use crate::error::{Error, ErrorCode};
 use crate::handle::Handle;
 use crate::io::Io;
+use crate::issue::Issue;
 use crate::job::Job;
 use crate::json::Json;
 use crate::multipart;
@@ -34,7 +35,7 @@ use crate::provider::Provider;
 use crate::request::{ImageRequest, ValidateOptions};
 use crate::schedule::DurationMemory;
 use crate::wire::{self, ParseContext, SubmitPlan};
-use crate::{Issue, Target};
+use crate::Target;
 use std::cell::RefCell;
 
 mod errors;

@@ -8,11 +8,12 @@ use super::Client;
 use crate::error::{Error, ErrorCode};
 use crate::image::DataUrl;
 use crate::io::{Io, TransportError};
+use crate::issue::{Issue, IssueCode};
 use crate::json::Json;
 use crate::multipart::{self, FilePart};
 use crate::provider::Provider;
+use crate::url;
 use crate::wire::openai::{self, EditImage};
-use crate::{url, Issue};
 
 /// Most redirects followed when downloading a reference image.
 const MAX_REDIRECTS: usize = 3;
@@ -52,7 +53,7 @@ impl Client {
                 self.provider(),
                 vec![Issue::new(
                     path,
-                    crate::IssueCode::InvalidUrl,
+                    IssueCode::InvalidUrl,
                     "the data URL does not hold a PNG, JPEG or WebP image",
                 )],
             ));
@@ -92,7 +93,7 @@ impl Client {
             let refuse = |why: String| {
                 Error::invalid_request(
                     p,
-                    vec![Issue::new(path.clone(), crate::IssueCode::InvalidUrl, why)],
+                    vec![Issue::new(path.clone(), IssueCode::InvalidUrl, why)],
                 )
             };
             let bytes = data
@@ -142,7 +143,7 @@ impl Client {
         let refuse = |why: String| {
             Error::invalid_request(
                 p,
-                vec![Issue::new(path.clone(), crate::IssueCode::InvalidUrl, why)],
+                vec![Issue::new(path.clone(), IssueCode::InvalidUrl, why)],
             )
         };
         let local = self.cfg.target.is_local();
