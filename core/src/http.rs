@@ -90,6 +90,62 @@ impl fmt::Debug for HttpRequest {
     }
 }
 
+/// A provider answer, already parsed: the caller parses the text (natively
+/// with [`ResponseBody::from_text`], the same parser in WebAssembly).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ResponseBody {
+    /// A body that is JSON.
+    Json(Json),
+    /// A body that is not JSON (an HTML error page, a truncated answer).
+    NotJson(String),
+}
+
+impl ResponseBody {
+    /// Parse response text with the core's own JSON parser, as natively so
+    /// in WebAssembly: ids and seeds beyond 2^53 keep their digits
+    /// ([`Json::parse_answer`]).
+    pub fn from_text(text: &str) -> ResponseBody {
+        ResponseBody::of(text, Json::parse_answer(text))
+    }
+
+    /// [`ResponseBody::from_text`] reading numbers with `number` (see
+    /// [`Json::parse_answer_with`]).
+    pub fn from_text_with(text: &str, number: crate::json::NumberReader) -> ResponseBody {
+        ResponseBody::of(text, Json::parse_answer_with(text, number))
+    }
+
+    fn of(text: &str, parsed: Result<Json, crate::json::ParseError>) -> ResponseBody {
+        match parsed {
+            Ok(v) => ResponseBody::Json(v),
+            Err(_) => ResponseBody::NotJson(text.to_string()),
+        }
+    }
+
+    /// The body with every run of `secret` removed, before anything reads
+    /// it: whatever is cut to length later can no longer hold a piece of the
+    /// key. (Image data, strings over 64 KiB, is passed as it came.)
+    pub fn redacted(self, secret: &str) -> ResponseBody {
+        match self {
+            ResponseBody::Json(mut v) => {
+                crate::error::redact_value(&mut v, secret);
+                ResponseBody::Json(v)
+            }
+            ResponseBody::NotJson(t) => match crate::error::without(&t, secret) {
+                Some(clean) => ResponseBody::NotJson(clean),
+                None => ResponseBody::NotJson(t),
+            },
+        }
+    }
+
+    /// The body as JSON, if it is.
+    pub(crate) fn json(&self) -> Option<&Json> {
+        match self {
+            ResponseBody::Json(v) => Some(v),
+            ResponseBody::NotJson(_) => None,
+        }
+    }
+}
+
 /// An HTTP response as received, its body already parsed by the host.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HttpResponse {
@@ -98,7 +154,7 @@ pub struct HttpResponse {
     /// Header name/value pairs (only those the parser needs are required).
     pub headers: Vec<(String, String)>,
     /// The body: JSON, or the text when it is not JSON.
-    pub body: crate::wire::ResponseBody,
+    pub body: ResponseBody,
 }
 
 impl HttpResponse {

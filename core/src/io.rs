@@ -93,8 +93,8 @@ pub trait Io {
     /// Read answer text as JSON the way the host does (natively, the core's
     /// parser; in WebAssembly with the host's number reader, so Rust's float
     /// parser stays out of the module).
-    fn parse_answer(&self, text: &str) -> crate::wire::ResponseBody {
-        crate::wire::ResponseBody::from_text(text)
+    fn parse_answer(&self, text: &str) -> crate::http::ResponseBody {
+        crate::http::ResponseBody::from_text(text)
     }
     /// Wait `ms` milliseconds; fails with `Aborted` when the call is aborted.
     async fn sleep(&self, ms: u64) -> Result<(), TransportError>;

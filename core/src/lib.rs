@@ -42,14 +42,14 @@ pub mod webhook;
 pub mod wire;
 
 pub use error::{Error, ErrorCode};
-pub use http::{ApiKey, Body, HttpRequest, HttpResponse};
+pub use http::{ApiKey, Body, HttpRequest, HttpResponse, ResponseBody};
 pub use issue::{Issue, IssueCode};
 pub use job::{Image, Job, JobError, JobStatus};
 pub use json::{Json, Map};
 pub use price::{Cost, Plan, PriceOptions};
 pub use provider::{provider_info, Field, Flow, Provider};
 pub use request::{ImageRequest, Size, ValidateOptions, Validation};
-pub use wire::{MultipartPlan, ParseContext, ResponseBody, SubmitPlan};
+pub use wire::{MultipartPlan, ParseContext, SubmitPlan};
 
 /// Validate a neutral request (any JSON value) for `provider`.
 pub fn validate_request(provider: Provider, request: &Json, opts: ValidateOptions) -> Validation {

@@ -4,8 +4,7 @@ use crate::assumptions as assumed;
 use crate::json;
 use crate::json::Json;
 use crate::provider::Provider;
-use crate::request::{ImageRequest, Size};
-use crate::wire::openai::effective_size;
+use crate::request::{effective_size, ImageRequest, Size};
 
 /// Apiframe pay-as-you-go: $0.01 per credit.
 pub const APIFRAME_PAYG_USD_PER_CREDIT: f64 = 0.01;

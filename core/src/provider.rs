@@ -411,6 +411,10 @@ impl Provider {
     }
 }
 
+/// OpenAI: the sizes a JSON edit takes (its OpenAPI schema's enum); other
+/// sizes go as multipart.
+pub const JSON_EDIT_SIZES: [&str; 4] = ["auto", "1024x1024", "1536x1024", "1024x1536"];
+
 /// Every provider's allowed values and limits, as JSON for building forms.
 pub fn provider_info() -> Json {
     let mut out = crate::json::Map::new();
@@ -446,7 +450,7 @@ pub fn provider_info() -> Json {
                     "maxPixels": 8_294_400,
                     "maxRatio": 3,
                     "outputCompression": { "min": 0, "max": 100, "formats": ["jpeg", "webp"] },
-                    "jsonEditSizes": crate::wire::openai::JSON_EDIT_SIZES,
+                    "jsonEditSizes": JSON_EDIT_SIZES,
                 }),
             );
             info.set(

@@ -9,7 +9,7 @@ use crate::image::DataUrl;
 use crate::issue::{Issue, IssueCode};
 use crate::json;
 use crate::json::{number_text, Json, Map};
-use crate::provider::{Field, Provider};
+use crate::provider::{Field, Provider, JSON_EDIT_SIZES};
 use crate::url::{self, UrlProblem};
 
 /// An OpenAI `size`.
@@ -29,6 +29,63 @@ impl Size {
             Size::Exact(w, h) => format!("{w}x{h}"),
         }
     }
+}
+
+/// OpenAI: sizes for `aspectRatio` at 1K; 2K doubles both edges. Every size
+/// is a multiple of 16 within OpenAI's pixel and ratio limits (a test checks
+/// it).
+pub const RATIO_SIZES_1K: [(&str, u32, u32); 9] = [
+    ("1:1", 1024, 1024),
+    ("3:2", 1536, 1024),
+    ("2:3", 1024, 1536),
+    ("4:3", 1152, 864),
+    ("3:4", 864, 1152),
+    ("4:5", 1024, 1280),
+    ("16:9", 1536, 864),
+    ("9:16", 864, 1536),
+    ("21:9", 1680, 720),
+];
+
+/// The size OpenAI is asked for (and priced by): `size`, or one derived from
+/// `aspectRatio`/`resolution`, or `auto` when none is given.
+pub fn effective_size(req: &ImageRequest) -> Size {
+    size_of(req.size, req.aspect_ratio, req.resolution)
+}
+
+fn size_of(size: Option<Size>, aspect_ratio: Option<&str>, resolution: Option<&str>) -> Size {
+    if let Some(size) = size {
+        return size;
+    }
+    if aspect_ratio.is_none() && resolution.is_none() {
+        return Size::Auto;
+    }
+    let ratio = aspect_ratio.unwrap_or("1:1");
+    let scale = if resolution == Some("2K") { 2 } else { 1 };
+    RATIO_SIZES_1K
+        .iter()
+        .find(|(r, _, _)| *r == ratio)
+        .map_or(Size::Auto, |(_, w, h)| Size::Exact(w * scale, h * scale))
+}
+
+/// Whether an OpenAI edit can go as JSON: a size the JSON form takes, and
+/// every image (references and mask) short enough as a URL.
+pub fn json_edit_possible(
+    size: Size,
+    aspect_ratio: Option<&str>,
+    resolution: Option<&str>,
+    references: &[String],
+    mask: Option<&str>,
+) -> bool {
+    let size = match size {
+        Size::Auto => size_of(None, aspect_ratio, resolution),
+        exact => exact,
+    };
+    JSON_EDIT_SIZES.contains(&size.to_wire().as_str())
+        && references
+            .iter()
+            .map(String::as_str)
+            .chain(mask)
+            .all(|u| u.len() <= crate::image::JSON_IMAGE_URL_MAX)
 }
 
 /// A validated request: every value is one the chosen provider accepts.
@@ -388,7 +445,7 @@ impl Validator {
         if self.provider == Provider::Openai
             && given(Field::Moderation)
             && references_given
-            && !crate::wire::openai::json_edit_possible(
+            && !json_edit_possible(
                 size.unwrap_or(Size::Auto),
                 aspect_ratio,
                 resolution,
@@ -401,7 +458,7 @@ impl Validator {
                 IssueCode::Conflict,
                 format!(
                     "OpenAI takes `moderation` on edits only as JSON, which needs a size of {} and images under {} characters as data URLs",
-                    list(&crate::wire::openai::JSON_EDIT_SIZES),
+                    list(&JSON_EDIT_SIZES),
                     crate::image::JSON_IMAGE_URL_MAX
                 ),
             );

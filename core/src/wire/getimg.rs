@@ -128,3 +128,78 @@ pub(crate) fn parse(v: &Json, _ctx: &ParseContext) -> Result<Job, Error> {
     }
     Ok(job)
 }
+
+/// One job from the N calls that made N images (getimg.ai serves N images
+/// as N calls): their ids joined by commas, their images, and the sum of their
+/// bills when every call has one. One job comes back as it is.
+pub(crate) fn merge_jobs(mut jobs: Vec<Job>) -> Job {
+    if jobs.len() == 1 {
+        return jobs.remove(0);
+    }
+    let mut merged = jobs[0].clone();
+    let mut ids = String::new();
+    for id in jobs.iter().filter_map(|j| j.id.as_deref()) {
+        if !ids.is_empty() {
+            ids.push(',');
+        }
+        ids.push_str(id);
+    }
+    merged.id = Some(ids);
+    merged.images = jobs.iter().flat_map(|j| j.images.clone()).collect();
+    let costs: Vec<&Cost> = jobs.iter().filter_map(|j| j.cost.as_ref()).collect();
+    merged.cost = (costs.len() == jobs.len()).then(|| {
+        let usd: f64 = costs.iter().filter_map(|c| c.usd).sum();
+        Cost {
+            provider: merged.provider,
+            images: merged.images.len() as u32,
+            credits: None,
+            usd: Some(round_usd(usd)),
+            exact: costs.iter().all(|c| c.exact),
+            basis: format!("the sum of {} calls' bills", jobs.len()),
+        }
+    });
+    merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(id: &str, usd: Option<f64>) -> Job {
+        let mut job = Job::new(
+            Provider::Getimg,
+            Some(id.into()),
+            JobStatus::Succeeded,
+            "completed",
+        );
+        job.images = vec![Image {
+            url: Some(format!("https://img.example/{id}.png")),
+            ..Image::default()
+        }];
+        job.cost = usd.map(|usd| Cost {
+            provider: Provider::Getimg,
+            images: 1,
+            credits: None,
+            usd: Some(usd),
+            exact: true,
+            basis: "getimg.ai usage".into(),
+        });
+        job
+    }
+
+    #[test]
+    fn calls_merge_into_one_job() {
+        let one = merge_jobs(vec![call("a", Some(0.06))]);
+        assert_eq!(one, call("a", Some(0.06)));
+
+        let merged = merge_jobs(vec![call("a", Some(0.06)), call("b", Some(0.06))]);
+        assert_eq!(merged.id.as_deref(), Some("a,b"));
+        assert_eq!(merged.images.len(), 2);
+        let cost = merged.cost.unwrap();
+        assert_eq!((cost.usd, cost.images, cost.exact), (Some(0.12), 2, true));
+        assert_eq!(cost.basis, "the sum of 2 calls' bills");
+
+        let unbilled = merge_jobs(vec![call("a", Some(0.06)), call("b", None)]);
+        assert_eq!(unbilled.cost, None);
+    }
+}

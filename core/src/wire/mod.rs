@@ -6,6 +6,8 @@ pub mod gptimage2ai;
 pub mod openai;
 
 use crate::error::{Error, ErrorCode};
+/// The answers the parsers read (defined with the other HTTP values).
+pub use crate::http::ResponseBody;
 use crate::http::{self, ApiKey, Body, HttpRequest};
 use crate::job::Job;
 use crate::json;
@@ -38,69 +40,6 @@ pub struct SubmitPlan {
     pub calls: u32,
     /// Set for OpenAI edits.
     pub multipart: Option<MultipartPlan>,
-}
-
-/// A provider answer, already parsed: the caller parses the text (natively
-/// with [`ResponseBody::from_text`], the same parser in WebAssembly).
-#[derive(Clone, Debug, PartialEq)]
-pub enum ResponseBody {
-    /// A body that is JSON.
-    Json(Json),
-    /// A body that is not JSON (an HTML error page, a truncated answer).
-    NotJson(String),
-}
-
-impl ResponseBody {
-    /// Parse response text with the core's own JSON parser, as natively so
-    /// in WebAssembly: ids and seeds beyond 2^53 keep their digits
-    /// ([`Json::parse_answer`]).
-    pub fn from_text(text: &str) -> ResponseBody {
-        ResponseBody::of(text, Json::parse_answer(text))
-    }
-
-    /// [`ResponseBody::from_text`] reading numbers with `number` (see
-    /// [`Json::parse_answer_with`]).
-    pub fn from_text_with(text: &str, number: crate::json::NumberReader) -> ResponseBody {
-        ResponseBody::of(text, Json::parse_answer_with(text, number))
-    }
-
-    fn of(text: &str, parsed: Result<Json, crate::json::ParseError>) -> ResponseBody {
-        match parsed {
-            Ok(v) => ResponseBody::Json(v),
-            Err(_) => ResponseBody::NotJson(text.to_string()),
-        }
-    }
-
-    /// The body with every run of `secret` removed, before anything reads
-    /// it: whatever is cut to length later can no longer hold a piece of the
-    /// key. (Image data, strings over 64 KiB, is passed as it came.)
-    pub fn redacted(self, secret: &str) -> ResponseBody {
-        match self {
-            ResponseBody::Json(mut v) => {
-                crate::error::redact_value(&mut v, secret);
-                ResponseBody::Json(v)
-            }
-            ResponseBody::NotJson(t) => match crate::error::without(&t, secret) {
-                Some(clean) => ResponseBody::NotJson(clean),
-                None => ResponseBody::NotJson(t),
-            },
-        }
-    }
-
-    fn json(&self) -> Option<&Json> {
-        match self {
-            ResponseBody::Json(v) => Some(v),
-            ResponseBody::NotJson(_) => None,
-        }
-    }
-
-    /// A short, clean excerpt of a non-JSON body, for messages.
-    fn snippet(&self) -> String {
-        match self {
-            ResponseBody::Json(_) => String::new(),
-            ResponseBody::NotJson(t) => clean_text(t, 200),
-        }
-    }
 }
 
 /// What the parser needs beyond status and body.
@@ -198,7 +137,7 @@ pub fn parse_response(
             format!(
                 "{} answered {status} with a body that is not JSON: {}",
                 provider.display_name(),
-                body.snippet()
+                snippet(body)
             ),
         )
         .with_provider(provider)
@@ -240,7 +179,7 @@ fn status_error(provider: Provider, status: u16, body: &ResponseBody, ctx: &Pars
     let value = body.json();
     let said = value
         .and_then(provider_message)
-        .unwrap_or_else(|| body.snippet());
+        .unwrap_or_else(|| snippet(body));
     // OpenAI reports an exhausted balance as 429 `insufficient_quota`.
     let out_of_money = status == 429
         && value
@@ -342,6 +281,14 @@ fn error_details(v: &Json) -> Option<Json> {
         }
     }
     (!out.is_empty()).then_some(Json::Object(out))
+}
+
+/// A short, clean excerpt of a non-JSON body, for messages.
+fn snippet(body: &ResponseBody) -> String {
+    match body {
+        ResponseBody::Json(_) => String::new(),
+        ResponseBody::NotJson(t) => clean_text(t, 200),
+    }
 }
 
 /// Collapse control characters and cut to `max` characters.

@@ -5,73 +5,20 @@
 
 use super::{bearer, decode_error, mime_of, post_json, MultipartPlan, ParseContext, SubmitPlan};
 use crate::error::Error;
-use crate::http::{ApiKey, Body, HttpRequest};
+use crate::http::{ApiKey, Body, HttpRequest, ResponseBody};
+use crate::issue::{Issue, IssueCode};
 use crate::job::{Image, Job, JobStatus};
 use crate::json;
 use crate::json::Json;
+use crate::multipart::{self, FilePart};
 use crate::price::openai_cost_from_usage;
 use crate::provider::Provider;
 use crate::request::{ImageRequest, Size};
 
-/// Sizes for `aspectRatio` at 1K; 2K doubles both edges. Every size is a
-/// multiple of 16 within OpenAI's pixel and ratio limits (a test checks it).
-pub const RATIO_SIZES_1K: [(&str, u32, u32); 9] = [
-    ("1:1", 1024, 1024),
-    ("3:2", 1536, 1024),
-    ("2:3", 1024, 1536),
-    ("4:3", 1152, 864),
-    ("3:4", 864, 1152),
-    ("4:5", 1024, 1280),
-    ("16:9", 1536, 864),
-    ("9:16", 864, 1536),
-    ("21:9", 1680, 720),
-];
-
-/// The sizes a JSON edit takes (its OpenAPI schema's enum); other sizes go
-/// as multipart.
-pub const JSON_EDIT_SIZES: [&str; 4] = ["auto", "1024x1024", "1536x1024", "1024x1536"];
-
-/// The size OpenAI is asked for: `size`, or one derived from
-/// `aspectRatio`/`resolution`, or `auto` when none is given.
-pub fn effective_size(req: &ImageRequest) -> Size {
-    size_of(req.size, req.aspect_ratio, req.resolution)
-}
-
-fn size_of(size: Option<Size>, aspect_ratio: Option<&str>, resolution: Option<&str>) -> Size {
-    if let Some(size) = size {
-        return size;
-    }
-    if aspect_ratio.is_none() && resolution.is_none() {
-        return Size::Auto;
-    }
-    let ratio = aspect_ratio.unwrap_or("1:1");
-    let scale = if resolution == Some("2K") { 2 } else { 1 };
-    RATIO_SIZES_1K
-        .iter()
-        .find(|(r, _, _)| *r == ratio)
-        .map_or(Size::Auto, |(_, w, h)| Size::Exact(w * scale, h * scale))
-}
-
-/// Whether an edit can go as JSON: a size the JSON form takes, and every
-/// image (references and mask) short enough as a URL.
-pub fn json_edit_possible(
-    size: Size,
-    aspect_ratio: Option<&str>,
-    resolution: Option<&str>,
-    references: &[String],
-    mask: Option<&str>,
-) -> bool {
-    let size = match size {
-        Size::Auto => size_of(None, aspect_ratio, resolution),
-        exact => exact,
-    };
-    JSON_EDIT_SIZES.contains(&size.to_wire().as_str())
-        && references
-            .iter()
-            .map(String::as_str)
-            .chain(mask)
-            .all(|u| u.len() <= crate::image::JSON_IMAGE_URL_MAX)
-}
+// OpenAI's size rules live with the request and the provider's facts, which
+// validation and pricing read without the wire formats; here too by name.
+pub use crate::provider::JSON_EDIT_SIZES;
+pub use crate::request::{effective_size, json_edit_possible, RATIO_SIZES_1K};
 
 /// Which body an OpenAI request goes as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -200,6 +147,93 @@ pub(crate) fn submit(req: &ImageRequest, origin: &str, key: &ApiKey) -> SubmitPl
     }
 }
 
+/// Ask for a streamed answer with `partial_images` partial images before the
+/// final one: two more JSON fields, or, for a multipart edit (`fields` are its
+/// text fields), two more form fields.
+pub(crate) fn ask_to_stream(
+    body: &mut Body,
+    fields: Option<&mut Vec<(String, String)>>,
+    partial_images: u8,
+) {
+    match (fields, body) {
+        (Some(f), _) => {
+            f.push(("stream".into(), "true".into()));
+            f.push(("partial_images".into(), partial_images.to_string()));
+        }
+        (None, Body::Json(b)) => {
+            b.set("stream", Json::Bool(true));
+            b.set("partial_images", json!(partial_images));
+        }
+        _ => {}
+    }
+}
+
+/// An image a multipart edit uploads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EditImage {
+    /// The reference at this index, sent as an `image[]` part.
+    Reference(usize),
+    /// The mask, sent as the `mask` part: a PNG under 4 MB.
+    Mask,
+}
+
+/// The file part of an image of a multipart edit: `url` is where its bytes
+/// were downloaded from (none for a `data:` URL's), `content_type` the type
+/// they were sniffed as. A mask that is not a PNG under 4 MB is refused.
+pub(crate) fn edit_part(
+    image: EditImage,
+    url: Option<&str>,
+    content_type: &'static str,
+    bytes: Vec<u8>,
+) -> Result<FilePart, Error> {
+    let (field, stem, index) = match image {
+        EditImage::Reference(i) => ("image[]", "reference", i),
+        EditImage::Mask => ("mask", "mask", 0),
+    };
+    if image == EditImage::Mask
+        && (content_type != "image/png" || bytes.len() > crate::image::MASK_MAX_BYTES)
+    {
+        return Err(Error::invalid_request(
+            Provider::Openai,
+            vec![Issue::new(
+                "mask",
+                IssueCode::NotAllowed,
+                "the mask must be a PNG under 4 MB",
+            )],
+        ));
+    }
+    // A downloaded image keeps its URL's file name; decoded bytes get one.
+    let filename = match url {
+        Some(url) => multipart::filename_for(url, index, content_type),
+        None => {
+            let ext = content_type.rsplit('/').next().unwrap_or("png");
+            format!("{stem}-{index}.{ext}")
+        }
+    };
+    Ok(FilePart {
+        field: field.to_string(),
+        filename,
+        content_type: content_type.to_string(),
+        bytes,
+    })
+}
+
+/// Give a multipart edit its body: the text `fields`, then the `files`,
+/// between boundaries made unique by `id`.
+pub(crate) fn encode_edit(
+    request: &mut HttpRequest,
+    fields: &[(String, String)],
+    files: &[FilePart],
+    id: &str,
+) {
+    let boundary = format!("gpt-image-edge-{id}");
+    request.body = Body::Bytes(multipart::encode(fields, files, &boundary));
+    request.headers.push((
+        "Content-Type".to_string(),
+        multipart::content_type(&boundary),
+    ));
+}
+
 pub(crate) fn parse(v: &Json, ctx: &ParseContext) -> Result<Job, Error> {
     let p = Provider::Openai;
     let Some(data) = v.get("data").and_then(Json::as_array) else {
@@ -275,9 +309,9 @@ pub enum StreamStep {
 
 /// Read one event of OpenAI's image stream (`image_generation.*` or `image_edit.*`).
 /// `name` is the event's name, `data` its data read as JSON.
-pub fn stream_step(name: &str, data: &super::ResponseBody, ctx: &ParseContext) -> StreamStep {
+pub fn stream_step(name: &str, data: &ResponseBody, ctx: &ParseContext) -> StreamStep {
     let p = Provider::Openai;
-    let super::ResponseBody::Json(v) = data else {
+    let ResponseBody::Json(v) = data else {
         return StreamStep::Failed(decode_error(p, 200, "a stream event is not JSON"));
     };
     let kind = v.get("type").and_then(Json::as_str).unwrap_or(name);
