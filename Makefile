@@ -10,7 +10,7 @@ help:
 	@echo "make demo   set up, then generate an image through the npm package on the sandbox"
 	@echo "make dev    the example Worker (workerd) with the page, against the sandbox"
 	@echo "make size   the wasm + JS glue size of the Workers build"
-	@echo "make bench  benchmarks: validateRequest timing, polling, sandbox load"
+	@echo "make bench  benchmarks: one table beside the peers (zod, openai, fal, replicate, Apiframe SDK schedule, bare fetch)"
 	@echo "make pkg    build the npm package into pkg/"
 
 setup:
