@@ -62,7 +62,11 @@ pub fn validate_request_js(
             ));
         }
     };
-    Ok(from_json(&validate_request(p, &value, opts).to_json()))
+    let v = validate_request(p, &value, opts);
+    if v.ok() && v.warnings.is_empty() {
+        return Ok(crate::convert::validation_ok());
+    }
+    Ok(from_json(&v.to_json()))
 }
 
 /// Price a request before sending it; throws `INVALID_REQUEST` for a bad one.

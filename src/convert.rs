@@ -27,9 +27,31 @@ pub fn to_json(v: &JsValue) -> Result<Json, JsValue> {
     to_json_checked(v).map_err(|e| js_error(&e))
 }
 
-/// [`to_json`], refusing with the core's `INVALID_REQUEST`.
+#[wasm_bindgen(module = "/src/plain.js")]
+extern "C" {
+    /// `JSON.stringify(v)` for plain data it reads exactly as [`walk`] would.
+    #[wasm_bindgen(js_name = plainJson)]
+    fn plain_json(v: &JsValue) -> Option<String>;
+
+    /// `{ ok: true, errors: [], warnings: [] }`, fresh.
+    #[wasm_bindgen(js_name = validationOk)]
+    pub fn validation_ok() -> JsValue;
+}
+
+/// [`to_json`], refusing with the core's `INVALID_REQUEST`. Plain data
+/// crosses as one JSON text; anything else is walked field by field.
 pub fn to_json_checked(v: &JsValue) -> Result<Json, Error> {
+    if let Some(text) = plain_json(v) {
+        if let Ok(json) = Json::parse_with(&text, host_number) {
+            return Ok(json);
+        }
+    }
     walk(v, 0, &mut 0)
+}
+
+/// The host's reader of JSON number text (keeps Rust's float parser out).
+fn host_number(text: &str) -> Option<f64> {
+    Some(js_sys::Number::parse_float(text))
 }
 
 fn too_big(what: String) -> Error {
@@ -101,28 +123,25 @@ fn walk(v: &JsValue, depth: u32, seen: &mut u32) -> Result<Json, Error> {
     Ok(Json::Object(Map::from_unique_pairs(pairs)))
 }
 
-/// JSON as a plain JavaScript value.
+/// JSON as a plain JavaScript value: written as one text, read by the
+/// host's `JSON.parse` (one crossing instead of one per field and string).
 pub fn from_json(v: &Json) -> JsValue {
-    match v {
-        Json::Null => JsValue::NULL,
-        Json::Bool(b) => JsValue::from_bool(*b),
-        Json::Number(n) => JsValue::from_f64(*n),
-        Json::String(s) => JsValue::from_str(s),
-        Json::Array(items) => {
-            let arr = Array::new();
-            for item in items {
-                arr.push(&from_json(item));
-            }
-            arr.into()
+    js_sys::JSON::parse(&json_text(v)).unwrap_or(JsValue::NULL)
+}
+
+/// JSON text; numbers that are not whole are written by the host.
+pub fn json_text(v: &Json) -> String {
+    let mut out = String::new();
+    v.write_with(&mut out, |n, out| {
+        if let Some(s) = js_sys::Number::from(n)
+            .to_string_with_radix(10)
+            .ok()
+            .and_then(|s| s.as_string())
+        {
+            out.push_str(&s);
         }
-        Json::Object(m) => {
-            let o = Object::new();
-            for (k, item) in m.iter() {
-                let _ = Reflect::set(&o, &JsValue::from_str(k), &from_json(item));
-            }
-            o.into()
-        }
-    }
+    });
+    out
 }
 
 /// Parse response text with the core's parser, the one native builds and
@@ -131,15 +150,12 @@ pub fn from_json(v: &Json) -> JsValue {
 pub fn parse_text(text: &str) -> gpt_image_core::ResponseBody {
     // Number text the parser has checked means the same to parseFloat as to
     // JSON.parse (and Rust's float parser stays out of the module).
-    gpt_image_core::ResponseBody::from_text_with(text, |t| Some(js_sys::Number::parse_float(t)))
+    gpt_image_core::ResponseBody::from_text_with(text, host_number)
 }
 
 /// JSON text with the host's `JSON.stringify`.
 pub fn stringify(v: &Json) -> String {
-    js_sys::JSON::stringify(&from_json(v))
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_default()
+    json_text(v)
 }
 
 /// A JavaScript `Error` carrying the core error's fields (`code`, `status`, ...).

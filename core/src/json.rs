@@ -284,6 +284,12 @@ impl Json {
         Parser::new(text, max_items, false, rust_number).run()
     }
 
+    /// [`Json::parse`] with another reader of number text (already checked
+    /// against JSON's grammar), as [`Json::parse_answer_with`].
+    pub fn parse_with(text: &str, number: NumberReader) -> Result<Json, ParseError> {
+        Parser::new(text, usize::MAX, false, number).run()
+    }
+
     /// Parse a provider's answer: as [`Json::parse`], except that an integer
     /// beyond 2^53 in a field named like an id or a seed (`id`, `seed`,
     /// `…_id`, `…Id`, `…_seed`, `…Seed`) is kept as its decimal text, which
@@ -696,72 +702,106 @@ impl Parser<'_> {
         }
         let text =
             std::str::from_utf8(&self.b[start..self.i]).map_err(|_| self.err("bad number"))?;
+        // Whole numbers below 2^53 are exact in an f64: no reader needed.
+        let (negative, whole) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        if whole.len() <= 15 {
+            if let Some(n) = parse_digits(whole) {
+                let n = n as f64;
+                return Ok(Json::Number(if negative { -n } else { n }));
+            }
+        }
         (self.read_number)(text)
             .map(Json::Number)
             .ok_or_else(|| self.err("bad number"))
     }
 }
 
-fn write_str(f: &mut impl Write, s: &str) -> fmt::Result {
-    f.write_char('"')?;
+/// `s` as a JSON string. It works on bytes (every character JSON escapes is
+/// ASCII) and never slices by index: a slip would be a panic, whose message
+/// machinery adds kilobytes to the module.
+fn write_str(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
     let mut start = 0;
-    for (i, c) in s.char_indices() {
-        let esc = match c {
-            '"' => "\\\"",
-            '\\' => "\\\\",
-            '\n' => "\\n",
-            '\r' => "\\r",
-            '\t' => "\\t",
-            c if (c as u32) < 0x20 => "",
+    for (i, b) in s.bytes().enumerate() {
+        let esc = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
             _ => continue,
         };
-        f.write_str(&s[start..i])?;
+        out.push_str(s.get(start..i).unwrap_or_default());
         if esc.is_empty() {
-            write!(f, "\\u{:04x}", c as u32)?;
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
         } else {
-            f.write_str(esc)?;
+            out.push_str(esc);
         }
-        start = i + c.len_utf8();
+        start = i + 1;
     }
-    f.write_str(&s[start..])?;
-    f.write_char('"')
+    out.push_str(s.get(start..).unwrap_or_default());
+    out.push('"');
+}
+
+/// Writes a number that is not whole (or is beyond 2^53) as JSON text.
+pub type NumberWriter = fn(f64, &mut String);
+
+impl Json {
+    /// Compact JSON text, as [`Display`](fmt::Display) writes it, with
+    /// another writer for numbers that are not whole: the WebAssembly layer
+    /// passes the host's, which keeps Rust's float formatting out of the module.
+    pub fn write_with(&self, out: &mut String, number: NumberWriter) {
+        match self {
+            Json::Null => out.push_str("null"),
+            Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Json::Number(n) if !n.is_finite() => out.push_str("null"),
+            Json::Number(n) if n.fract() == 0.0 && n.abs() <= MAX_SAFE => {
+                let _ = write!(out, "{}", *n as i64);
+            }
+            Json::Number(n) => number(*n, out),
+            Json::String(s) => write_str(out, s),
+            Json::Array(items) => {
+                out.push('[');
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    v.write_with(out, number);
+                }
+                out.push(']');
+            }
+            Json::Object(m) => {
+                out.push('{');
+                for (i, (k, v)) in m.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_str(out, k);
+                    out.push(':');
+                    v.write_with(out, number);
+                }
+                out.push('}');
+            }
+        }
+    }
 }
 
 impl fmt::Display for Json {
     /// Compact JSON text. Non-finite numbers are written as `null`, as
     /// `JSON.stringify` does.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Json::Null => f.write_str("null"),
-            Json::Bool(b) => f.write_str(if *b { "true" } else { "false" }),
-            Json::Number(n) if !n.is_finite() => f.write_str("null"),
-            Json::Number(n) if n.fract() == 0.0 && n.abs() <= MAX_SAFE => {
-                write!(f, "{}", *n as i64)
-            }
-            Json::Number(n) => write!(f, "{n}"),
-            Json::String(s) => write_str(f, s),
-            Json::Array(items) => {
-                f.write_char('[')?;
-                for (i, v) in items.iter().enumerate() {
-                    if i > 0 {
-                        f.write_char(',')?;
-                    }
-                    write!(f, "{v}")?;
-                }
-                f.write_char(']')
-            }
-            Json::Object(m) => {
-                f.write_char('{')?;
-                for (i, (k, v)) in m.iter().enumerate() {
-                    if i > 0 {
-                        f.write_char(',')?;
-                    }
-                    write_str(f, k)?;
-                    write!(f, ":{v}")?;
-                }
-                f.write_char('}')
-            }
-        }
+        let mut out = String::new();
+        self.write_with(&mut out, |n, out| {
+            let _ = write!(out, "{n}");
+        });
+        f.write_str(&out)
     }
 }
 
