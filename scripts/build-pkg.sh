@@ -62,8 +62,11 @@ mkdir -p pkg/dist/browser
 # snippet module once per function: duplicate keys, same value. Its fallback
 # URL (import.meta.url) is cut: the entries always pass the module, and bundlers
 # must not copy an unused .wasm file.)
-glue() { # in out format
-  esbuild "$1" --bundle --minify --format="$3" --platform=neutral --log-level=warning \
+# npm/glue.mjs wraps it: validateRequest answers plain, valid requests without
+# entering WebAssembly (npm/fast-validate.mjs).
+glue() { # generated-module out format
+  esbuild npm/glue.mjs --bundle --minify --format="$3" --platform=neutral --log-level=warning \
+    --alias:wasm-bindgen-glue="./$1" \
     --log-override:duplicate-object-key=silent --log-override:empty-import-meta=silent --define:import.meta.url=undefined \
     --outfile="$2"
 }

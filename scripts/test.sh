@@ -77,7 +77,7 @@ layer "wasm tests in Chromium" env WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/
 stop_sandbox
 check "npm package" ./scripts/build-pkg.sh
 check "size of the Workers build" ./scripts/size.sh
-layer "package tests (Node, Chromium, tsc)" ./scripts/test-js.sh package.test.mjs browser.test.mjs types.test.mjs
+layer "package tests (Node, Chromium, tsc)" ./scripts/test-js.sh package.test.mjs validate-agreement.test.mjs browser.test.mjs types.test.mjs
 layer "client e2e in Node" ./scripts/test-js.sh e2e-node.test.mjs billing.test.mjs keyleak.test.mjs inputs.test.mjs
 layer "client e2e in workerd" ./scripts/test-js.sh e2e-workerd.test.mjs
 layer "route handler in Node and workerd" ./scripts/test-js.sh route-node.test.mjs route-workerd.test.mjs

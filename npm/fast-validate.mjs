@@ -1,0 +1,107 @@
+// validateRequest without entering WebAssembly when the answer is certain.
+//
+// A form's request is usually plain and fine: a prompt, a few settings chosen
+// from lists, https references. For exactly those, every rule the core applies
+// reduces to a membership, a range or a pattern on data the core exports
+// (`providerInfo()`); anything else, and every problem, goes to the core, which
+// alone writes issues and messages. The acceptor only ever says "valid, no
+// warnings", and only when the core would say the same: `make test` checks
+// that on thousands of generated requests (tests/js/validate-agreement.test.mjs).
+
+/** Settings a browser form sends that are checked by membership or range alone. */
+const LISTED = { aspectRatio: "aspectRatios", resolution: "resolutions", quality: "qualities", outputFormat: "outputFormats", moderation: "moderations" };
+
+// An https URL the core's URL rules accept whatever they say of hosts: a DNS
+// name of letters, digits and hyphens under an alphabetic top-level label (never
+// an IP address in any notation), no port, no credentials, no percent escapes,
+// no query or fragment. Names the core refuses as internal are left to it.
+const PLAIN_HTTPS = /^https:\/\/(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,63})(?:\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*)?$/;
+const INTERNAL_LABELS = new Set(["localhost", "local", "internal", "lan", "arpa", "intranet", "test", "invalid", "example", "onion"]);
+const URL_MAX = 2000; // the core's limit is 2048 characters
+
+/** At least one visible ASCII character: blank under any notion of white space. */
+const VISIBLE = /[!-~]/;
+
+function plainObject(v) {
+  if (v === null || typeof v !== "object") return false;
+  const proto = Object.getPrototypeOf(v);
+  return (proto === Object.prototype || proto === null) && typeof v.toJSON !== "function";
+}
+
+function plainHttpsUrl(s) {
+  if (typeof s !== "string" || s.length > URL_MAX) return false;
+  const m = PLAIN_HTTPS.exec(s);
+  return m !== null && !INTERNAL_LABELS.has(m[1]);
+}
+
+/** Per provider: field name -> check of a present value (true: certainly fine). */
+function compile(p) {
+  const checks = new Map();
+  const supported = new Set(p.fields);
+  checks.set("prompt", (v) => typeof v === "string" && v.length <= p.promptMaxLength && VISIBLE.test(v));
+  for (const [field, list] of Object.entries(LISTED)) {
+    if (supported.has(field)) {
+      const allowed = new Set(p[list]);
+      checks.set(field, (v) => typeof v === "string" && allowed.has(v));
+    }
+  }
+  if (supported.has("count")) checks.set("count", (v) => Number.isInteger(v) && v >= p.count.min && v <= p.count.max);
+  if (supported.has("references")) {
+    checks.set("references", (v) => {
+      if (!Array.isArray(v) || v.length < 1 || v.length > p.referencesMax) return false;
+      // Indexed, not `every`: a hole (a sparse array) is a null to the core.
+      for (let i = 0; i < v.length; i++) if (!plainHttpsUrl(v[i])) return false;
+      return true;
+    });
+  }
+  // OpenAI judges `moderation` on edits by the whole request (JSON edits only): left to the core.
+  return { checks, moderationNeedsCore: p.id === "openai" };
+}
+
+/**
+ * `validateRequest` answering "valid" itself when that is certain, else the
+ * core's (`validateInWasm`). `providerInfo` is the core's own description.
+ */
+export function fastValidate(providerInfo, validateInWasm) {
+  let compiled = null;
+  const rulesFor = (provider) => {
+    compiled ??= new Map(Object.entries(providerInfo()).map(([id, p]) => [id, compile(p)]));
+    return typeof provider === "string" ? compiled.get(provider) : undefined;
+  };
+
+  /** Whether the core would find `request` valid with no warnings (false: ask it). */
+  function certainlyValid(provider, request, options) {
+    if (options !== undefined) {
+      if (!plainObject(options)) return false;
+      const { strict, allowLocalUrls } = options;
+      if ((strict !== undefined && typeof strict !== "boolean") || (allowLocalUrls !== undefined && typeof allowLocalUrls !== "boolean")) return false;
+    }
+    const rules = rulesFor(provider);
+    if (rules === undefined || !plainObject(request)) return false;
+    let prompt = false;
+    let references = false;
+    let moderation = false;
+    const keys = Object.keys(request);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      const v = request[key];
+      // Dropped by the conversion to JSON, as JSON.stringify drops them.
+      if (v === undefined || typeof v === "function" || typeof v === "symbol") continue;
+      const check = rules.checks.get(key);
+      if (check === undefined) return false;
+      if (v === null) continue; // a supported field left unset
+      if (!check(v)) return false;
+      if (key === "prompt") prompt = true;
+      else if (key === "references") references = true;
+      else if (key === "moderation") moderation = true;
+    }
+    return prompt && !(moderation && references && rules.moderationNeedsCore);
+  }
+
+  function validateRequest(provider, request, options) {
+    if (certainlyValid(provider, request, options)) return { ok: true, errors: [], warnings: [] };
+    return validateInWasm(provider, request, options);
+  }
+
+  return { validateRequest, certainlyValid };
+}
