@@ -284,10 +284,14 @@ impl Json {
         Parser::new(text, max_items, false, rust_number).run()
     }
 
-    /// [`Json::parse`] with another reader of number text (already checked
-    /// against JSON's grammar), as [`Json::parse_answer_with`].
-    pub fn parse_with(text: &str, number: NumberReader) -> Result<Json, ParseError> {
-        Parser::new(text, usize::MAX, false, number).run()
+    /// Parse the text a JavaScript host wrote of one of its values: JSON,
+    /// plus the bare tokens `NaN`, `Infinity` and `-Infinity` for those
+    /// numbers (so validation can say what is wrong with them), numbers read
+    /// by `number` as in [`Json::parse_answer_with`].
+    pub fn parse_host(text: &str, number: NumberReader) -> Result<Json, ParseError> {
+        let mut p = Parser::new(text, usize::MAX, false, number);
+        p.non_finite = true;
+        p.run()
     }
 
     /// Parse a provider's answer: as [`Json::parse`], except that an integer
@@ -332,11 +336,13 @@ impl<'a> Parser<'a> {
         read_number: NumberReader,
     ) -> Parser<'a> {
         Parser {
+            s: text,
             b: text.as_bytes(),
             i: 0,
             depth: 0,
             max_items,
             keep_big_ids,
+            non_finite: false,
             read_number,
         }
     }
@@ -451,11 +457,15 @@ const MAX_DEPTH: usize = 128;
 pub const TOO_MANY_ITEMS: &str = "an object or array has too many entries";
 
 struct Parser<'a> {
+    /// The text, and the same as bytes.
+    s: &'a str,
     b: &'a [u8],
     i: usize,
     depth: usize,
     max_items: usize,
     keep_big_ids: bool,
+    /// Whether `NaN`, `Infinity` and `-Infinity` are read (host texts only).
+    non_finite: bool,
     read_number: NumberReader,
 }
 
@@ -491,6 +501,13 @@ impl Parser<'_> {
             Some(b't') if self.eat(b"true") => Ok(Json::Bool(true)),
             Some(b'f') if self.eat(b"false") => Ok(Json::Bool(false)),
             Some(b'n') if self.eat(b"null") => Ok(Json::Null),
+            Some(b'N') if self.non_finite && self.eat(b"NaN") => Ok(Json::Number(f64::NAN)),
+            Some(b'I') if self.non_finite && self.eat(b"Infinity") => {
+                Ok(Json::Number(f64::INFINITY))
+            }
+            Some(b'-') if self.non_finite && self.eat(b"-Infinity") => {
+                Ok(Json::Number(f64::NEG_INFINITY))
+            }
             Some(b'-' | b'0'..=b'9') => self.number(),
             Some(_) => Err(self.err("unexpected character")),
         }
@@ -597,9 +614,11 @@ impl Parser<'_> {
                 }
                 self.i += 1;
             }
-            // The input is a &str, so any run between ASCII delimiters is UTF-8.
+            // A run between ASCII delimiters of a &str is whole characters.
             out.push_str(
-                std::str::from_utf8(&self.b[start..self.i]).map_err(|_| self.err("bad UTF-8"))?,
+                self.s
+                    .get(start..self.i)
+                    .ok_or_else(|| self.err("bad UTF-8"))?,
             );
             match self.b.get(self.i) {
                 Some(b'"') => {
@@ -664,7 +683,10 @@ impl Parser<'_> {
         if let Json::Number(n) = v {
             let text = &self.b[start..self.i];
             if n.abs() > MAX_SAFE && !text.iter().any(|c| matches!(c, b'.' | b'e' | b'E')) {
-                let digits = std::str::from_utf8(text).map_err(|_| self.err("bad number"))?;
+                let digits = self
+                    .s
+                    .get(start..self.i)
+                    .ok_or_else(|| self.err("bad number"))?;
                 return Ok(Json::String(digits.to_string()));
             }
         }
@@ -700,8 +722,10 @@ impl Parser<'_> {
                 return Err(self.err("expected exponent digits"));
             }
         }
-        let text =
-            std::str::from_utf8(&self.b[start..self.i]).map_err(|_| self.err("bad number"))?;
+        let text = self
+            .s
+            .get(start..self.i)
+            .ok_or_else(|| self.err("bad number"))?;
         // Whole numbers below 2^53 are exact in an f64: no reader needed.
         let (negative, whole) = match text.strip_prefix('-') {
             Some(rest) => (true, rest),
@@ -1070,5 +1094,21 @@ mod tests {
         assert_eq!(json!(f64::NAN).to_string(), "null");
         assert_eq!(json!(-0.5).as_u64(), None);
         assert_eq!(json!(7).as_u64(), Some(7));
+    }
+
+    #[test]
+    fn host_texts_may_name_non_finite_numbers_answers_may_not() {
+        let v = Json::parse_host(r#"[NaN,Infinity,-Infinity,-1,-0]"#, rust_number).unwrap();
+        let Json::Array(items) = v else { panic!() };
+        assert!(items[0].as_f64().unwrap().is_nan());
+        assert_eq!(items[1].as_f64(), Some(f64::INFINITY));
+        assert_eq!(items[2].as_f64(), Some(f64::NEG_INFINITY));
+        assert_eq!(items[3].as_f64(), Some(-1.0));
+        assert!(items[4].as_f64().unwrap().is_sign_negative());
+        for text in ["NaN", "Infinity", "-Infinity", "[NaN]"] {
+            assert!(Json::parse(text).is_err(), "{text}");
+            assert!(Json::parse_answer(text).is_err(), "{text}");
+        }
+        assert!(Json::parse_host("-Inf", rust_number).is_err());
     }
 }

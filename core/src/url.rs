@@ -50,10 +50,16 @@ pub fn parse(s: &str) -> Result<ParsedUrl, UrlProblem> {
     if scheme != "http" && scheme != "https" {
         return invalid("only http and https URLs are accepted");
     }
-    if let Some(bad) = s
-        .chars()
-        .find(|c| !is_uri_char(*c) && *c != '[' && *c != ']')
+    // Bytes, not chars: every allowed character is ASCII, and any byte of a
+    // non-ASCII character is refused (found as its whole character below).
+    if let Some(at) = s
+        .bytes()
+        .position(|b| b >= 0x80 || !(is_uri_char(char::from(b)) || b == b'[' || b == b']'))
     {
+        let bad = s
+            .get(at..)
+            .and_then(|rest| rest.chars().next())
+            .unwrap_or('?');
         return Err(UrlProblem::Invalid(if bad.is_ascii() {
             format!("the character '{bad}' must be percent-encoded")
         } else {
@@ -63,12 +69,16 @@ pub fn parse(s: &str) -> Result<ParsedUrl, UrlProblem> {
     if !percent_escapes_ok(s) {
         return invalid("it has a malformed percent escape");
     }
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    // Byte searches: the delimiters are ASCII (and char-set patterns are slow).
+    let end = rest
+        .bytes()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
     let (authority, path_and_rest) = (
         rest.get(..end).unwrap_or(rest),
         rest.get(end..).unwrap_or(""),
     );
-    if path_and_rest.contains(['[', ']']) {
+    if path_and_rest.bytes().any(|b| b == b'[' || b == b']') {
         return invalid("the characters '[' and ']' must be percent-encoded outside an IPv6 host");
     }
     let (userinfo, hostport) = match authority.rsplit_once('@') {
@@ -218,8 +228,8 @@ fn classify_host(host: &str) -> Result<HostClass, UrlProblem> {
         return invalid("its host must not be percent-encoded");
     }
     if !host
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_')
+        .bytes()
+        .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c == b'_')
     {
         return invalid("its host has characters a DNS name cannot have");
     }
