@@ -13,6 +13,9 @@ use gpt_image_core::{
 use wasm_bindgen::prelude::*;
 
 fn validate_options(options: &JsValue) -> Result<ValidateOptions, JsValue> {
+    if options.is_undefined() {
+        return Ok(ValidateOptions::default());
+    }
     Ok(ValidateOptions {
         strict: opt_bool(options, "strict")?.unwrap_or(false),
         allow_local_urls: opt_bool(options, "allowLocalUrls")?.unwrap_or(false),
@@ -66,7 +69,37 @@ pub fn validate_request_js(
     if v.ok() && v.warnings.is_empty() {
         return Ok(crate::convert::validation_ok());
     }
-    Ok(from_json(&v.to_json()))
+    Ok(match flat_issues(&v) {
+        Some(text) => crate::convert::validation_from(&text),
+        None => from_json(&v.to_json()),
+    })
+}
+
+/// A validation's issues as one flat text for `validationFrom` (json.js):
+/// `kind \x1f path \x1f code \x1f message` for each (kind `e` or `w`), all
+/// joined by `\x1f`. Built and read far faster than JSON; `None` when a path
+/// or a message holds the separator itself.
+fn flat_issues(v: &gpt_image_core::Validation) -> Option<String> {
+    let mut out = String::with_capacity(256);
+    for (kind, list) in [("e", &v.errors), ("w", &v.warnings)] {
+        for issue in list {
+            for part in [
+                kind,
+                issue.path.as_str(),
+                issue.code.as_str(),
+                issue.message.as_str(),
+            ] {
+                if part.bytes().any(|b| b == 0x1f) {
+                    return None;
+                }
+                if !out.is_empty() {
+                    out.push('\x1f');
+                }
+                out.push_str(part);
+            }
+        }
+    }
+    Some(out)
 }
 
 /// Price a request before sending it; throws `INVALID_REQUEST` for a bad one.

@@ -1,24 +1,27 @@
 //! Conversions between JavaScript values and the core's JSON and errors,
 //! written against js-sys directly (no serde: it would double the module).
 
-use gpt_image_core::{Error, ErrorCode, Issue, IssueCode, Json, Map, Provider};
-use js_sys::{Array, Object, Reflect};
+use gpt_image_core::{Error, ErrorCode, Issue, IssueCode, Json, Provider};
+use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 /// The `name` of every error this package throws.
 pub const ERROR_NAME: &str = "GptImageError";
 
-/// Deeper than this is refused (and it also stops circular objects).
-const MAX_DEPTH: u32 = 64;
+#[wasm_bindgen(module = "/src/json.js")]
+extern "C" {
+    /// The value as JSON text (see `json.js`), or "!" and why it cannot be read.
+    #[wasm_bindgen(js_name = jsonText)]
+    fn json_text_of(v: &JsValue) -> String;
 
-/// The most entries one array or object may have, and the most values one
-/// conversion walks in all: far beyond any valid request, handle or option
-/// (a request has at most 16 references), and small enough that a sparse
-/// `new Array(2 ** 31)` or an object shared a thousand times over is
-/// refused by its size, before it is walked.
-pub const MAX_ENTRIES: u32 = 10_000;
-const MAX_VALUES: u32 = 100_000;
+    /// `{ ok: true, errors: [], warnings: [] }`, fresh.
+    #[wasm_bindgen(js_name = validationOk)]
+    pub fn validation_ok() -> JsValue;
+
+    /// `{ ok, errors, warnings }` from the flat text of `api::flat_issues`.
+    #[wasm_bindgen(js_name = validationFrom)]
+    pub fn validation_from(text: &str) -> JsValue;
+}
 
 /// A JavaScript value as JSON, the way `JSON.stringify` sees it: `undefined`
 /// and functions become `null` (and are dropped from objects), `NaN` stays a
@@ -27,100 +30,20 @@ pub fn to_json(v: &JsValue) -> Result<Json, JsValue> {
     to_json_checked(v).map_err(|e| js_error(&e))
 }
 
-#[wasm_bindgen(module = "/src/plain.js")]
-extern "C" {
-    /// `JSON.stringify(v)` for plain data it reads exactly as [`walk`] would.
-    #[wasm_bindgen(js_name = plainJson)]
-    fn plain_json(v: &JsValue) -> Option<String>;
-
-    /// `{ ok: true, errors: [], warnings: [] }`, fresh.
-    #[wasm_bindgen(js_name = validationOk)]
-    pub fn validation_ok() -> JsValue;
-}
-
-/// [`to_json`], refusing with the core's `INVALID_REQUEST`. Plain data
-/// crosses as one JSON text; anything else is walked field by field.
+/// [`to_json`], refusing with the core's `INVALID_REQUEST`: the value crosses
+/// as one text.
 pub fn to_json_checked(v: &JsValue) -> Result<Json, Error> {
-    if let Some(text) = plain_json(v) {
-        if let Ok(json) = Json::parse_with(&text, host_number) {
-            return Ok(json);
-        }
+    let text = json_text_of(v);
+    if let Some(why) = text.strip_prefix('!') {
+        return Err(Error::new(ErrorCode::InvalidRequest, why));
     }
-    walk(v, 0, &mut 0)
+    Json::parse_host(&text, host_number)
+        .map_err(|_| Error::new(ErrorCode::InvalidRequest, "the value could not be read"))
 }
 
 /// The host's reader of JSON number text (keeps Rust's float parser out).
 fn host_number(text: &str) -> Option<f64> {
     Some(js_sys::Number::parse_float(text))
-}
-
-fn too_big(what: String) -> Error {
-    Error::new(ErrorCode::InvalidRequest, what)
-}
-
-fn walk(v: &JsValue, depth: u32, seen: &mut u32) -> Result<Json, Error> {
-    if depth > MAX_DEPTH {
-        return Err(too_big(
-            "the value is nested too deeply (or is circular)".to_string(),
-        ));
-    }
-    *seen += 1;
-    if *seen > MAX_VALUES {
-        return Err(too_big(format!(
-            "the value holds more than {MAX_VALUES} values in all"
-        )));
-    }
-    if v.is_null() || v.is_undefined() || v.is_function() || v.is_symbol() {
-        return Ok(Json::Null);
-    }
-    if let Some(b) = v.as_bool() {
-        return Ok(Json::Bool(b));
-    }
-    if let Some(n) = v.as_f64() {
-        return Ok(Json::Number(n));
-    }
-    if let Some(s) = v.as_string() {
-        return Ok(Json::String(s));
-    }
-    if v.is_bigint() {
-        // JSON has no BigInt: keep its digits as text so validation names the type.
-        let big: &js_sys::BigInt = v.unchecked_ref();
-        let digits = big.to_string(10).ok().map(String::from).unwrap_or_default();
-        return Ok(Json::String(format!("{digits}n")));
-    }
-    if Array::is_array(v) {
-        let arr: &Array = v.unchecked_ref();
-        let len = arr.length();
-        if len > MAX_ENTRIES {
-            return Err(too_big(format!(
-                "an array of {len} entries is larger than any request (at most {MAX_ENTRIES})"
-            )));
-        }
-        let mut items = Vec::with_capacity(len as usize);
-        for item in arr.iter() {
-            items.push(walk(&item, depth + 1, seen)?);
-        }
-        return Ok(Json::Array(items));
-    }
-    let obj: &Object = v.unchecked_ref();
-    let keys = Object::keys(obj);
-    let len = keys.length();
-    if len > MAX_ENTRIES {
-        return Err(too_big(format!(
-            "an object of {len} keys is larger than any request (at most {MAX_ENTRIES})"
-        )));
-    }
-    let mut pairs = Vec::with_capacity(len as usize);
-    for key in keys.iter() {
-        let Some(k) = key.as_string() else { continue };
-        let item = Reflect::get(obj, &key).unwrap_or(JsValue::UNDEFINED);
-        if item.is_undefined() || item.is_function() || item.is_symbol() {
-            continue;
-        }
-        pairs.push((k, walk(&item, depth + 1, seen)?));
-    }
-    // The keys of a JS object are distinct: this is linear.
-    Ok(Json::Object(Map::from_unique_pairs(pairs)))
 }
 
 /// JSON as a plain JavaScript value: written as one text, read by the
