@@ -4,4 +4,5 @@ import { providerInfo, validateRequest as validateInWasm } from "wasm-bindgen-gl
 import { fastValidate } from "./fast-validate.mjs";
 
 export * from "wasm-bindgen-glue";
+export { default } from "wasm-bindgen-glue"; // init() for browser.mjs and init.mjs, which `export *` leaves out
 export const { validateRequest } = fastValidate(providerInfo, validateInWasm);

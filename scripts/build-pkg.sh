@@ -64,15 +64,15 @@ mkdir -p pkg/dist/browser
 # must not copy an unused .wasm file.)
 # npm/glue.mjs wraps it: validateRequest answers plain, valid requests without
 # entering WebAssembly (npm/fast-validate.mjs).
-glue() { # generated-module out format [entry]
-  esbuild "${4:-npm/glue.mjs}" --bundle --minify --format="$3" --platform=neutral --log-level=warning \
+glue() { # generated-module out format
+  esbuild npm/glue.mjs --bundle --minify --format="$3" --platform=neutral --log-level=warning \
     --alias:wasm-bindgen-glue="./$1" \
     --log-override:duplicate-object-key=silent --log-override:empty-import-meta=silent --define:import.meta.url=undefined \
     --outfile="$2"
 }
 glue "$stage/server/gpt_image_edge.js" pkg/dist/glue.mjs esm
 glue "$stage/server/gpt_image_edge.js" pkg/dist/glue.cjs cjs
-glue "$stage/browser/gpt_image_edge.js" pkg/dist/browser/glue.mjs esm npm/glue-browser.mjs
+glue "$stage/browser/gpt_image_edge.js" pkg/dist/browser/glue.mjs esm
 cp "$stage/server/gpt_image_edge_bg.wasm" pkg/dist/
 cp "$stage/browser/gpt_image_edge_bg.wasm" pkg/dist/browser/
 
