@@ -11,6 +11,7 @@ import { nodeJobs } from "./jobs-node.mjs";
 import { workerdJobs } from "./jobs-workerd.mjs";
 import { polling } from "./polling.mjs";
 import { validation } from "./validate.mjs";
+import { validationInChromium } from "./validate-chromium.mjs";
 
 const env = (name, fallback) => Number(process.env[name] ?? fallback);
 const JOBS = env("BENCH_JOBS", 1000);
@@ -20,9 +21,10 @@ const ours = `gpt-image-edge ${installedVersion(process.cwd(), "gpt-image-edge")
 const started = new Date();
 
 console.error(`== gpt-image-edge beside its peers (Node ${process.version}); progress:`);
-let a, b, c, d, e, f;
+let a, a2, b, c, d, e, f;
 try {
   a = await validation({ rounds: env("BENCH_ROUNDS", 5), calls: env("BENCH_CALLS", 20_000) });
+  a2 = await validationInChromium({ rounds: env("BENCH_ROUNDS", 5), calls: env("BENCH_CALLS", 20_000) });
   b = await coldStart();
   c = await bundles();
   e = await nodeJobs({ jobs: JOBS, timeScale: TIME_SCALE });
@@ -44,6 +46,7 @@ const s = (x) => `${(x / 1000).toFixed(2)} s`;
 
 const zod = `zod ${v("zod")}, \`z.strictObject\``;
 for (const r of a) row(`(a) ${r.name.startsWith("estimateCost") ? "" : "validate "}${r.name}`, us(r.ours), zod, us(r.theirs), ratio(r.ours, r.theirs));
+for (const r of a2.rows) row(`(a) Chromium ${a2.version}: validate ${r.name}`, us(r.ours), zod, us(r.theirs), ratio(r.ours, r.theirs));
 row("(b) cold start: new Node process, import + first call", ms(b.ours), `openai ${v("openai")}, \`new OpenAI()\``, ms(b.openai), ratio(b.ours, b.openai));
 const mine = c["gpt-image-edge"];
 for (const [name, x] of Object.entries(c)) {
@@ -73,7 +76,7 @@ console.log("| measure | gpt-image-edge | peer | peer's figure | ours ÷ peer |"
 console.log("|---|---|---|---|---|");
 for (const r of rows) console.log(`| ${r.join(" | ")} |`);
 console.log(`
-- (a) medians of ${env("BENCH_ROUNDS", 5)} alternating rounds of ${env("BENCH_CALLS", 20_000)} calls; both sides agree on every request (valid or not, and the 5 problems).
+- (a) medians of ${env("BENCH_ROUNDS", 5)} alternating rounds of ${env("BENCH_CALLS", 20_000)} calls; both sides agree on every request (valid or not, and the 5 problems). Chromium: the same, in one headless page loading the package's browser build and zod's ES modules.
 - (b) median wall time of 11 runs each, spawn to exit; an empty Node process takes ${ms(b.empty)}.
 - (c) bytes: ${Object.entries(c).map(([n, x]) => `${n.split(" ")[0]} ${x.min} min, ${x.gz} gzipped`).join("; ")}.
 - (d) ${env("BENCH_POLL_JOBS", 60)} concurrent jobs per run at real timing, a fresh ImageClient; after it has learned the durations: Apiframe ${d.apiframe.learned.requests.toFixed(2)} requests and ${s(d.apiframe.learned.delayMs)}, GPTImage2.ai ${d.gptimage2ai.learned.requests.toFixed(2)} and ${s(d.gptimage2ai.learned.delayMs)}.

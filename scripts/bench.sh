@@ -23,7 +23,8 @@ rm -rf "$app" && mkdir -p "$app"
 tgz=$(cd .tmp && npm pack "$repo/pkg" --silent 2>/dev/null | tail -1)
 (cd "$app" && npm init -y >/dev/null && npm install --no-audit --no-fund --loglevel=error "$repo/.tmp/$tgz" >/dev/null 2>&1)
 cp bench/*.mjs "$app/"
-(cd "$app" && REPO="$repo" PEERS="$peers" SANDBOX_BIN="$repo/target/release/sandbox" node compare.mjs)
+(cd "$app" && REPO="$repo" PEERS="$peers" SANDBOX_BIN="$repo/target/release/sandbox" \
+  PLAYWRIGHT_CORE="$repo/node_modules/playwright-core/index.mjs" node compare.mjs)
 
 if [ "${BENCH_EXTRA:-0}" = 1 ]; then
   echo; echo "== size"; ./scripts/size.sh
