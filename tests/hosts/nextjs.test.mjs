@@ -43,6 +43,17 @@ async function generateThrough(base, route) {
   assert.equal(job.status, "succeeded", JSON.stringify(job));
   assert.equal(job.images.length, 1);
   assert.ok(!JSON.stringify(job).includes("afk_sandbox"));
+  // The same as an event stream, through the framework's own response path.
+  const streamed = await fetch(`${base}${route}/generate`, { method: "POST", headers: { ...headers, accept: "text/event-stream" }, body });
+  assert.equal(streamed.status, 200);
+  assert.match(streamed.headers.get("content-type") ?? "", /^text\/event-stream/);
+  const text = await streamed.text();
+  const events = [...text.matchAll(/^event: (.*)$/gm)].map((m) => m[1]);
+  assert.equal(events[0], "accepted", text.slice(0, 300));
+  assert.equal(events.at(-1), "completed", text.slice(-300));
+  const last = JSON.parse(/data: (.*)\n\n$/.exec(text)[1]);
+  assert.equal(last.status, "succeeded", JSON.stringify(last));
+  assert.ok(!text.includes("afk_sandbox"));
 }
 
 for (const bundler of ["turbopack", "webpack"]) {
