@@ -15,3 +15,40 @@ for (const name of names) {
     assert.ok(out.ok, out.error);
   });
 }
+
+test("workerd over HTTP: a client that hangs up mid-stream stops the route's polling; the job goes on", async () => {
+  const base = String(await mf.ready);
+  const jobs = async () => (await (await fetch(`${sandbox.url}/sandbox/stats`)).json()).jobs;
+  const before = await jobs();
+  const hangUp = new AbortController();
+  const res = await fetch(`${base}api/images/generate`, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "text/event-stream" },
+    body: JSON.stringify({ prompt: "a caller who leaves" }),
+    signal: hangUp.signal,
+  });
+  assert.equal(res.status, 200);
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!/event: accepted\ndata: (.*)\n\n/.test(text)) {
+    const { done, value } = await reader.read();
+    assert.ok(!done, `the stream ended before accepted: ${text}`);
+    text += value;
+  }
+  const { token } = JSON.parse(/event: accepted\ndata: (.*)\n\n/.exec(text)[1]);
+  hangUp.abort();
+  await reader.cancel().catch(() => {});
+  const id = Object.keys(await jobs()).find((k) => !(k in before));
+  assert.ok(id, "the job was created");
+  await new Promise((ok) => setTimeout(ok, 300)); // a poll already in flight may land
+  const polls = (await jobs())[id].polls;
+  await new Promise((ok) => setTimeout(ok, 1500));
+  assert.equal((await jobs())[id].polls, polls, "the route kept polling after the caller hung up");
+  let job;
+  for (let i = 0; i < 100; i++) {
+    job = await (await fetch(`${base}api/images/jobs/${token}`)).json();
+    if (job.status === "succeeded") break;
+    await new Promise((ok) => setTimeout(ok, 50));
+  }
+  assert.equal(job.status, "succeeded", JSON.stringify(job));
+});

@@ -2,9 +2,25 @@
 import * as edge from "./node_modules/gpt-image-edge/dist/workerd.mjs";
 import { routeScenarios } from "./route-scenarios.mjs";
 
+let images;
+
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
+    // A route served over workerd's own HTTP, for callers that really hang up.
+    if (url.pathname.startsWith("/api/images/")) {
+      images ??= edge.createRouteHandler({
+        provider: "apiframe",
+        apiKey: "afk_sandbox",
+        baseUrl: env.SANDBOX_URL,
+        secret: "route-test-secret-0123456789abcdef0123456789",
+        public: true,
+        defaults: { quality: "high" },
+        heartbeatMs: 50,
+        typicalDurationMs: 200,
+      });
+      return images(request);
+    }
     const list = routeScenarios(edge, env.SANDBOX_URL, env.HOSTILE_URL);
     if (url.pathname === "/list") return Response.json(list.map((s) => s.name));
     const scenario = list.find((s) => s.name === url.searchParams.get("name"));
