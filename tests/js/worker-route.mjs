@@ -12,7 +12,7 @@ export default {
       images ??= edge.createRouteHandler({
         provider: "apiframe",
         apiKey: "afk_sandbox",
-        baseUrl: env.SANDBOX_URL,
+        baseUrl: env.SLOW_SANDBOX_URL,
         secret: "route-test-secret-0123456789abcdef0123456789",
         public: true,
         defaults: { quality: "high" },
