@@ -19,7 +19,7 @@ import {
   type ProviderId,
   type ValidationResult,
 } from "gpt-image-edge";
-import { createRouteHandler, type RouteHandler, type RouteJob } from "gpt-image-edge/route";
+import { createRouteHandler, type RouteEvent, type RouteHandler, type RouteJob } from "gpt-image-edge/route";
 
 const request: ImageRequest = { prompt: "a lighthouse", quality: "medium", aspectRatio: "3:2", count: 2 };
 const edit: ImageRequest = {
@@ -116,6 +116,24 @@ createRouteHandler({ provider: "apiframe", apiKey: "k", public: true });
 createRouteHandler({ provider: "apiframe", apiKey: "k", secret: "s" });
 // @ts-expect-error: authorize returns the principal, not a boolean
 createRouteHandler({ provider: "apiframe", apiKey: "k", secret: "s", authorize: () => true });
-console.log(response, polled, demo);
+const streaming: RouteHandler = createRouteHandler({ provider: "openai", apiKey: "sk", secret: "0123456789abcdef0123456789abcdef", public: true, partialImages: 2, heartbeatMs: 10_000 });
+// @ts-expect-error: at most three partial images
+createRouteHandler({ provider: "openai", apiKey: "sk", secret: "s", public: true, partialImages: 4 });
+/** What a page does with each event of the stream. */
+function onEvent(e: RouteEvent): string {
+  switch (e.event) {
+    case "accepted":
+      return e.data.token ?? String(e.data.estimate.usd);
+    case "progress":
+      return `${e.data.status} ${e.data.progress ?? 0}`;
+    case "partial_image":
+      return `data:${e.data.mimeType};base64,${e.data.b64}`;
+    case "completed":
+      return e.data.images[0]?.url ?? "";
+    case "error":
+      return `${e.data.status} ${e.data.error.code}`;
+  }
+}
+console.log(response, polled, demo, streaming, onEvent);
 
 console.log(edit, badFidelity, spec.form === "multipart", firstCode, usd, usage, calls, poll, parsed, ratios, server, noPrompt, status, notString, provider);
