@@ -1,5 +1,7 @@
-//! Conversions between JavaScript values and the core's JSON and errors,
-//! written against js-sys directly (no serde: it would double the module).
+//! Conversions between JavaScript values and the core's JSON and errors. A
+//! value crosses as one JSON text each way (`json.js` writes it going in,
+//! `JSON.parse` reads it coming out), not field by field; no serde (it
+//! would double the module).
 
 use gpt_image_core::{Error, ErrorCode, Issue, IssueCode, Json, Provider};
 use js_sys::Reflect;
@@ -49,11 +51,12 @@ fn host_number(text: &str) -> Option<f64> {
 /// JSON as a plain JavaScript value: written as one text, read by the
 /// host's `JSON.parse` (one crossing instead of one per field and string).
 pub fn from_json(v: &Json) -> JsValue {
-    js_sys::JSON::parse(&json_text(v)).unwrap_or(JsValue::NULL)
+    js_sys::JSON::parse(&stringify(v)).unwrap_or(JsValue::NULL)
 }
 
-/// JSON text; numbers that are not whole are written by the host.
-pub fn json_text(v: &Json) -> String {
+/// Compact JSON text, as `JSON.stringify` writes it; numbers that are not
+/// whole are written by the host (Rust's float formatting stays out).
+pub fn stringify(v: &Json) -> String {
     let mut out = String::new();
     v.write_with(&mut out, |n, out| {
         if let Some(s) = js_sys::Number::from(n)
@@ -74,11 +77,6 @@ pub fn parse_text(text: &str) -> gpt_image_core::ResponseBody {
     // Number text the parser has checked means the same to parseFloat as to
     // JSON.parse (and Rust's float parser stays out of the module).
     gpt_image_core::ResponseBody::from_text_with(text, host_number)
-}
-
-/// JSON text with the host's `JSON.stringify`.
-pub fn stringify(v: &Json) -> String {
-    json_text(v)
 }
 
 /// A JavaScript `Error` carrying the core error's fields (`code`, `status`, ...).
