@@ -14,6 +14,7 @@ use crate::runtime::hmac_sha256_verify;
 use gpt_image_core::client::{
     Client, PartialImage, SubmitOptions, WaitOptions, DEFAULT_DEADLINE_MS,
 };
+use gpt_image_core::handle::Handle;
 use gpt_image_core::route::{
     self, public_cost, public_error, public_job, BodyRead, Policy, Refusal, Route,
 };
@@ -478,12 +479,20 @@ impl Handler {
                 json!({ "token": null, "estimate": estimate, "job": public_job(job) }),
             ));
         }
-        let payload = route::token_payload(&handle, &tag, js_sys::Date::now() + self.token_ttl_ms);
-        let token = promise(seal_token(&self.secret, &stringify(&payload))).await?;
+        let token = self.token(&handle, &tag).await?;
         Ok(Reply::json(
             202,
-            json!({ "token": token.as_string(), "estimate": estimate }),
+            json!({ "token": token, "estimate": estimate }),
         ))
+    }
+
+    /// The opaque status token of a submitted job, for `principal_tag`'s principal.
+    async fn token(&self, handle: &Handle, principal_tag: &str) -> Result<Option<String>, JsValue> {
+        let expires = js_sys::Date::now() + self.token_ttl_ms;
+        let payload = route::token_payload(handle, principal_tag, expires);
+        Ok(promise(seal_token(&self.secret, &stringify(&payload)))
+            .await?
+            .as_string())
     }
 
     /// A generation told as server-sent events (see `route::event`): the
@@ -534,12 +543,7 @@ impl Handler {
         };
         let mut token = None;
         if !sync {
-            let payload =
-                route::token_payload(&handle, &tag, js_sys::Date::now() + self.token_ttl_ms);
-            token = match promise(seal_token(&self.secret, &stringify(&payload))).await {
-                Ok(t) => t.as_string(),
-                Err(_) => None,
-            };
+            token = self.token(&handle, &tag).await.ok().flatten();
             send(
                 route::event::ACCEPTED,
                 &route::accepted_event(&estimate, token.as_deref()),
