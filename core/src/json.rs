@@ -69,6 +69,13 @@ impl Map {
     /// whatever the keys (a sort, not a hash a caller could flood).
     pub fn from_pairs(pairs: Vec<(String, Json)>) -> Map {
         if pairs.len() <= 8 {
+            let unique = pairs
+                .iter()
+                .enumerate()
+                .all(|(i, (k, _))| pairs.iter().take(i).all(|(earlier, _)| earlier != k));
+            if unique {
+                return Map(pairs);
+            }
             let mut m = Map(Vec::with_capacity(pairs.len()));
             for (k, v) in pairs {
                 m.insert(k, v);
@@ -525,7 +532,8 @@ impl Parser<'_> {
 
     fn object(&mut self) -> Result<Json, ParseError> {
         self.i += 1;
-        let mut pairs = Vec::new();
+        // Requests and answers are small objects: one allocation, no regrowth.
+        let mut pairs = Vec::with_capacity(8);
         self.ws();
         if self.eat(b"}") {
             return Ok(Json::Object(Map::new()));

@@ -241,6 +241,12 @@ fn js_len(s: &str) -> usize {
     s.encode_utf16().count()
 }
 
+/// Whether `s` is longer than `max` in UTF-16 units. A string counts no more
+/// units than bytes, so most strings are settled by their byte length.
+fn js_longer_than(s: &str, max: usize) -> bool {
+    s.len() > max && js_len(s) > max
+}
+
 fn list(values: &[&str]) -> String {
     let mut out = String::new();
     for (i, v) in values.iter().enumerate() {
@@ -296,9 +302,13 @@ impl Validator {
     }
 
     fn request(&mut self, map: &Map) -> Option<ImageRequest> {
+        // Each field's value as written (null included), found in one pass.
+        let mut written: [Option<&Json>; Field::ALL.len()] = [None; Field::ALL.len()];
         let mut unknown = 0;
-        for key in map.keys() {
-            if Field::from_name(key).is_none() {
+        for (key, value) in map.iter() {
+            if let Some(field) = Field::from_name(key) {
+                written[field as usize] = Some(value);
+            } else {
                 unknown += 1;
                 if unknown > MAX_UNKNOWN_FIELDS {
                     continue;
@@ -331,8 +341,10 @@ impl Validator {
         }
         // Present fields, null meaning absent; unsupported ones are reported
         // here and left out of the typed request.
+        // A field given: written and not null (null means absent).
+        let given_value = |f: Field| written[f as usize].filter(|v| !v.is_null());
         let mut present = |field: Field| -> Option<&Json> {
-            let value = map.get(field.name()).filter(|v| !v.is_null())?;
+            let value = given_value(field)?;
             if self.provider.supports(field) {
                 return Some(value);
             }
@@ -353,7 +365,7 @@ impl Validator {
             }
             None
         };
-        let prompt_v = map.get("prompt").filter(|v| !v.is_null());
+        let prompt_v = given_value(Field::Prompt);
         let references_v = present(Field::References);
         let mask_v = present(Field::Mask);
         let fidelity_v = present(Field::InputFidelity);
@@ -405,7 +417,7 @@ impl Validator {
 
         // Conflicts are judged on the request as written: these settings
         // contradict each other whichever provider receives them.
-        let given = |f: Field| map.get(f.name()).is_some_and(|v| !v.is_null());
+        let given = |f: Field| given_value(f).is_some();
         if given(Field::Size) && (given(Field::AspectRatio) || given(Field::Resolution)) {
             self.error(
                 "size",
@@ -413,8 +425,7 @@ impl Validator {
                 "give either `size` or `aspectRatio`/`resolution`, not both".to_string(),
             );
         }
-        let references_given = map
-            .get("references")
+        let references_given = given_value(Field::References)
             .and_then(Json::as_array)
             .is_some_and(|a| !a.is_empty());
         for f in [Field::Mask, Field::InputFidelity] {
@@ -426,10 +437,11 @@ impl Validator {
                 );
             }
         }
-        if map.get("background").and_then(Json::as_str) == Some("transparent")
+        let written_str = |f: Field| written[f as usize].and_then(Json::as_str);
+        if written_str(Field::Background) == Some("transparent")
             && self.provider.supports(Field::Background)
         {
-            let format = map.get("outputFormat").and_then(Json::as_str);
+            let format = written_str(Field::OutputFormat);
             if format == Some("jpeg") {
                 self.error(
                     "background",
@@ -464,7 +476,7 @@ impl Validator {
             );
         }
         if given(Field::OutputCompression) {
-            let format = map.get("outputFormat").and_then(Json::as_str);
+            let format = written_str(Field::OutputFormat);
             if !matches!(format, Some("jpeg" | "webp")) {
                 let got = match format {
                     Some(f) => format!("`outputFormat` is {f}"),
@@ -533,8 +545,8 @@ impl Validator {
             );
             return None;
         }
-        let len = js_len(s);
-        if len > max {
+        if js_longer_than(s, max) {
+            let len = js_len(s);
             self.error(
                 "prompt",
                 IssueCode::TooLong,
@@ -765,7 +777,7 @@ impl Validator {
             self.error("user", IssueCode::Empty, "the user id is blank".into());
             return None;
         }
-        if js_len(s) > assumed::USER_MAX {
+        if js_longer_than(s, assumed::USER_MAX) {
             self.error(
                 "user",
                 IssueCode::TooLong,
@@ -781,7 +793,7 @@ impl Validator {
 
     fn url(&mut self, path: &str, v: &Json) -> Option<String> {
         let s = self.string(path, v)?;
-        if js_len(s) > assumed::URL_MAX {
+        if js_longer_than(s, assumed::URL_MAX) {
             self.error(
                 path,
                 IssueCode::TooLong,
@@ -812,7 +824,7 @@ impl Validator {
             self.error(path, IssueCode::Empty, format!("`{path}` is blank"));
             return None;
         }
-        if js_len(s) > max {
+        if js_longer_than(s, max) {
             self.error(
                 path,
                 IssueCode::TooLong,

@@ -19,7 +19,7 @@ pub enum UrlProblem {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParsedUrl {
     /// `http` or `https`, lower case.
-    pub scheme: String,
+    pub scheme: &'static str,
     /// The host as written (IPv6 literals keep their brackets).
     pub host: String,
     /// The explicit port, if any.
@@ -37,7 +37,8 @@ pub struct ParsedUrl {
 /// Parse `s` as an absolute http(s) URL, without judging its safety.
 pub fn parse(s: &str) -> Result<ParsedUrl, UrlProblem> {
     let invalid = |why: &str| Err(UrlProblem::Invalid(why.to_string()));
-    if s.trim() != s {
+    // What `str::trim` would remove (Unicode white space), without copying.
+    if s.starts_with(char::is_whitespace) || s.ends_with(char::is_whitespace) {
         return invalid("it has leading or trailing whitespace");
     }
     let Some((scheme, rest)) = s
@@ -46,10 +47,13 @@ pub fn parse(s: &str) -> Result<ParsedUrl, UrlProblem> {
     else {
         return invalid("it is not an absolute URL (expected https://host/...)");
     };
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
+    let scheme = if scheme.eq_ignore_ascii_case("https") {
+        "https"
+    } else if scheme.eq_ignore_ascii_case("http") {
+        "http"
+    } else {
         return invalid("only http and https URLs are accepted");
-    }
+    };
     // Bytes, not chars: every allowed character is ASCII, and any byte of a
     // non-ASCII character is refused (found as its whole character below).
     if let Some(at) = s
@@ -203,7 +207,7 @@ fn split_host_port(hostport: &str) -> Result<(String, Option<u16>), UrlProblem> 
     if host.is_empty() {
         return invalid("it has no host");
     }
-    if host.contains(['[', ']']) && !host.starts_with('[') {
+    if host.bytes().any(|b| b == b'[' || b == b']') && !host.starts_with('[') {
         return invalid("brackets are only allowed around an IPv6 host");
     }
     Ok((host, port))
@@ -234,7 +238,10 @@ fn classify_host(host: &str) -> Result<HostClass, UrlProblem> {
         return invalid("its host has characters a DNS name cannot have");
     }
     let name = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
-    if name.is_empty() || name.split('.').any(str::is_empty) {
+    let b = name.as_bytes();
+    let empty_label =
+        b.first() == Some(&b'.') || b.last() == Some(&b'.') || b.windows(2).any(|w| w == b"..");
+    if name.is_empty() || empty_label {
         return invalid("its host has an empty label");
     }
     let last = name.rsplit('.').next().unwrap_or("");

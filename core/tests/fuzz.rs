@@ -485,7 +485,7 @@ fn the_url_parser_judges_any_text() {
                     prop_assert!(u.scheme == "https" || u.scheme == "http");
                     prop_assert!(!u.has_userinfo);
                     if !local {
-                        prop_assert_eq!(u.scheme.as_str(), "https");
+                        prop_assert_eq!(u.scheme, "https");
                         prop_assert!(!u.loopback && !u.private);
                         prop_assert_eq!(special_range(&u.host), None, "{}", s);
                     }

@@ -770,3 +770,18 @@ fn issue_codes_are_pinned() {
         ]
     );
 }
+
+#[test]
+fn every_field_is_found_by_its_name_and_by_nothing_else() {
+    use gpt_image_core::Field;
+    for (i, f) in Field::ALL.into_iter().enumerate() {
+        assert_eq!(Field::from_name(f.name()), Some(f));
+        // The validator indexes a table by the field: ALL is in declaration order.
+        assert_eq!(f as usize, i, "{f:?}");
+        assert_eq!(Field::from_name(&f.name().to_uppercase()), None);
+        assert_eq!(Field::from_name(&format!("{} ", f.name())), None);
+    }
+    for name in ["", "model", "Prompt", "webhook_url", "prompt\0"] {
+        assert_eq!(Field::from_name(name), None, "{name:?}");
+    }
+}
