@@ -85,7 +85,7 @@ fn flat_issues(v: &gpt_image_core::Validation) -> Option<String> {
         for issue in list {
             for part in [
                 kind,
-                issue.path.as_str(),
+                issue.path.as_ref(),
                 issue.code.as_str(),
                 issue.message.as_str(),
             ] {

@@ -169,7 +169,7 @@ fn hook(options: &JsValue, name: &str) -> Result<Option<js_sys::Function>, JsVal
 pub fn create_route_handler(options: JsValue) -> Result<js_sys::Function, JsValue> {
     let (client, uploader) = ImageClient::new(options.clone())?.into_parts();
     let secret = opt_string(&options, "secret")?
-        .filter(|s| s.chars().count() >= 32)
+        .filter(|s| gpt_image_core::text::char_count(s) >= 32)
         .ok_or_else(|| invalid("option `secret` is required: at least 32 characters of random text (it seals status tokens)"))?;
     let access = match (hook(&options, "authorize")?, opt_bool(&options, "public")?) {
         (Some(_), Some(true)) => {

@@ -220,7 +220,9 @@ impl Error {
         }
         for issue in &mut self.issues {
             scrub(&mut issue.message);
-            scrub(&mut issue.path);
+            if let Some(clean) = without(&issue.path, secret) {
+                issue.path = clean.into();
+            }
         }
         let data = &mut *self.0;
         for v in [data.details.as_mut(), data.handle.as_mut()]

@@ -188,7 +188,7 @@ pub fn origin(provider: Provider, base_url: Option<&str>) -> Result<String, Erro
     if parsed.has_userinfo {
         return bad("must not carry credentials".to_string());
     }
-    if !matches!(parsed.path_and_rest.as_str(), "" | "/") {
+    if !matches!(parsed.path_and_rest, "" | "/") {
         return bad(format!(
             "must be scheme://host[:port] only; the documented path is appended (got \"{}\")",
             parsed.path_and_rest

@@ -2,6 +2,7 @@
 
 use crate::json;
 use crate::json::Json;
+use std::borrow::Cow;
 use std::fmt;
 
 /// The closed set of validation codes. Renaming one is a breaking change.
@@ -83,7 +84,7 @@ impl fmt::Display for IssueCode {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Issue {
     /// Where: a field name, or `references[2]`; empty for the request itself.
-    pub path: String,
+    pub path: Cow<'static, str>,
     /// What kind of problem.
     pub code: IssueCode,
     /// A sentence a person can act on.
@@ -92,7 +93,11 @@ pub struct Issue {
 
 impl Issue {
     /// A new issue.
-    pub fn new(path: impl Into<String>, code: IssueCode, message: impl Into<String>) -> Issue {
+    pub fn new(
+        path: impl Into<Cow<'static, str>>,
+        code: IssueCode,
+        message: impl Into<String>,
+    ) -> Issue {
         Issue {
             path: path.into(),
             code,
@@ -102,7 +107,7 @@ impl Issue {
 
     /// `{ path, code, message }`
     pub fn to_json(&self) -> Json {
-        json!({ "path": self.path, "code": self.code.as_str(), "message": self.message })
+        json!({ "path": self.path.as_ref(), "code": self.code.as_str(), "message": self.message })
     }
 }
 

@@ -37,6 +37,7 @@ pub mod request;
 pub mod route;
 pub mod schedule;
 pub mod sse;
+pub mod text;
 pub mod url;
 pub mod webhook;
 pub mod wire;

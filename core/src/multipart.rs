@@ -27,12 +27,8 @@ pub use crate::image::sniff as sniff_image;
 
 /// A file name for the reference at `url`: its last path segment, made safe.
 pub fn filename_for(url: &str, index: usize, content_type: &str) -> String {
-    let ext = content_type.rsplit('/').next().unwrap_or("png");
-    let last = url
-        .split(['?', '#'])
-        .next()
-        .and_then(|p| p.rsplit('/').next())
-        .unwrap_or("");
+    let ext = crate::text::after_last(content_type, b'/');
+    let last = crate::text::after_last(crate::text::before_any(url, b"?#"), b'/');
     let stem: String = last
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
@@ -52,7 +48,15 @@ pub fn content_type(boundary: &str) -> String {
 }
 
 fn quote(s: &str) -> String {
-    s.replace('"', "%22").replace(['\r', '\n'], " ")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("%22"),
+            '\r' | '\n' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Encode text fields and files as `multipart/form-data` with `boundary`
@@ -119,6 +123,12 @@ mod tests {
         ));
         assert!(text.contains("name=\"image[]\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n\u{1}\u{2}\u{3}\r\n"));
         assert!(text.ends_with("--BOUNDARY--\r\n"));
+    }
+
+    #[test]
+    fn quoted_names_cannot_break_the_header() {
+        assert_eq!(quote("a\"b\r\nc.png"), "a%22b  c.png");
+        assert_eq!(quote("plain-é.png"), "plain-é.png");
     }
 
     #[test]

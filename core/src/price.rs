@@ -241,7 +241,8 @@ fn openai_estimate(req: &ImageRequest) -> Cost {
     };
     let scale = pixels / (1024.0 * 1024.0);
     let per_image = per_1024 * scale;
-    let prompt_tokens = (req.prompt.chars().count() as f64 / assumed::CHARS_PER_TOKEN).ceil();
+    let prompt_tokens =
+        (crate::text::char_count(&req.prompt) as f64 / assumed::CHARS_PER_TOKEN).ceil();
     let text = prompt_tokens * OPENAI_TEXT_INPUT_PER_M / 1e6;
     let usd = round_usd(per_image * f64::from(n) + text);
     let auto_note = if quality == "auto" {

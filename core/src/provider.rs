@@ -120,28 +120,7 @@ impl Field {
 
     /// The field called `name`, if it is a neutral field.
     pub fn from_name(name: &str) -> Option<Field> {
-        Some(match name {
-            "prompt" => Field::Prompt,
-            "references" => Field::References,
-            "mask" => Field::Mask,
-            "inputFidelity" => Field::InputFidelity,
-            "aspectRatio" => Field::AspectRatio,
-            "size" => Field::Size,
-            "resolution" => Field::Resolution,
-            "quality" => Field::Quality,
-            "outputFormat" => Field::OutputFormat,
-            "outputCompression" => Field::OutputCompression,
-            "background" => Field::Background,
-            "moderation" => Field::Moderation,
-            "count" => Field::Count,
-            "style" => Field::Style,
-            "lighting" => Field::Lighting,
-            "camera" => Field::Camera,
-            "negative" => Field::Negative,
-            "user" => Field::User,
-            "webhookUrl" => Field::WebhookUrl,
-            _ => return None,
-        })
+        Field::ALL.into_iter().find(|f| f.name() == name)
     }
 }
 

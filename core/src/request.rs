@@ -10,7 +10,9 @@ use crate::issue::{Issue, IssueCode};
 use crate::json;
 use crate::json::{number_text, Json, Map};
 use crate::provider::{Field, Provider, JSON_EDIT_SIZES};
+use crate::text::{list, push_list};
 use crate::url::{self, UrlProblem};
+use std::borrow::Cow;
 
 /// An OpenAI `size`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -247,17 +249,6 @@ fn js_longer_than(s: &str, max: usize) -> bool {
     s.len() > max && js_len(s) > max
 }
 
-fn list(values: &[&str]) -> String {
-    let mut out = String::new();
-    for (i, v) in values.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        out.push_str(v);
-    }
-    out
-}
-
 /// A neutral field name for a common name from a provider's own API.
 fn suggestion(name: &str) -> Option<&'static str> {
     let known = match name {
@@ -296,9 +287,37 @@ fn suggestion(name: &str) -> Option<&'static str> {
         .find(|f| f.eq_ignore_ascii_case(&camel))
 }
 
+/// Where an issue is: a field, or one of the references (whose path is only
+/// written out when there is an issue to report).
+#[derive(Clone, Copy)]
+enum At {
+    Field(&'static str),
+    Reference(usize),
+}
+
+impl At {
+    fn path(self) -> Cow<'static, str> {
+        match self {
+            At::Field(name) => Cow::Borrowed(name),
+            At::Reference(i) => Cow::Owned(format!("references[{i}]")),
+        }
+    }
+}
+
 impl Validator {
-    fn error(&mut self, path: &str, code: IssueCode, message: String) {
-        self.errors.push(Issue::new(path, code, message));
+    fn error(&mut self, path: &'static str, code: IssueCode, message: String) {
+        self.error_at(At::Field(path), code, message);
+    }
+
+    fn error_at(&mut self, at: At, code: IssueCode, message: String) {
+        self.push_error(Issue::new(at.path(), code, message));
+    }
+
+    fn push_error(&mut self, issue: Issue) {
+        if self.errors.capacity() == 0 {
+            self.errors.reserve(8); // one allocation for the usual handful
+        }
+        self.errors.push(issue);
     }
 
     fn request(&mut self, map: &Map) -> Option<ImageRequest> {
@@ -324,7 +343,7 @@ impl Validator {
                     (_, Some(s)) => format!("not a field of the request; did you mean `{s}`?"),
                     (_, None) => "not a field of the request".to_string(),
                 };
-                self.error(key, IssueCode::UnknownField, message);
+                self.push_error(Issue::new(key.clone(), IssueCode::UnknownField, message));
             }
         }
         if unknown > MAX_UNKNOWN_FIELDS {
@@ -390,7 +409,8 @@ impl Validator {
         let references = references_v
             .map(|v| self.references(v, limits.references_max))
             .unwrap_or_default();
-        let mask = mask_v.and_then(|v| self.image("mask", v, crate::image::MASK_MAX_BYTES));
+        let mask =
+            mask_v.and_then(|v| self.image(At::Field("mask"), v, crate::image::MASK_MAX_BYTES));
         let input_fidelity =
             fidelity_v.and_then(|v| self.one_of("inputFidelity", v, limits.input_fidelities));
         let user = user_v.and_then(|v| self.user(v));
@@ -413,7 +433,7 @@ impl Validator {
         let lighting = lighting_v.and_then(|v| self.hint("lighting", v));
         let camera = camera_v.and_then(|v| self.hint("camera", v));
         let negative = negative_v.and_then(|v| self.hint("negative", v));
-        let webhook_url = webhook_v.and_then(|v| self.url("webhookUrl", v));
+        let webhook_url = webhook_v.and_then(|v| self.url(At::Field("webhookUrl"), v));
 
         // Conflicts are judged on the request as written: these settings
         // contradict each other whichever provider receives them.
@@ -513,14 +533,14 @@ impl Validator {
         })
     }
 
-    fn string<'a>(&mut self, path: &str, v: &'a Json) -> Option<&'a str> {
+    fn string<'a>(&mut self, path: At, v: &'a Json) -> Option<&'a str> {
         match v {
             Json::String(s) => Some(s),
             other => {
-                self.error(
+                self.error_at(
                     path,
                     IssueCode::InvalidType,
-                    format!("`{path}` must be a string, got {}", other.kind()),
+                    format!("`{}` must be a string, got {}", path.path(), other.kind()),
                 );
                 None
             }
@@ -536,7 +556,7 @@ impl Validator {
             );
             return None;
         };
-        let s = self.string("prompt", v)?.trim();
+        let s = self.string(At::Field("prompt"), v)?.trim();
         if s.is_empty() {
             self.error(
                 "prompt",
@@ -560,20 +580,22 @@ impl Validator {
         Some(s.to_string())
     }
 
-    fn one_of(&mut self, path: &str, v: &Json, allowed: &[&'static str]) -> Option<&'static str> {
-        let s = self.string(path, v)?;
+    fn one_of(
+        &mut self,
+        path: &'static str,
+        v: &Json,
+        allowed: &[&'static str],
+    ) -> Option<&'static str> {
+        let s = self.string(At::Field(path), v)?;
         if let Some(found) = allowed.iter().find(|a| **a == s) {
             return Some(found);
         }
-        self.error(
-            path,
-            IssueCode::NotAllowed,
-            format!(
-                "\"{s}\" is not allowed for {}; use one of {}",
-                self.provider.display_name(),
-                list(allowed)
-            ),
+        let mut message = format!(
+            "\"{s}\" is not allowed for {}; use one of ",
+            self.provider.display_name()
         );
+        push_list(&mut message, allowed);
+        self.error(path, IssueCode::NotAllowed, message);
         None
     }
 
@@ -593,7 +615,7 @@ impl Validator {
         self.one_of("background", v, allowed)
     }
 
-    fn integer(&mut self, path: &str, v: &Json, min: u32, max: u32) -> Option<u64> {
+    fn integer(&mut self, path: &'static str, v: &Json, min: u32, max: u32) -> Option<u64> {
         let Json::Number(n) = v else {
             self.error(
                 path,
@@ -627,7 +649,7 @@ impl Validator {
     }
 
     fn size(&mut self, v: &Json) -> Option<Size> {
-        let s = self.string("size", v)?;
+        let s = self.string(At::Field("size"), v)?;
         if s == "auto" {
             return Some(Size::Auto);
         }
@@ -702,25 +724,21 @@ impl Validator {
             );
         }
         crate::json::to_vec(&mut items.iter().enumerate().filter_map(|(i, item)| {
-            self.image(
-                &format!("references[{i}]"),
-                item,
-                crate::multipart::MAX_IMAGE_BYTES,
-            )
+            self.image(At::Reference(i), item, crate::multipart::MAX_IMAGE_BYTES)
         }))
     }
 
     /// An image: an https URL, or a `data:` URL of at most `max_bytes`.
-    fn image(&mut self, path: &str, v: &Json, max_bytes: usize) -> Option<String> {
+    fn image(&mut self, path: At, v: &Json, max_bytes: usize) -> Option<String> {
         let s = self.string(path, v)?;
         match DataUrl::parse(s) {
             None => self.url(path, v),
             Some(Err(why)) => {
-                self.error(path, IssueCode::InvalidUrl, why);
+                self.error_at(path, IssueCode::InvalidUrl, why);
                 None
             }
             Some(Ok(d)) if d.decoded_len() > max_bytes => {
-                self.error(
+                self.error_at(
                     path,
                     IssueCode::TooLong,
                     format!(
@@ -772,7 +790,7 @@ impl Validator {
     }
 
     fn user(&mut self, v: &Json) -> Option<String> {
-        let s = self.string("user", v)?.trim();
+        let s = self.string(At::Field("user"), v)?.trim();
         if s.is_empty() {
             self.error("user", IssueCode::Empty, "the user id is blank".into());
             return None;
@@ -791,10 +809,10 @@ impl Validator {
         Some(s.to_string())
     }
 
-    fn url(&mut self, path: &str, v: &Json) -> Option<String> {
+    fn url(&mut self, path: At, v: &Json) -> Option<String> {
         let s = self.string(path, v)?;
         if js_longer_than(s, assumed::URL_MAX) {
-            self.error(
+            self.error_at(
                 path,
                 IssueCode::TooLong,
                 format!("the URL is longer than {} characters", assumed::URL_MAX),
@@ -804,7 +822,7 @@ impl Validator {
         match url::check(s, self.opts.allow_local_urls) {
             Ok(_) => Some(s.to_string()),
             Err(UrlProblem::Invalid(why)) => {
-                self.error(
+                self.error_at(
                     path,
                     IssueCode::InvalidUrl,
                     format!("not a valid URL: {why}"),
@@ -812,14 +830,14 @@ impl Validator {
                 None
             }
             Err(UrlProblem::Insecure(why)) => {
-                self.error(path, IssueCode::InsecureUrl, format!("unsafe URL: {why}"));
+                self.error_at(path, IssueCode::InsecureUrl, format!("unsafe URL: {why}"));
                 None
             }
         }
     }
 
-    fn text(&mut self, path: &str, v: &Json, max: usize) -> Option<String> {
-        let s = self.string(path, v)?.trim();
+    fn text(&mut self, path: &'static str, v: &Json, max: usize) -> Option<String> {
+        let s = self.string(At::Field(path), v)?.trim();
         if s.is_empty() {
             self.error(path, IssueCode::Empty, format!("`{path}` is blank"));
             return None;
@@ -835,7 +853,7 @@ impl Validator {
         Some(s.to_string())
     }
 
-    fn hint(&mut self, path: &str, v: &Json) -> Option<String> {
+    fn hint(&mut self, path: &'static str, v: &Json) -> Option<String> {
         self.text(path, v, assumed::HINT_MAX)
     }
 

@@ -269,7 +269,7 @@ impl Allow {
                             return Err(bad_option(format!(
                                 "values.{name}: {} accepts {}, not `{odd}`",
                                 provider.display_name(),
-                                accepted.join(", ")
+                                crate::text::list(accepted)
                             )));
                         }
                         allow.values.push((f, items));
@@ -319,7 +319,7 @@ impl Allow {
                             IssueCode::NotAllowed,
                             format!(
                                 "this service accepts only {} for `{name}`",
-                                allowed.join(", ")
+                                crate::text::list(allowed)
                             ),
                         ));
                     }
@@ -600,7 +600,7 @@ impl Policy {
                         IssueCode::NotAllowed,
                         format!(
                             "this service requires `{name}` ({}): left out, it would be `{d}`",
-                            allowed.join(", ")
+                            crate::text::list(allowed)
                         ),
                     ));
                 }
@@ -932,7 +932,7 @@ mod tests {
         let issues = a.check(&json!({ "prompt": "x", "references": ["https://x.example.com/a.png"], "webhookUrl": "https://h.example.com", "count": 5 }));
         let got: Vec<(&str, &str)> = issues
             .iter()
-            .map(|i| (i.path.as_str(), i.code.as_str()))
+            .map(|i| (i.path.as_ref(), i.code.as_str()))
             .collect();
         assert_eq!(
             got,
@@ -954,7 +954,7 @@ mod tests {
         let issues = a.check(&json!({ "prompt": "a very long prompt", "quality": "high", "count": 3, "aspectRatio": "1:1" }));
         let got: Vec<(&str, &str)> = issues
             .iter()
-            .map(|i| (i.path.as_str(), i.code.as_str()))
+            .map(|i| (i.path.as_ref(), i.code.as_str()))
             .collect();
         assert_eq!(
             got,

@@ -6,26 +6,28 @@
 //! URIs with an `http`/`https` scheme and a plain DNS name or IP host, and
 //! report http, credentials and loopback/private/link-local hosts as insecure.
 
+use std::borrow::Cow;
+
 /// Why a URL was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum UrlProblem {
     /// Not a well-formed absolute http(s) URL.
-    Invalid(String),
+    Invalid(Cow<'static, str>),
     /// Well-formed, but unsafe to hand to a server.
-    Insecure(String),
+    Insecure(Cow<'static, str>),
 }
 
 /// The parts of a checked URL that callers need.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParsedUrl {
+pub struct ParsedUrl<'a> {
     /// `http` or `https`, lower case.
     pub scheme: &'static str,
     /// The host as written (IPv6 literals keep their brackets).
-    pub host: String,
+    pub host: &'a str,
     /// The explicit port, if any.
     pub port: Option<u16>,
     /// Everything from the first `/` after the authority (may be empty).
-    pub path_and_rest: String,
+    pub path_and_rest: &'a str,
     /// Whether the host is loopback (`localhost`, 127.0.0.0/8, `::1`).
     pub loopback: bool,
     /// Whether the host is private, link-local, reserved or an internal name.
@@ -35,8 +37,8 @@ pub struct ParsedUrl {
 }
 
 /// Parse `s` as an absolute http(s) URL, without judging its safety.
-pub fn parse(s: &str) -> Result<ParsedUrl, UrlProblem> {
-    let invalid = |why: &str| Err(UrlProblem::Invalid(why.to_string()));
+pub fn parse(s: &str) -> Result<ParsedUrl<'_>, UrlProblem> {
+    let invalid = |why: &'static str| Err(UrlProblem::Invalid(why.into()));
     // What `str::trim` would remove (Unicode white space), without copying.
     if s.starts_with(char::is_whitespace) || s.ends_with(char::is_whitespace) {
         return invalid("it has leading or trailing whitespace");
@@ -65,9 +67,9 @@ pub fn parse(s: &str) -> Result<ParsedUrl, UrlProblem> {
             .and_then(|rest| rest.chars().next())
             .unwrap_or('?');
         return Err(UrlProblem::Invalid(if bad.is_ascii() {
-            format!("the character '{bad}' must be percent-encoded")
+            format!("the character '{bad}' must be percent-encoded").into()
         } else {
-            "non-ASCII characters must be percent-encoded".to_string()
+            "non-ASCII characters must be percent-encoded".into()
         }));
     }
     if !percent_escapes_ok(s) {
@@ -85,17 +87,17 @@ pub fn parse(s: &str) -> Result<ParsedUrl, UrlProblem> {
     if path_and_rest.bytes().any(|b| b == b'[' || b == b']') {
         return invalid("the characters '[' and ']' must be percent-encoded outside an IPv6 host");
     }
-    let (userinfo, hostport) = match authority.rsplit_once('@') {
+    let (userinfo, hostport) = match crate::text::rsplit_once_byte(authority, b'@') {
         Some((u, h)) => (Some(u), h),
         None => (None, authority),
     };
     let (host, port) = split_host_port(hostport)?;
-    let class = classify_host(&host)?;
+    let class = classify_host(host)?;
     Ok(ParsedUrl {
         scheme,
         host,
         port,
-        path_and_rest: path_and_rest.to_string(),
+        path_and_rest,
         loopback: class == HostClass::Loopback,
         private: class == HostClass::Private,
         has_userinfo: userinfo.is_some(),
@@ -106,9 +108,9 @@ pub fn parse(s: &str) -> Result<ParsedUrl, UrlProblem> {
 ///
 /// With `allow_local`, plain http and loopback/private hosts pass (for local
 /// development against the sandbox); credentials in the URL never do.
-pub fn check(s: &str, allow_local: bool) -> Result<ParsedUrl, UrlProblem> {
+pub fn check(s: &str, allow_local: bool) -> Result<ParsedUrl<'_>, UrlProblem> {
     let url = parse(s)?;
-    let insecure = |why: &str| Err(UrlProblem::Insecure(why.to_string()));
+    let insecure = |why: &'static str| Err(UrlProblem::Insecure(why.into()));
     if url.has_userinfo {
         return insecure("it must not carry a user name or password");
     }
@@ -174,8 +176,8 @@ fn percent_escapes_ok(s: &str) -> bool {
     true
 }
 
-fn split_host_port(hostport: &str) -> Result<(String, Option<u16>), UrlProblem> {
-    let invalid = |why: &str| Err(UrlProblem::Invalid(why.to_string()));
+fn split_host_port(hostport: &str) -> Result<(&str, Option<u16>), UrlProblem> {
+    let invalid = |why: &'static str| Err(UrlProblem::Invalid(why.into()));
     let (host, port) = if let Some(inner) = hostport.strip_prefix('[') {
         let Some((v6, after)) = inner.split_once(']') else {
             return invalid("its IPv6 host is missing a closing bracket");
@@ -187,11 +189,12 @@ fn split_host_port(hostport: &str) -> Result<(String, Option<u16>), UrlProblem> 
                 None => return invalid("unexpected text after the IPv6 host"),
             },
         };
-        (format!("[{v6}]"), port)
+        // The brackets and the address between them, as written.
+        (hostport.get(..v6.len() + 2).unwrap_or(hostport), port)
     } else {
-        match hostport.rsplit_once(':') {
-            Some((h, p)) => (h.to_string(), Some(p)),
-            None => (hostport.to_string(), None),
+        match crate::text::rsplit_once_byte(hostport, b':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (hostport, None),
         }
     };
     let port = match port {
@@ -221,7 +224,7 @@ enum HostClass {
 }
 
 fn classify_host(host: &str) -> Result<HostClass, UrlProblem> {
-    let invalid = |why: &str| Err(UrlProblem::Invalid(why.to_string()));
+    let invalid = |why: &'static str| Err(UrlProblem::Invalid(why.into()));
     if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         return match parse_ipv6(v6) {
             Some(ip) => Ok(classify_v6(ip)),
@@ -237,30 +240,44 @@ fn classify_host(host: &str) -> Result<HostClass, UrlProblem> {
     {
         return invalid("its host has characters a DNS name cannot have");
     }
-    let name = host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase();
+    // Compared without regard to ASCII case (hosts are case-insensitive).
+    let name = host.strip_suffix('.').unwrap_or(host);
     let b = name.as_bytes();
     let empty_label =
         b.first() == Some(&b'.') || b.last() == Some(&b'.') || b.windows(2).any(|w| w == b"..");
     if name.is_empty() || empty_label {
         return invalid("its host has an empty label");
     }
-    let last = name.rsplit('.').next().unwrap_or("");
+    let last = crate::text::after_last(name, b'.');
     // Browsers and fetch() read a host whose last label is numeric as IPv4
     // (`2130706433`, `0x7f.1`), so such hosts are judged as addresses.
-    if last.bytes().all(|b| b.is_ascii_digit()) || last.starts_with("0x") {
-        return match whatwg_ipv4(&name) {
+    if last.bytes().all(|b| b.is_ascii_digit()) || starts_with_ignore_case(last, "0x") {
+        return match whatwg_ipv4(&name.to_ascii_lowercase()) {
             Some(ip) => Ok(classify_v4(ip)),
             None => invalid("its host looks like an IP address but is not one"),
         };
     }
-    if name == "localhost" || name.ends_with(".localhost") {
+    if name.eq_ignore_ascii_case("localhost") || ends_with_ignore_case(name, ".localhost") {
         return Ok(HostClass::Loopback);
     }
     let internal = [".local", ".internal", ".lan", ".home.arpa", ".intranet"];
-    if !name.contains('.') || internal.iter().any(|s| name.ends_with(s)) {
+    if !b.contains(&b'.') || internal.iter().any(|s| ends_with_ignore_case(name, s)) {
         return Ok(HostClass::Private);
     }
     Ok(HostClass::Public)
+}
+
+fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
+    s.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
+fn ends_with_ignore_case(s: &str, suffix: &str) -> bool {
+    s.len()
+        .checked_sub(suffix.len())
+        .and_then(|start| s.as_bytes().get(start..))
+        .is_some_and(|tail| tail.eq_ignore_ascii_case(suffix.as_bytes()))
 }
 
 /// IPv4 the way the WHATWG URL standard reads it: 1 to 4 parts, each decimal,
@@ -542,6 +559,8 @@ mod tests {
             "https://[::1/",
             "https://exa%6dple.com/",
             "https://a..b/",
+            "https://.a.b/",
+            "https://a.b../",
             " https://example.com/",
             "https://example.com/{x}",
             "https://example.com/]",
@@ -576,6 +595,12 @@ mod tests {
             "https://metadata/",
             "https://metadata.google.internal/",
             "https://printer.local/",
+            // Host names and hex addresses in any case.
+            "https://LOCALHOST/a.png",
+            "https://Api.LocalHost./a.png",
+            "https://0X7F.1/a.png",
+            "https://METADATA.Google.INTERNAL/",
+            "https://Printer.Home.Arpa/",
         ] {
             assert_eq!(verdict(s), "insecure", "{s}");
         }

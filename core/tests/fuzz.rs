@@ -487,7 +487,7 @@ fn the_url_parser_judges_any_text() {
                     if !local {
                         prop_assert_eq!(u.scheme, "https");
                         prop_assert!(!u.loopback && !u.private);
-                        prop_assert_eq!(special_range(&u.host), None, "{}", s);
+                        prop_assert_eq!(special_range(u.host), None, "{}", s);
                     }
                 }
                 Err(UrlProblem::Invalid(why) | UrlProblem::Insecure(why)) => {

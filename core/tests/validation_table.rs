@@ -639,7 +639,7 @@ fn all_problems_are_reported_at_once() {
     let got: Vec<(String, &str)> = v
         .errors
         .iter()
-        .map(|i| (i.path.clone(), i.code.as_str()))
+        .map(|i| (i.path.to_string(), i.code.as_str()))
         .collect();
     for want in [
         ("prompt", "empty"),

@@ -52,7 +52,7 @@ impl Client {
             return Err(Error::invalid_request(
                 self.provider(),
                 vec![Issue::new(
-                    path,
+                    path.to_string(),
                     IssueCode::InvalidUrl,
                     "the data URL does not hold a PNG, JPEG or WebP image",
                 )],
@@ -239,7 +239,7 @@ fn resolve_location(base: &str, location: &str) -> Option<String> {
     } else if r.path.starts_with('/') {
         (b.scheme, b.authority, remove_dot_segments(r.path), r.query)
     } else {
-        let merged = match (b.authority, b.path.rfind('/')) {
+        let merged = match (b.authority, b.path.bytes().rposition(|c| c == b'/')) {
             (Some(_), None) if b.path.is_empty() => format!("/{}", r.path),
             (_, Some(i)) => format!("{}{}", b.path.get(..=i)?, r.path),
             (_, None) => r.path.to_string(),
@@ -307,7 +307,7 @@ impl<'a> UriParts<'a> {
 fn remove_dot_segments(path: &str) -> String {
     let mut input = path;
     let mut out = String::new();
-    let pop = |out: &mut String| out.truncate(out.rfind('/').unwrap_or(0));
+    let pop = |out: &mut String| out.truncate(out.bytes().rposition(|c| c == b'/').unwrap_or(0));
     while !input.is_empty() {
         let after = |prefix: &str| input.strip_prefix(prefix).filter(|r| r.starts_with('/'));
         if let Some(rest) = input.strip_prefix("../").or(input.strip_prefix("./")) {

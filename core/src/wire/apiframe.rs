@@ -91,8 +91,8 @@ fn result_urls(result: &Json) -> Vec<String> {
 }
 
 fn mime_from_url(url: &str) -> Option<String> {
-    let path = url.split(['?', '#']).next().unwrap_or(url);
-    let ext = path.rsplit('.').next()?.to_ascii_lowercase();
+    let path = crate::text::before_any(url, b"?#");
+    let ext = crate::text::after_last(path, b'.').to_ascii_lowercase();
     mime_of(&ext)
 }
 

@@ -60,7 +60,11 @@ fn status_of(raw: &str) -> JobStatus {
 
 /// A readable sentence for GPTImage2.ai's machine codes.
 fn describe(code: &str) -> String {
-    format!("GPTImage2.ai reported {}", code.replace('_', " "))
+    let words: String = code
+        .chars()
+        .map(|c| if c == '_' { ' ' } else { c })
+        .collect();
+    format!("GPTImage2.ai reported {words}")
 }
 
 pub(crate) fn parse(v: &Json, ctx: &ParseContext) -> Result<Job, Error> {

@@ -298,7 +298,7 @@ pub(crate) fn clean_text(s: &str, max: usize) -> String {
         .map(|c| if c.is_control() { ' ' } else { c })
         .take(max)
         .collect();
-    if s.chars().count() > max {
+    if crate::text::char_count(s) > max {
         out.push('…');
     }
     out.trim().to_string()

@@ -206,7 +206,7 @@ pub(crate) fn edit_part(
     let filename = match url {
         Some(url) => multipart::filename_for(url, index, content_type),
         None => {
-            let ext = content_type.rsplit('/').next().unwrap_or("png");
+            let ext = crate::text::after_last(content_type, b'/');
             format!("{stem}-{index}.{ext}")
         }
     };
