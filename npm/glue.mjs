@@ -1,8 +1,25 @@
 // The wasm-bindgen glue as the package exports it (bundled by build-pkg.sh,
-// where `wasm-bindgen-glue` names the generated module of this build).
-import { providerInfo, validateRequest as validateInWasm } from "wasm-bindgen-glue";
+// where `wasm-bindgen-glue` names the generated module of this build and
+// `wasm-bindgen-snippets` its copy of src/). Requests cross into WebAssembly
+// as one JSON text, written here; validateRequest answers plain, valid
+// requests without entering WebAssembly at all (fast-validate.mjs).
+import { estimateCost as estimateCostOfText, providerInfo, validateRequest as validateText } from "wasm-bindgen-glue";
+import { imagesAsDataUrls } from "wasm-bindgen-snippets/images.js";
+import { jsonText, validationOf } from "wasm-bindgen-snippets/json.js";
 import { fastValidate } from "./fast-validate.mjs";
 
 export * from "wasm-bindgen-glue";
 export { default } from "wasm-bindgen-glue"; // init() for browser.mjs and init.mjs, which `export *` leaves out
-export const { validateRequest } = fastValidate(providerInfo, validateInWasm);
+
+/** The request as the JSON text the core reads, byte images as data URLs. */
+const requestText = (request) => jsonText(imagesAsDataUrls(request));
+/** A provider name for the core; anything else is no provider it knows. */
+const providerName = (provider) => (typeof provider === "string" ? provider : "");
+
+export const { validateRequest } = fastValidate(providerInfo, (provider, request, options) =>
+  validationOf(validateText(providerName(provider), requestText(request), options)),
+);
+
+export function estimateCost(provider, request, options) {
+  return JSON.parse(estimateCostOfText(providerName(provider), requestText(request), options));
+}

@@ -1,8 +1,10 @@
 //! The stateless functions: validation, prices, wire formats, webhooks.
 
 use crate::convert::{
-    from_json, get, js_error, opt_bool, opt_number, opt_string, provider, provider_issue, to_json,
+    from_json, get, js_error, opt_bool, opt_number, opt_string, provider, provider_named,
+    provider_of, stringify, to_json, value_of_text,
 };
+use crate::images::request_text;
 use crate::runtime::hmac_sha256_verify;
 use gpt_image_core::json;
 use gpt_image_core::{
@@ -39,40 +41,56 @@ pub(crate) fn price_options(options: &JsValue) -> Result<PriceOptions, JsValue> 
     })
 }
 
-/// Validate a request for a provider; never throws for a bad request.
+/// `validateRequest` for a request the package's JavaScript has already
+/// written as JSON text (`jsonText` in json.js, byte images as data URLs):
+/// one string in, one out, read by `validationOf` (json.js). The package
+/// exports its own `validateRequest` (npm/glue.mjs), which calls this. The answer is
+/// empty when the request is valid without warnings, the issues written flat
+/// (see [`flat_issues`]), or the whole result as JSON (it starts with `{`)
+/// when an issue holds the flat text's separator. Never throws for a bad
+/// request; only for bad options.
 #[wasm_bindgen(js_name = validateRequest, skip_typescript)]
+pub fn validate_request_text(
+    provider_id: &str,
+    text: &str,
+    options: JsValue,
+) -> Result<String, JsValue> {
+    let opts = validate_options(&options)?;
+    let refused = |issue: Issue| {
+        stringify(&json!({ "ok": false, "errors": [issue.to_json()], "warnings": [] }))
+    };
+    let p = match provider_of(provider_id) {
+        Ok(p) => p,
+        Err(issue) => return Ok(refused(issue)),
+    };
+    let value = match value_of_text(text) {
+        Ok(v) => v,
+        // Larger or deeper than any request: refused before it is walked.
+        Err(e) => {
+            return Ok(refused(Issue::new(
+                "",
+                IssueCode::TooMany,
+                e.message.clone(),
+            )))
+        }
+    };
+    let v = validate_request(p, &value, opts);
+    if v.ok() && v.warnings.is_empty() {
+        return Ok(String::new());
+    }
+    Ok(flat_issues(&v).unwrap_or_else(|| stringify(&v.to_json())))
+}
+
+/// `validateRequest` as the package exports it, for Rust callers: the same
+/// steps as its JavaScript (npm/glue.mjs) without the fast path.
 pub fn validate_request_js(
     provider_id: JsValue,
     request: JsValue,
     options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let opts = validate_options(&options)?;
-    let p = match provider_issue(&provider_id) {
-        Ok(p) => p,
-        Err(issue) => {
-            return Ok(from_json(
-                &json!({ "ok": false, "errors": [issue.to_json()], "warnings": [] }),
-            ))
-        }
-    };
-    let value = match crate::images::request_json_checked(&request) {
-        Ok(v) => v,
-        // Larger or deeper than any request: refused before it is walked.
-        Err(e) => {
-            let issue = Issue::new("", IssueCode::TooMany, e.message.clone());
-            return Ok(from_json(
-                &json!({ "ok": false, "errors": [issue.to_json()], "warnings": [] }),
-            ));
-        }
-    };
-    let v = validate_request(p, &value, opts);
-    if v.ok() && v.warnings.is_empty() {
-        return Ok(crate::convert::validation_ok());
-    }
-    Ok(match flat_issues(&v) {
-        Some(text) => crate::convert::validation_from(&text),
-        None => from_json(&v.to_json()),
-    })
+    let provider_id = provider_id.as_string().unwrap_or_default();
+    let answer = validate_request_text(&provider_id, &request_text(&request), options)?;
+    Ok(crate::convert::validation_of(&answer))
 }
 
 /// A validation's issues as one flat text for `validationFrom` (json.js):
@@ -80,42 +98,64 @@ pub fn validate_request_js(
 /// joined by `\x1f`. Built and read far faster than JSON; `None` when a path
 /// or a message holds the separator itself.
 fn flat_issues(v: &gpt_image_core::Validation) -> Option<String> {
-    let mut out = String::with_capacity(256);
-    for (kind, list) in [("e", &v.errors), ("w", &v.warnings)] {
-        for issue in list {
-            for part in [
-                kind,
-                issue.path.as_ref(),
-                issue.code.as_str(),
-                issue.message.as_str(),
-            ] {
-                if part.bytes().any(|b| b == 0x1f) {
-                    return None;
-                }
-                if !out.is_empty() {
-                    out.push('\x1f');
-                }
-                out.push_str(part);
+    let issues = || {
+        [("e", &v.errors), ("w", &v.warnings)]
+            .into_iter()
+            .flat_map(|(kind, list)| list.iter().map(move |issue| (kind, issue)))
+    };
+    // Written once into a string of the exact size.
+    let size: usize = issues()
+        .map(|(_, i)| 5 + i.path.len() + i.code.as_str().len() + i.message.len())
+        .sum();
+    let mut out = String::with_capacity(size);
+    for (kind, issue) in issues() {
+        for part in [
+            kind,
+            issue.path.as_ref(),
+            issue.code.as_str(),
+            issue.message.as_str(),
+        ] {
+            if part.as_bytes().contains(&0x1f) {
+                return None;
             }
+            if !out.is_empty() {
+                out.push('\x1f');
+            }
+            out.push_str(part);
         }
     }
     Some(out)
 }
 
-/// Price a request before sending it; throws `INVALID_REQUEST` for a bad one.
+/// `estimateCost` for a request already written as JSON text (see
+/// [`validate_request_text`]): the cost as JSON text, read by `JSON.parse` in
+/// the package's own `estimateCost` (npm/glue.mjs).
+/// Throws `INVALID_REQUEST` for a bad request.
 #[wasm_bindgen(js_name = estimateCost, skip_typescript)]
+pub fn estimate_cost_text(
+    provider_id: &str,
+    text: &str,
+    options: JsValue,
+) -> Result<String, JsValue> {
+    let p = provider_named(provider_id)?;
+    let price = price_options(&options)?;
+    let opts = validate_options(&options)?;
+    let value = value_of_text(text).map_err(|e| js_error(&e))?;
+    estimate_cost(p, &value, opts, &price)
+        .map(|c| stringify(&c.to_json()))
+        .map_err(|e| js_error(&e))
+}
+
+/// `estimateCost` as the package exports it, for Rust callers (see
+/// [`validate_request_js`]).
 pub fn estimate_cost_js(
     provider_id: JsValue,
     request: JsValue,
     options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let p = provider(&provider_id)?;
-    let price = price_options(&options)?;
-    let opts = validate_options(&options)?;
-    let value = crate::images::request_json(&request)?;
-    estimate_cost(p, &value, opts, &price)
-        .map(|c| from_json(&c.to_json()))
-        .map_err(|e| js_error(&e))
+    let provider_id = provider_id.as_string().unwrap_or_default();
+    let cost = estimate_cost_text(&provider_id, &request_text(&request), options)?;
+    Ok(js_sys::JSON::parse(&cost).unwrap_or(JsValue::NULL))
 }
 
 /// The exact price of an OpenAI answer from its `usage` block.

@@ -14,15 +14,11 @@ pub const ERROR_NAME: &str = "GptImageError";
 extern "C" {
     /// The value as JSON text (see `json.js`), or "!" and why it cannot be read.
     #[wasm_bindgen(js_name = jsonText)]
-    fn json_text_of(v: &JsValue) -> String;
+    pub fn json_text_of(v: &JsValue) -> String;
 
-    /// `{ ok: true, errors: [], warnings: [] }`, fresh.
-    #[wasm_bindgen(js_name = validationOk)]
-    pub fn validation_ok() -> JsValue;
-
-    /// `{ ok, errors, warnings }` from the flat text of `api::flat_issues`.
-    #[wasm_bindgen(js_name = validationFrom)]
-    pub fn validation_from(text: &str) -> JsValue;
+    /// `{ ok, errors, warnings }` from the answer of `api::validate_request_text`.
+    #[wasm_bindgen(js_name = validationOf)]
+    pub fn validation_of(answer: &str) -> JsValue;
 }
 
 /// A JavaScript value as JSON, the way `JSON.stringify` sees it: `undefined`
@@ -35,11 +31,15 @@ pub fn to_json(v: &JsValue) -> Result<Json, JsValue> {
 /// [`to_json`], refusing with the core's `INVALID_REQUEST`: the value crosses
 /// as one text.
 pub fn to_json_checked(v: &JsValue) -> Result<Json, Error> {
-    let text = json_text_of(v);
+    value_of_text(&json_text_of(v))
+}
+
+/// The value `jsonText` wrote, or `INVALID_REQUEST` with the reason it gave.
+pub fn value_of_text(text: &str) -> Result<Json, Error> {
     if let Some(why) = text.strip_prefix('!') {
         return Err(Error::new(ErrorCode::InvalidRequest, why));
     }
-    Json::parse_host(&text, host_number)
+    Json::parse_host(text, host_number)
         .map_err(|_| Error::new(ErrorCode::InvalidRequest, "the value could not be read"))
 }
 
@@ -183,23 +183,25 @@ pub fn opt_range(
     }
 }
 
-/// The provider named `id`, or the issue saying it is unknown.
-pub fn provider_issue(id: &JsValue) -> Result<Provider, Issue> {
-    id.as_string()
-        .as_deref()
-        .and_then(Provider::from_id)
-        .ok_or_else(|| {
-            Issue::new(
-                "provider",
-                IssueCode::NotAllowed,
-                "unknown provider; use one of apiframe, gptimage2ai, getimg, openai",
-            )
-        })
+/// The provider named `id`, or the issue that says which exist.
+pub fn provider_of(id: &str) -> Result<Provider, Issue> {
+    Provider::from_id(id).ok_or_else(|| {
+        Issue::new(
+            "provider",
+            IssueCode::NotAllowed,
+            "unknown provider; use one of apiframe, gptimage2ai, getimg, openai",
+        )
+    })
 }
 
 /// The provider named `id`, or an `INVALID_REQUEST` error.
 pub fn provider(id: &JsValue) -> Result<Provider, JsValue> {
-    provider_issue(id).map_err(|issue| {
+    provider_named(&id.as_string().unwrap_or_default())
+}
+
+/// [`provider`] for a name already read.
+pub fn provider_named(id: &str) -> Result<Provider, JsValue> {
+    provider_of(id).map_err(|issue| {
         let mut e = Error::new(ErrorCode::InvalidRequest, issue.message.clone());
         e.issues = vec![issue];
         js_error(&e)

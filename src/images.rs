@@ -25,9 +25,10 @@ pub fn request_json(request: &JsValue) -> Result<Json, JsValue> {
     to_json(&images_as_data_urls(request))
 }
 
-/// [`request_json`], refusing with the core's error (for validation issues).
-pub fn request_json_checked(request: &JsValue) -> Result<Json, gpt_image_core::Error> {
-    crate::convert::to_json_checked(&images_as_data_urls(request))
+/// A caller's request as the JSON text `jsonText` writes, byte images as
+/// data URLs: what the package's JavaScript hands `validateRequestText`.
+pub fn request_text(request: &JsValue) -> String {
+    crate::convert::json_text_of(&images_as_data_urls(request))
 }
 
 /// A caller's request as JSON, every byte image (Blobs and Files too) as a data URL.
