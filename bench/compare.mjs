@@ -10,7 +10,7 @@ import { PEERS, installedVersion } from "./common.mjs";
 import { nodeJobs } from "./jobs-node.mjs";
 import { workerdJobs } from "./jobs-workerd.mjs";
 import { polling } from "./polling.mjs";
-import { validation } from "./validate.mjs";
+import { WARM_UP_MS, validation } from "./validate.mjs";
 import { validationInChromium } from "./validate-chromium.mjs";
 
 const env = (name, fallback) => Number(process.env[name] ?? fallback);
@@ -76,7 +76,7 @@ console.log("| measure | gpt-image-edge | peer | peer's figure | ours ÷ peer |"
 console.log("|---|---|---|---|---|");
 for (const r of rows) console.log(`| ${r.join(" | ")} |`);
 console.log(`
-- (a) medians of ${env("BENCH_ROUNDS", 5)} alternating rounds of ${env("BENCH_CALLS", 20_000)} calls; both sides agree on every request (valid or not, and the 5 problems). Chromium: the same, in one headless page loading the package's browser build and zod's ES modules.
+- (a) medians of ${env("BENCH_ROUNDS", 5)} alternating rounds of ${env("BENCH_CALLS", 20_000)} calls, after ${WARM_UP_MS} ms of warm-up for each request (both sides, alternating); both sides agree on every request (valid or not, and the 5 problems). Chromium: the same, in one headless page loading the package's browser build and zod's ES modules.
 - (b) median wall time of 11 runs each, spawn to exit; an empty Node process takes ${ms(b.empty)}.
 - (c) bytes: ${Object.entries(c).map(([n, x]) => `${n.split(" ")[0]} ${x.min} min, ${x.gz} gzipped`).join("; ")}.
 - (d) ${env("BENCH_POLL_JOBS", 60)} concurrent jobs per run at real timing, a fresh ImageClient; after it has learned the durations: Apiframe ${d.apiframe.learned.requests.toFixed(2)} requests and ${s(d.apiframe.learned.delayMs)}, GPTImage2.ai ${d.gptimage2ai.learned.requests.toFixed(2)} and ${s(d.gptimage2ai.learned.delayMs)}.

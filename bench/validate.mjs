@@ -36,10 +36,17 @@ export const REQUESTS = {
   "invalid, 5 problems": { prompt: "  ", quality: "ultra", aspectRatio: "16:9", count: 99, references: ["http://cdn.example.com/lamp.png"] },
 };
 
+/** Time both sides run, alternating, before any round is timed. */
+export const WARM_UP_MS = 500;
+
 /** µs per call of `fn`, the median of `rounds` rounds of `calls` calls each, for both sides. */
 function race(ours, theirs, { rounds, calls }) {
   let sink = 0;
-  for (let i = 0; i < 2000; i++) sink ^= ours() ^ theirs(); // warm up both
+  // Warm up both until steady: V8 first runs WebAssembly (and JavaScript)
+  // unoptimised and compiles the optimised code in the background, which on
+  // a busy 2-core machine can take a good part of a second.
+  const warmUntil = performance.now() + WARM_UP_MS;
+  for (let i = 0; i < 2000 || performance.now() < warmUntil; i++) sink ^= ours() ^ theirs();
   const times = { ours: [], theirs: [] };
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 ? [["theirs", theirs], ["ours", ours]] : [["ours", ours], ["theirs", theirs]];
