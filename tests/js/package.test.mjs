@@ -65,6 +65,40 @@ test("estimateCost throws a coded error for an invalid request", () => {
   );
 });
 
+test("validateRequest and estimateCost: every answer the one-text crossing can give", () => {
+  // A key holding the flat answer's separator: the whole result comes back as JSON.
+  const odd = validateRequest("apiframe", { prompt: "x", "a\x1fb": 1 });
+  assert.deepEqual(odd.errors.map((e) => [e.path, e.code]), [["a\x1fb", "unknown_field"]]);
+  // Valid with a warning: the warning, and ok.
+  assert.deepEqual(validateRequest("gptimage2ai", { prompt: "x", background: "opaque" }).warnings.map((w) => [w.path, w.code]), [["background", "unsupported"]]);
+  // No such provider, or not a string: an issue, never a throw.
+  for (const provider of ["nope", 7, undefined, { toString: () => "apiframe" }]) {
+    const r = validateRequest(provider, { prompt: "x" });
+    assert.deepEqual([r.ok, r.errors[0].path, r.errors[0].code], [false, "provider", "not_allowed"], String(provider));
+    assert.throws(() => estimateCost(provider, { prompt: "x" }), (e) => e.code === "INVALID_REQUEST" && e.issues[0].path === "provider");
+  }
+  // A value no request can be: refused by size or shape, not walked.
+  const circular = { prompt: "x" };
+  circular.self = circular;
+  assert.equal(validateRequest("apiframe", circular).errors[0].code, "too_many");
+  assert.throws(() => estimateCost("apiframe", circular), (e) => e.code === "INVALID_REQUEST" && /nested too deeply/.test(e.message));
+  // Options are checked as before: a bad one throws, naming it.
+  assert.throws(() => validateRequest("apiframe", { prompt: "x", quality: "ultra" }, { strict: "yes" }), (e) => e.code === "INVALID_REQUEST" && /strict/.test(e.message));
+  assert.throws(() => estimateCost("apiframe", { prompt: "x" }, { plan: "gold" }), (e) => e.code === "INVALID_REQUEST" && /plan/.test(e.message));
+  // Bytes become data URLs before they cross (OpenAI takes them; Apiframe needs URLs).
+  const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  assert.deepEqual(validateRequest("openai", { prompt: "x", references: [png] }).errors.map((e) => e.path), []);
+  assert.equal(estimateCost("openai", { prompt: "x", references: [png.buffer] }).exact, false);
+  // Text that needs escapes crosses intact (quotes, backslashes, controls, lone surrogates, emoji).
+  const prompt = 'say "hi" \\ \u0001 \ud800 \u{1f600} é';
+  const long = validateRequest("apiframe", { prompt: prompt.repeat(300) });
+  assert.equal(long.errors[0].code, "too_long");
+  // Counted in UTF-16 units, as JavaScript's length (the lone surrogate is one).
+  assert.match(long.errors[0].message, new RegExp(`has ${prompt.length * 300} characters`));
+  const cost = estimateCost("openai", { prompt, quality: "low", size: "1024x1024" });
+  assert.equal(cost.exact, false);
+});
+
 test("buildSubmitRequest writes each provider's wire format", () => {
   const r = buildSubmitRequest("apiframe", { prompt: "cat", quality: "low", references: ["https://cdn.example.com/a.png"] }, { apiKey: "afk_x", idempotencyKey: "k1" });
   assert.equal(r.url, "https://api.apiframe.ai/v2/images/generate");
