@@ -93,6 +93,14 @@ test("validateRequest and estimateCost: every answer the one-text crossing can g
   const prompt = 'say "hi" \\ \u0001 \ud800 \u{1f600} é';
   const long = validateRequest("apiframe", { prompt: prompt.repeat(300) });
   assert.equal(long.errors[0].code, "too_long");
+  // Any text crosses intact both ways: an unknown key comes back as the issue's path.
+  const keys = ['q"uo\\te', "tab\tnl\nnul\u0000", "\u2028\u2029", "é日本\u{1f600}", "</script>", "a".repeat(3000), "\x7f\u0080\uffff"];
+  for (const key of keys) {
+    const r = validateRequest("apiframe", { prompt: "x", [key]: 1 });
+    assert.deepEqual(r.errors.map((e) => [e.path, e.code]), [[key, "unknown_field"]], JSON.stringify(key));
+  }
+  // A lone surrogate is not text Rust can hold: it arrives as U+FFFD.
+  assert.equal(validateRequest("apiframe", { prompt: "x", "a\ud800b": 1 }).errors[0].path, "a\ufffdb");
   // Counted in UTF-16 units, as JavaScript's length (the lone surrogate is one).
   assert.match(long.errors[0].message, new RegExp(`has ${prompt.length * 300} characters`));
   const cost = estimateCost("openai", { prompt, quality: "low", size: "1024x1024" });
