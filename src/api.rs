@@ -41,14 +41,13 @@ pub(crate) fn price_options(options: &JsValue) -> Result<PriceOptions, JsValue> 
     })
 }
 
-/// `validateRequest` for a request the package's JavaScript has already
-/// written as JSON text (`jsonText` in json.js, byte images as data URLs):
-/// one string in, one out, read by `validationOf` (json.js). The package
-/// exports its own `validateRequest` (npm/glue.mjs), which calls this. The answer is
-/// empty when the request is valid without warnings, the issues written flat
-/// (see [`flat_issues`]), or the whole result as JSON (it starts with `{`)
-/// when an issue holds the flat text's separator. Never throws for a bad
-/// request; only for bad options.
+/// `validateRequest` for a request already written as JSON text (`jsonText`
+/// in json.js, byte images as data URLs): one string in, one out. The
+/// package exports its own `validateRequest` (npm/glue.mjs), which calls this
+/// and reads the answer with `validationOf` (json.js): empty when the request
+/// is valid without warnings, the issues written flat (see [`flat_issues`]),
+/// or the whole result as JSON (it starts with `{`) when an issue holds the
+/// flat text's separator. Never throws for a bad request; only for bad options.
 #[wasm_bindgen(js_name = validateRequest, skip_typescript)]
 pub fn validate_request_text(
     provider_id: &str,

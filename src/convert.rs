@@ -23,15 +23,10 @@ extern "C" {
 
 /// A JavaScript value as JSON, the way `JSON.stringify` sees it: `undefined`
 /// and functions become `null` (and are dropped from objects), `NaN` stays a
-/// number so validation can say what is wrong with it.
+/// number so validation can say what is wrong with it. The value crosses as
+/// one text; one that cannot be read is `INVALID_REQUEST`.
 pub fn to_json(v: &JsValue) -> Result<Json, JsValue> {
-    to_json_checked(v).map_err(|e| js_error(&e))
-}
-
-/// [`to_json`], refusing with the core's `INVALID_REQUEST`: the value crosses
-/// as one text.
-pub fn to_json_checked(v: &JsValue) -> Result<Json, Error> {
-    value_of_text(&json_text_of(v))
+    value_of_text(&json_text_of(v)).map_err(|e| js_error(&e))
 }
 
 /// The value `jsonText` wrote, or `INVALID_REQUEST` with the reason it gave.

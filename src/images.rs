@@ -26,7 +26,7 @@ pub fn request_json(request: &JsValue) -> Result<Json, JsValue> {
 }
 
 /// A caller's request as the JSON text `jsonText` writes, byte images as
-/// data URLs: what the package's JavaScript hands `validateRequestText`.
+/// data URLs: what npm/glue.mjs hands the core's text entries.
 pub fn request_text(request: &JsValue) -> String {
     crate::convert::json_text_of(&images_as_data_urls(request))
 }
