@@ -4,6 +4,7 @@ use crate::issue::Issue;
 use crate::json;
 use crate::json::Json;
 use crate::provider::Provider;
+use crate::redact::KeyGuard;
 use std::fmt;
 
 /// The stable error codes. Renaming one is a breaking change (a test pins them).
@@ -204,13 +205,11 @@ impl Error {
         self
     }
 
-    /// Remove every occurrence of `secret` from every text this error carries.
-    pub fn redact(mut self, secret: &str) -> Error {
-        if secret.is_empty() {
-            return self;
-        }
+    /// Hide the key, in any of its forms ([`KeyGuard`]), in every text
+    /// this error carries.
+    pub fn redact(mut self, guard: &KeyGuard) -> Error {
         let scrub = |s: &mut String| {
-            if let Some(clean) = without(s, secret) {
+            if let Some(clean) = guard.scrub(s) {
                 *s = clean;
             }
         };
@@ -220,7 +219,7 @@ impl Error {
         }
         for issue in &mut self.issues {
             scrub(&mut issue.message);
-            if let Some(clean) = without(&issue.path, secret) {
+            if let Some(clean) = guard.scrub(&issue.path) {
                 issue.path = clean.into();
             }
         }
@@ -229,7 +228,7 @@ impl Error {
             .into_iter()
             .flatten()
         {
-            redact_value(v, secret);
+            guard.scrub_value(v);
         }
         self
     }
@@ -262,111 +261,6 @@ impl Error {
             o.set("handle", h.clone());
         }
         o
-    }
-}
-
-/// The shortest run of a key that counts as a leak: any 16 characters of it
-/// (a shorter key counts whole). Text an upstream echoes may have been cut
-/// anywhere, by it or by us, so whole-key matching is not enough.
-pub const KEY_FRAGMENT_LEN: usize = 16;
-
-/// `text` with every run of [`KEY_FRAGMENT_LEN`] or more bytes that also
-/// occurs in `secret` replaced by `[REDACTED]`, or `None` when there is none.
-/// Each text position is compared with the key's windows that start with
-/// the same byte: a handful for a random key.
-pub fn without(text: &str, secret: &str) -> Option<String> {
-    let (hay, key) = (text.as_bytes(), secret.as_bytes());
-    let w = KEY_FRAGMENT_LEN.min(key.len());
-    if w == 0 || hay.len() < w {
-        return None;
-    }
-    // Where in the key each byte value starts a window (no sort, no hash:
-    // a text position is compared only with windows that begin alike).
-    let mut starts: Vec<Vec<usize>> = vec![Vec::new(); 256];
-    for i in 0..=key.len() - w {
-        starts[usize::from(key[i])].push(i);
-    }
-    // Byte ranges to hide, merged as they are found (they come in order).
-    let mut hidden: Vec<(usize, usize)> = Vec::new();
-    for (i, window) in hay.windows(w).enumerate() {
-        let found = starts[usize::from(window[0])]
-            .iter()
-            .any(|&k| key.get(k..k + w) == Some(window));
-        if found {
-            match hidden.last_mut() {
-                Some(last) if last.1 >= i => last.1 = i + w,
-                _ => hidden.push((i, i + w)),
-            }
-        }
-    }
-    if hidden.is_empty() {
-        return None;
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut copied = 0;
-    for (mut start, mut end) in hidden {
-        // Whole characters only (a multi-byte key can match mid-character).
-        while start > copied && !text.is_char_boundary(start) {
-            start -= 1;
-        }
-        while end < text.len() && !text.is_char_boundary(end) {
-            end += 1;
-        }
-        if start < copied {
-            start = copied;
-        }
-        out.push_str(text.get(copied..start).unwrap_or_default());
-        if !out.ends_with("[REDACTED]") {
-            out.push_str("[REDACTED]");
-        }
-        copied = end.max(copied);
-    }
-    out.push_str(text.get(copied..).unwrap_or_default());
-    Some(out)
-}
-
-/// `text` with every run of the key removed ([`without`]), then cut to
-/// `max` characters: redacting first means a cut can never leave a piece of
-/// the key that no longer matches whole.
-pub fn redact_then_cut(text: &str, secret: &str, max: usize) -> String {
-    let clean = without(text, secret);
-    let text = clean.as_deref().unwrap_or(text);
-    let mut out: String = text.chars().take(max).collect();
-    if text.chars().nth(max).is_some() {
-        out.push('…');
-    }
-    out
-}
-
-/// Strings longer than this are image data (base64), not text anyone reads:
-/// [`redact_value`] leaves them as they are rather than scan megabytes.
-pub const REDACT_SCAN_MAX: usize = 64 * 1024;
-
-/// Replace every run of `secret` ([`without`]) in every string and key of a
-/// JSON value, but strings longer than [`REDACT_SCAN_MAX`].
-pub fn redact_value(v: &mut Json, secret: &str) {
-    match v {
-        Json::String(s) if s.len() > REDACT_SCAN_MAX => {}
-        Json::String(s) => {
-            if let Some(clean) = without(s, secret) {
-                *s = clean;
-            }
-        }
-        Json::Array(items) => items.iter_mut().for_each(|i| redact_value(i, secret)),
-        Json::Object(map) => {
-            let keys: Vec<String> = map
-                .keys()
-                .filter(|k| without(k, secret).is_some())
-                .cloned()
-                .collect();
-            for k in keys {
-                if let (Some(val), Some(clean)) = (map.remove(&k), without(&k, secret)) {
-                    map.insert(clean, val);
-                }
-            }
-            map.values_mut().for_each(|i| redact_value(i, secret));
-        }
-        _ => {}
     }
 }
 
@@ -403,82 +297,3 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
-
-#[cfg(test)]
-mod tests {
-    use super::{redact_then_cut, without, KEY_FRAGMENT_LEN};
-
-    /// An OpenAI project key's shape and length (164 characters).
-    fn project_key() -> String {
-        let body: String = (0..156)
-            .map(|i| b"AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-"[(i * 7 + 3) % 38] as char)
-            .collect();
-        format!("sk-proj-{body}")
-    }
-
-    /// The longest run of `key` that occurs in `text`.
-    fn longest_run(text: &str, key: &str) -> usize {
-        let mut best = 0;
-        for i in 0..key.len() {
-            for j in (i + best + 1)..=key.len() {
-                if text.contains(&key[i..j]) {
-                    best = j - i;
-                } else {
-                    break;
-                }
-            }
-        }
-        best
-    }
-
-    #[test]
-    fn without_replaces_every_occurrence() {
-        assert_eq!(
-            without("a KEY b KEYKEY", "KEY").as_deref(),
-            Some("a [REDACTED] b [REDACTED]")
-        );
-        assert_eq!(without("é KEY é", "KEY").as_deref(), Some("é [REDACTED] é"));
-        assert_eq!(without("nothing", "KEY"), None);
-        assert_eq!(without("KE", "KEY"), None);
-        assert_eq!(without("x", ""), None);
-    }
-
-    #[test]
-    fn no_piece_of_a_long_key_survives_redaction_or_a_cut() {
-        let key = project_key();
-        assert_eq!(key.len(), 164);
-        // The key whole, its pieces on both sides of every cut, and inside words.
-        for cut in [0, 1, 15, 16, 17, 24, 100, 150, 163] {
-            for text in [
-                format!("Incorrect API key provided: {key}."),
-                format!("key {}", &key[..cut]),
-                format!("{}... was refused", &key[cut..]),
-                format!("x{}y{}z", &key[..cut], &key[cut..]),
-            ] {
-                let clean = without(&text, &key).unwrap_or(text.clone());
-                assert!(longest_run(&clean, &key) < KEY_FRAGMENT_LEN, "{clean}");
-                for max in [10, 24, 30, 100, 200, 300] {
-                    let out = redact_then_cut(&text, &key, max);
-                    assert!(longest_run(&out, &key) < KEY_FRAGMENT_LEN, "{out}");
-                    assert!(out.chars().count() <= max + 1);
-                }
-            }
-        }
-        // Shorter runs of the key are ordinary text: left alone.
-        let short = &key[40..40 + KEY_FRAGMENT_LEN - 1];
-        assert_eq!(without(&format!("a {short} b"), &key), None);
-        // A key shorter than the fragment length counts whole.
-        assert_eq!(
-            without("a afk_sandbox b", "afk_sandbox").as_deref(),
-            Some("a [REDACTED] b")
-        );
-    }
-
-    #[test]
-    fn redaction_reads_a_megabyte_text() {
-        let key = project_key();
-        let text = "A".repeat(1 << 20) + &key;
-        let out = without(&text, &key).unwrap();
-        assert!(out.ends_with("[REDACTED]") && out.len() == (1 << 20) + 10);
-    }
-}

@@ -134,7 +134,7 @@ mod tests {
 
     fn handle() -> Handle {
         Handle {
-            provider: Provider::Apiframe,
+            provider: crate::providers::APIFRAME,
             job_id: Some("b2c3".into()),
             idempotency_key: "k-1".into(),
             submitted_at: 1_790_000_000_000.0,

@@ -28,8 +28,8 @@ impl fmt::Debug for ApiKey {
     }
 }
 
-/// Header names whose values are secrets.
-pub const SECRET_HEADERS: [&str; 3] = ["authorization", "x-api-key", "proxy-authorization"];
+/// Header names whose values `Debug` prints: the client's own, never secret.
+pub const PLAIN_HEADERS: [&str; 3] = ["content-type", "accept", "idempotency-key"];
 
 /// A request body.
 #[derive(Clone, PartialEq)]
@@ -68,12 +68,14 @@ impl HttpRequest {
 
 impl fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Only headers known to hold no secret are printed: a caller's own
+        // headers (a gateway's token) and every auth header are not.
         let headers: Vec<(&str, &str)> = self
             .headers
             .iter()
             .map(|(k, v)| {
-                let secret = SECRET_HEADERS.iter().any(|s| k.eq_ignore_ascii_case(s));
-                (k.as_str(), if secret { "[REDACTED]" } else { v.as_str() })
+                let shown = PLAIN_HEADERS.iter().any(|s| k.eq_ignore_ascii_case(s));
+                (k.as_str(), if shown { v.as_str() } else { "[REDACTED]" })
             })
             .collect();
         let body = match &self.body {
@@ -121,16 +123,16 @@ impl ResponseBody {
         }
     }
 
-    /// The body with every run of `secret` removed, before anything reads
-    /// it: whatever is cut to length later can no longer hold a piece of the
-    /// key. (Image data, strings over 64 KiB, is passed as it came.)
-    pub fn redacted(self, secret: &str) -> ResponseBody {
+    /// The body with the key hidden in any of its forms ([`KeyGuard`]),
+    /// before anything reads it: whatever is cut to length later can no
+    /// longer hold a piece of the key.
+    pub fn redacted(self, guard: &crate::redact::KeyGuard) -> ResponseBody {
         match self {
             ResponseBody::Json(mut v) => {
-                crate::error::redact_value(&mut v, secret);
+                guard.scrub_value(&mut v);
                 ResponseBody::Json(v)
             }
-            ResponseBody::NotJson(t) => match crate::error::without(&t, secret) {
+            ResponseBody::NotJson(t) => match guard.scrub(&t) {
                 Some(clean) => ResponseBody::NotJson(clean),
                 None => ResponseBody::NotJson(t),
             },
@@ -167,12 +169,16 @@ impl HttpResponse {
     }
 }
 
-/// The origin (`scheme://host[:port]`) requests go to.
+/// The API root requests go to.
 ///
-/// A `baseUrl` replaces only scheme, host and port; the provider's documented
-/// path is always appended. Plain http is allowed only to loopback hosts, so a
-/// key never crosses a network unencrypted.
-pub fn origin(provider: Provider, base_url: Option<&str>) -> Result<String, Error> {
+/// Without a `baseUrl`, the provider's own (`https://api.openai.com/v1`). A
+/// `baseUrl` that is an origin alone (`scheme://host[:port]`) replaces the
+/// provider's origin and keeps its root path; one with a path stands for the
+/// API root itself, as openai-node's `baseURL` does (a gateway's
+/// `https://gateway.ai.cloudflare.com/v1/{account}/{gateway}/openai`). Plain
+/// http is allowed only to loopback hosts, so a key never crosses a network
+/// unencrypted; credentials, a query or a fragment are refused.
+pub fn api_root(provider: Provider, base_url: Option<&str>) -> Result<String, Error> {
     let Some(base) = base_url else {
         return Ok(provider.default_base_url().to_string());
     };
@@ -186,21 +192,88 @@ pub fn origin(provider: Provider, base_url: Option<&str>) -> Result<String, Erro
         }
     };
     if parsed.has_userinfo {
-        return bad("must not carry credentials".to_string());
+        return bad("must not carry credentials (send them as `headers`)".to_string());
     }
-    if !matches!(parsed.path_and_rest, "" | "/") {
+    if parsed.path_and_rest.bytes().any(|b| b == b'?' || b == b'#') {
         return bad(format!(
-            "must be scheme://host[:port] only; the documented path is appended (got \"{}\")",
+            "must not carry a query or a fragment (got \"{}\")",
             parsed.path_and_rest
         ));
     }
     if parsed.scheme != "https" && !parsed.loopback {
         return bad("must use https unless it points at a loopback host".to_string());
     }
-    Ok(match parsed.port {
+    let origin = match parsed.port {
         Some(port) => format!("{}://{}:{port}", parsed.scheme, parsed.host),
         None => format!("{}://{}", parsed.scheme, parsed.host),
-    })
+    };
+    let path = parsed.path_and_rest.trim_end_matches('/');
+    if path.is_empty() {
+        // An origin alone: the provider's own root path under it.
+        let own = provider.default_base_url();
+        let own_path = crate::text::find(own, "://")
+            .and_then(|i| own.get(i + 3..))
+            .and_then(|rest| rest.find('/').and_then(|j| rest.get(j..)))
+            .unwrap_or("");
+        return Ok(format!("{origin}{own_path}"));
+    }
+    Ok(format!("{origin}{path}"))
+}
+
+/// Headers a caller's `headers` may not set: what the client sets itself.
+const RESERVED_HEADERS: [&str; 7] = [
+    "content-type",
+    "content-length",
+    "host",
+    "idempotency-key",
+    "accept",
+    "transfer-encoding",
+    "connection",
+];
+
+/// Whether a caller's extra header may go with every request to `provider`:
+/// a valid name and value, and not one that replaces the provider's auth (or
+/// any `Authorization`), the content type, or what the client sets itself.
+pub fn check_extra_header(provider: Provider, name: &str, value: &str) -> Result<(), Error> {
+    let bad = |why: String| {
+        Err(Error::new(
+            ErrorCode::InvalidRequest,
+            format!("option `headers`: {why}"),
+        )
+        .with_provider(provider))
+    };
+    let token = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    if !token {
+        return bad(format!("\"{name}\" is not a header name"));
+    }
+    let auth = provider.spec().auth.header_name();
+    let alternative = provider
+        .setup()
+        .auth_alternatives
+        .iter()
+        .any(|a| name.eq_ignore_ascii_case(a));
+    if !alternative
+        && (name.eq_ignore_ascii_case(auth) || name.eq_ignore_ascii_case("authorization"))
+    {
+        return bad(format!(
+            "`{name}` would replace {}'s own auth (the key goes as `{auth}`): pass the key as `apiKey`",
+            provider.display_name()
+        ));
+    }
+    if RESERVED_HEADERS
+        .iter()
+        .any(|r| name.eq_ignore_ascii_case(r))
+    {
+        return bad(format!("`{name}` is set by the client itself"));
+    }
+    if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+        // The value is a secret: never repeated in a message.
+        return bad(format!("the value of `{name}` holds a line break"));
+    }
+    Ok(())
 }
 
 /// Whether an origin points at this machine (the sandbox, a dev proxy).
@@ -254,28 +327,58 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base_url_replaces_only_the_origin() {
+    fn a_base_url_is_an_origin_or_the_api_root() {
+        use crate::providers::{GETIMG, OPENAI};
+        // An origin alone keeps the provider's root path.
         assert_eq!(
-            origin(Provider::Openai, Some("http://127.0.0.1:4010")).unwrap(),
-            "http://127.0.0.1:4010"
+            api_root(OPENAI, Some("http://127.0.0.1:4010")).unwrap(),
+            "http://127.0.0.1:4010/v1"
         );
         assert_eq!(
-            origin(Provider::Openai, Some("https://gw.example.com/")).unwrap(),
-            "https://gw.example.com"
+            api_root(OPENAI, Some("https://gw.example.com/")).unwrap(),
+            "https://gw.example.com/v1"
         );
+        assert_eq!(api_root(GETIMG, None).unwrap(), "https://api.getimg.ai");
+        // A path stands for the API root itself (a gateway's).
         assert_eq!(
-            origin(Provider::Getimg, None).unwrap(),
-            "https://api.getimg.ai"
+            api_root(
+                OPENAI,
+                Some("https://gateway.ai.cloudflare.com/v1/acct/gw/openai/")
+            )
+            .unwrap(),
+            "https://gateway.ai.cloudflare.com/v1/acct/gw/openai"
         );
         for bad in [
             "http://gw.example.com",
-            "https://gw.example.com/v1",
             "https://u:p@gw.example.com",
+            "https://gw.example.com/v1?key=x",
+            "https://gw.example.com/v1#x",
             "gw.example.com",
         ] {
-            let e = origin(Provider::Openai, Some(bad)).unwrap_err();
+            let e = api_root(OPENAI, Some(bad)).unwrap_err();
             assert_eq!(e.code, ErrorCode::InvalidRequest, "{bad}");
         }
+    }
+
+    #[test]
+    fn extra_headers_never_replace_the_auth() {
+        use crate::providers::{APIFRAME, OPENAI};
+        assert!(check_extra_header(OPENAI, "cf-aig-authorization", "Bearer t").is_ok());
+        assert!(check_extra_header(OPENAI, "cf-aig-metadata", "{\"a\":1}").is_ok());
+        for (p, name) in [
+            (OPENAI, "Authorization"),
+            (APIFRAME, "x-api-key"),
+            (APIFRAME, "authorization"),
+            (OPENAI, "Content-Type"),
+            (OPENAI, "idempotency-key"),
+            (OPENAI, "bad name"),
+        ] {
+            let e = check_extra_header(p, name, "v").unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidRequest, "{name}");
+            assert!(e.message.contains("headers"), "{}", e.message);
+        }
+        let e = check_extra_header(OPENAI, "x-trace", "secret-value\r\nx: y").unwrap_err();
+        assert!(!e.message.contains("secret-value"));
     }
 
     #[test]
@@ -286,6 +389,7 @@ mod tests {
             headers: vec![
                 ("Authorization".into(), "Bearer sk-secret".into()),
                 ("X-API-Key".into(), "afk_secret".into()),
+                ("cf-aig-authorization".into(), "Bearer gw-secret".into()),
                 ("Content-Type".into(), "application/json".into()),
             ],
             body: Body::Empty,

@@ -158,6 +158,68 @@ pub fn png_header(bytes: &[u8]) -> Option<(u32, u32, bool)> {
     Some((be(16)?, be(20)?, matches!(color_type, 4 | 6)))
 }
 
+/// Width and height from an image's first bytes (PNG, JPEG or WebP), when
+/// they say. A JPEG's size is in its frame header, after any metadata: give
+/// enough bytes to reach it.
+pub fn dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
+    match sniff(bytes)? {
+        "image/png" => png_header(bytes).map(|(w, h, _)| (w, h)),
+        "image/jpeg" => jpeg_dimensions(bytes),
+        _ => webp_dimensions(bytes),
+    }
+}
+
+fn jpeg_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
+    let mut i = 2;
+    loop {
+        // Markers may be padded with 0xFF bytes.
+        while *bytes.get(i)? == 0xFF && *bytes.get(i + 1)? == 0xFF {
+            i += 1;
+        }
+        if *bytes.get(i)? != 0xFF {
+            return None;
+        }
+        let marker = *bytes.get(i + 1)?;
+        let len = usize::from(u16::from_be_bytes([*bytes.get(i + 2)?, *bytes.get(i + 3)?]));
+        // Start of frame (baseline, progressive, lossless...), not DHT/JPG/DAC.
+        if (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
+            let h = u16::from_be_bytes([*bytes.get(i + 5)?, *bytes.get(i + 6)?]);
+            let w = u16::from_be_bytes([*bytes.get(i + 7)?, *bytes.get(i + 8)?]);
+            return Some((u32::from(w), u32::from(h)));
+        }
+        if len < 2 {
+            return None;
+        }
+        i += 2 + len;
+    }
+}
+
+fn webp_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
+    let le24 = |i: usize| {
+        Some(
+            u32::from(*bytes.get(i)?)
+                | u32::from(*bytes.get(i + 1)?) << 8
+                | u32::from(*bytes.get(i + 2)?) << 16,
+        )
+    };
+    match bytes.get(12..16)? {
+        b"VP8X" => Some((le24(24)? + 1, le24(27)? + 1)),
+        b"VP8L" => {
+            let b = bytes.get(21..25)?;
+            let bits = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            Some(((bits & 0x3FFF) + 1, (bits >> 14 & 0x3FFF) + 1))
+        }
+        b"VP8 " => {
+            let b = bytes.get(26..30)?;
+            Some((
+                u32::from(u16::from_le_bytes([b[0], b[1]]) & 0x3FFF),
+                u32::from(u16::from_le_bytes([b[2], b[3]]) & 0x3FFF),
+            ))
+        }
+        _ => None,
+    }
+}
+
 /// Whether a whole PNG can hold transparent pixels: an alpha colour type, or
 /// a `tRNS` chunk before its image data.
 pub fn png_has_alpha(bytes: &[u8]) -> bool {

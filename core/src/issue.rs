@@ -34,11 +34,14 @@ pub enum IssueCode {
     Conflict,
     /// Not a field of the neutral request at all.
     UnknownField,
+    /// A model id of the provider's family that this package does not list
+    /// (a warning: judged by the newest listed model's rules).
+    UnlistedModel,
 }
 
 impl IssueCode {
     /// Every code, for tables and tests.
-    pub const ALL: [IssueCode; 13] = [
+    pub const ALL: [IssueCode; 14] = [
         IssueCode::Required,
         IssueCode::InvalidType,
         IssueCode::Empty,
@@ -52,6 +55,7 @@ impl IssueCode {
         IssueCode::Unsupported,
         IssueCode::Conflict,
         IssueCode::UnknownField,
+        IssueCode::UnlistedModel,
     ];
 
     /// The stable snake_case code JavaScript sees.
@@ -70,6 +74,7 @@ impl IssueCode {
             IssueCode::Unsupported => "unsupported",
             IssueCode::Conflict => "conflict",
             IssueCode::UnknownField => "unknown_field",
+            IssueCode::UnlistedModel => "unlisted_model",
         }
     }
 }

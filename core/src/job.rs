@@ -32,17 +32,18 @@ impl JobStatus {
         }
     }
 
+    /// Every status, in the order of a job's life.
+    pub const ALL: [JobStatus; 5] = [
+        JobStatus::Queued,
+        JobStatus::Running,
+        JobStatus::Succeeded,
+        JobStatus::Failed,
+        JobStatus::Cancelled,
+    ];
+
     /// The status called `s`.
     pub fn parse(s: &str) -> Option<JobStatus> {
-        [
-            JobStatus::Queued,
-            JobStatus::Running,
-            JobStatus::Succeeded,
-            JobStatus::Failed,
-            JobStatus::Cancelled,
-        ]
-        .into_iter()
-        .find(|st| st.as_str() == s)
+        JobStatus::ALL.into_iter().find(|st| st.as_str() == s)
     }
 
     /// Whether the job has ended.
@@ -177,6 +178,45 @@ impl TokenUsage {
 }
 
 impl Job {
+    /// One job of several answers to one request (getimg.ai's N calls,
+    /// OpenAI's N streamed images): the first one's status, every image,
+    /// ids joined by commas, costs and token counts summed (`what` names the
+    /// parts in the cost's basis). Exact only when every part was. `None`
+    /// for no jobs at all.
+    pub fn merge(mut jobs: Vec<Job>, what: &str) -> Option<Job> {
+        if jobs.len() == 1 {
+            return jobs.pop();
+        }
+        let first = jobs.first()?;
+        let mut merged = first.clone();
+        let mut ids = String::new();
+        for id in jobs.iter().filter_map(|j| j.id.as_deref()) {
+            if !ids.is_empty() {
+                ids.push(',');
+            }
+            ids.push_str(id);
+        }
+        merged.id = (!ids.is_empty()).then_some(ids);
+        merged.images = jobs.iter().flat_map(|j| j.images.clone()).collect();
+        let costs: Vec<&Cost> = jobs.iter().filter_map(|j| j.cost.as_ref()).collect();
+        merged.cost = (costs.len() == jobs.len()).then(|| Cost {
+            provider: merged.provider,
+            images: merged.images.len() as u32,
+            credits: None,
+            usd: Some(crate::price::round_usd(
+                costs.iter().filter_map(|c| c.usd).sum(),
+            )),
+            exact: costs.iter().all(|c| c.exact),
+            basis: format!("the sum of {} {what}", jobs.len()),
+        });
+        let usages: Vec<TokenUsage> = jobs.iter().filter_map(|j| j.usage).collect();
+        merged.usage = (usages.len() == jobs.len()).then(|| TokenUsage {
+            input_tokens: usages.iter().map(|u| u.input_tokens).sum(),
+            output_tokens: usages.iter().map(|u| u.output_tokens).sum(),
+        });
+        Some(merged)
+    }
+
     /// A job in `status` with nothing else known yet.
     pub fn new(provider: Provider, id: Option<String>, status: JobStatus, raw: &str) -> Job {
         Job {

@@ -134,6 +134,12 @@ impl Map {
         self.0.iter().map(|(k, v)| (k, v))
     }
 
+    /// Every key and value, in order, both mutable (a renamed key may then
+    /// repeat another; lookups find the first).
+    pub fn entries_mut(&mut self) -> impl Iterator<Item = (&mut String, &mut Json)> {
+        self.0.iter_mut().map(|(k, v)| (k, v))
+    }
+
     /// Mutable values, in order.
     pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Json> {
         self.0.iter_mut().map(|(_, v)| v)

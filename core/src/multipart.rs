@@ -1,4 +1,4 @@
-//! `multipart/form-data` bodies for OpenAI edits.
+//! `multipart/form-data` bodies, for providers that take images uploaded (OpenAI's edits).
 
 /// One uploaded file.
 #[derive(Clone, PartialEq, Eq)]
@@ -91,6 +91,21 @@ pub fn encode(fields: &[(String, String)], files: &[FilePart], boundary: &str) -
     }
     out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     out
+}
+
+/// Give a request its multipart body: the text `fields`, then the `files`,
+/// between boundaries made unique by `id`.
+pub fn encode_into(
+    request: &mut crate::http::HttpRequest,
+    fields: &[(String, String)],
+    files: &[FilePart],
+    id: &str,
+) {
+    let boundary = format!("gpt-image-edge-{id}");
+    request.body = crate::http::Body::Bytes(encode(fields, files, &boundary));
+    request
+        .headers
+        .push(("Content-Type".to_string(), content_type(&boundary)));
 }
 
 #[cfg(test)]

@@ -1,48 +1,20 @@
-//! What a request costs, before it is sent, and what a finished job cost.
+//! What a request costs, before it is sent, and what a finished job cost,
+//! worked out from the tariff each model declares (its provider's module
+//! holds the figures: `crate::provider::Tariff`).
 
 use crate::assumptions as assumed;
 use crate::json;
 use crate::json::Json;
-use crate::provider::Provider;
+use crate::provider::{Model, PartialImages, Provider, Tariff, TokenTariff};
 use crate::request::{effective_size, ImageRequest, Size};
 
-/// Apiframe pay-as-you-go: $0.01 per credit.
-pub const APIFRAME_PAYG_USD_PER_CREDIT: f64 = 0.01;
-/// Apiframe Growth plan: $199 for 52,000 credits, $0.00383 per credit.
-pub const APIFRAME_GROWTH_USD_PER_CREDIT: f64 = 0.00383;
-/// GPTImage2.ai: 10 credits per image.
-pub const GPTIMAGE2AI_CREDITS_PER_IMAGE: u64 = 10;
-/// getimg.ai: $0.06 per 1K image.
-pub const GETIMG_USD_1K: f64 = 0.06;
-/// getimg.ai: $0.12 per 2K image.
-pub const GETIMG_USD_2K: f64 = 0.12;
-/// OpenAI per-image prices for 1024x1024 (low, medium, high).
-pub const OPENAI_USD_1024: [(&str, f64); 3] = [("low", 0.006), ("medium", 0.053), ("high", 0.211)];
-/// OpenAI token prices, USD per million: text input.
-pub const OPENAI_TEXT_INPUT_PER_M: f64 = 5.0;
-/// Image input, USD per million tokens.
-pub const OPENAI_IMAGE_INPUT_PER_M: f64 = 8.0;
-/// Cached image input, USD per million tokens.
-pub const OPENAI_CACHED_IMAGE_INPUT_PER_M: f64 = 2.0;
-/// Image output, USD per million tokens.
-pub const OPENAI_IMAGE_OUTPUT_PER_M: f64 = 30.0;
-
-/// Apiframe credits per image by quality (absent quality means auto).
-pub fn apiframe_credits_per_image(quality: Option<&str>) -> u64 {
-    match quality {
-        Some("low") => 4,
-        Some("medium") => 9,
-        _ => 23,
-    }
-}
-
-/// An Apiframe billing plan.
+/// A billing plan of a credit-priced provider.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Plan {
-    /// Pay-as-you-go top-ups, $0.01 per credit.
+    /// Pay-as-you-go top-ups.
     #[default]
     Payg,
-    /// The Growth plan, $0.00383 per credit.
+    /// A monthly plan with cheaper credits (Apiframe's Growth plan).
     Growth,
 }
 
@@ -55,35 +27,26 @@ impl Plan {
             _ => None,
         }
     }
-}
 
-/// How to turn credits into dollars.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct PriceOptions {
-    /// Apiframe plan (ignored by the other providers).
-    pub plan: Plan,
-    /// Your price per credit; required for GPTImage2.ai USD, overrides Apiframe's plan.
-    pub credit_price_usd: Option<f64>,
-}
-
-impl PriceOptions {
-    /// USD per credit for a credit-priced provider, and words saying where it came from.
-    fn usd_per_credit(&self, provider: Provider) -> Option<(f64, String)> {
-        if let Some(p) = self.credit_price_usd.filter(|p| p.is_finite() && *p >= 0.0) {
-            return Some((p, format!("${} per credit (given)", fmt_usd(p))));
-        }
-        match (provider, self.plan) {
-            (Provider::Apiframe, Plan::Payg) => Some((
-                APIFRAME_PAYG_USD_PER_CREDIT,
-                "$0.01 per credit (pay-as-you-go)".to_string(),
-            )),
-            (Provider::Apiframe, Plan::Growth) => Some((
-                APIFRAME_GROWTH_USD_PER_CREDIT,
-                "$0.00383 per credit (Growth plan)".to_string(),
-            )),
-            _ => None,
+    /// `payg` or `growth`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Plan::Payg => "payg",
+            Plan::Growth => "growth",
         }
     }
+}
+
+/// How to turn credits into dollars, and what the call adds to the request.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PriceOptions {
+    /// The plan, for providers whose tariff has plans.
+    pub plan: Plan,
+    /// Your price per credit; required for USD where none is published, and
+    /// overrides the plan's.
+    pub credit_price_usd: Option<f64>,
+    /// Partial images streamed before each final image (each adds output tokens).
+    pub partial_images: u8,
 }
 
 /// A price: credits and/or dollars, and how they were worked out.
@@ -156,15 +119,53 @@ fn fmt_count(x: f64) -> u64 {
     x.max(0.0).round() as u64
 }
 
+/// The entry of `table` for `key`, or its last entry.
+fn lookup<T: Copy>(table: &[(&str, T)], key: &str) -> Option<T> {
+    table
+        .iter()
+        .find(|(k, _)| *k == key)
+        .or(table.last())
+        .map(|(_, v)| *v)
+}
+
+/// Credits per image of a credit tariff at `quality` (absent: its default).
+pub(crate) fn credits_per_image(tariff: &Tariff, quality: Option<&str>) -> u64 {
+    match tariff {
+        Tariff::CreditsPerQuality {
+            credits,
+            default_quality,
+            ..
+        } => lookup(credits, quality.unwrap_or(default_quality)).unwrap_or(0),
+        Tariff::CreditsPerImage(c) => *c,
+        _ => 0,
+    }
+}
+
+/// USD per credit, and words saying where it came from: the caller's price,
+/// else the plan's, where the tariff has plans.
+fn usd_per_credit(model: &Model, opts: &PriceOptions) -> Option<(f64, String)> {
+    if let Some(p) = opts.credit_price_usd.filter(|p| p.is_finite() && *p >= 0.0) {
+        return Some((p, format!("${} per credit (given)", fmt_usd(p))));
+    }
+    match model.tariff {
+        Tariff::CreditsPerQuality { plans, .. } => plans
+            .iter()
+            .find(|(plan, _, _)| *plan == opts.plan)
+            .map(|(_, usd, words)| (*usd, (*words).to_string())),
+        _ => None,
+    }
+}
+
 /// Credits times a price per credit, with the words for it.
 pub(crate) fn credit_cost(
     provider: Provider,
+    model: &Model,
     images: u32,
     credits: u64,
     words: String,
     opts: &PriceOptions,
 ) -> Cost {
-    let (usd, basis) = match opts.usd_per_credit(provider) {
+    let (usd, basis) = match usd_per_credit(model, opts) {
         Some((rate, rate_words)) => (
             Some(round_usd(credits as f64 * rate)),
             format!("{words} = {credits} credits at {rate_words}"),
@@ -184,29 +185,27 @@ pub(crate) fn credit_cost(
     }
 }
 
-/// The price of `req` on `provider` before sending it.
+/// The price of `req` (validated for `provider`) before sending it, by its
+/// model's tariff.
 pub fn estimate(provider: Provider, req: &ImageRequest, opts: &PriceOptions) -> Cost {
     let n = req.images();
     let plural = if n == 1 { "image" } else { "images" };
-    match provider {
-        Provider::Apiframe => {
-            let quality = req.quality.unwrap_or("auto");
-            let per = apiframe_credits_per_image(Some(quality));
+    match req.rules.tariff {
+        Tariff::CreditsPerQuality {
+            default_quality, ..
+        } => {
+            let quality = req.quality.unwrap_or(default_quality);
+            let per = credits_per_image(&req.rules.tariff, Some(quality));
             let words = format!("{per} credits per {quality}-quality image x {n} {plural}");
-            credit_cost(provider, n, per * u64::from(n), words, opts)
+            credit_cost(provider, req.rules, n, per * u64::from(n), words, opts)
         }
-        Provider::Gptimage2ai => {
-            let per = GPTIMAGE2AI_CREDITS_PER_IMAGE;
+        Tariff::CreditsPerImage(per) => {
             let words = format!("{per} credits per image x {n} {plural}");
-            credit_cost(provider, n, per * u64::from(n), words, opts)
+            credit_cost(provider, req.rules, n, per * u64::from(n), words, opts)
         }
-        Provider::Getimg => {
-            let res = req.resolution.unwrap_or("1K");
-            let per = if res == "2K" {
-                GETIMG_USD_2K
-            } else {
-                GETIMG_USD_1K
-            };
+        Tariff::UsdPerResolution(table) => {
+            let res = req.resolution.unwrap_or(table[0].0);
+            let per = lookup(table, res).unwrap_or(0.0);
             Cost {
                 provider,
                 images: n,
@@ -216,61 +215,144 @@ pub fn estimate(provider: Provider, req: &ImageRequest, opts: &PriceOptions) -> 
                 basis: format!("${} per {res} image x {n} {plural}", fmt_usd(per)),
             }
         }
-        Provider::Openai => openai_estimate(req),
+        Tariff::Tokens(t) => {
+            // A provider that takes no count of partial images may send up to its most.
+            let partials = match provider.partial_images() {
+                PartialImages::Uncounted(most) if opts.partial_images > 0 => most,
+                _ => opts.partial_images,
+            };
+            token_estimate(provider, t, req, partials)
+        }
     }
 }
 
-fn openai_estimate(req: &ImageRequest) -> Cost {
-    let n = req.images();
+/// Image input tokens of one reference (or mask): from its size when it is
+/// given as bytes, else the most any image can cost (see
+/// [`assumed::image_input_tokens`]); and whether its size was known.
+fn reference_tokens(image: &str, high_fidelity: bool) -> (u64, bool) {
+    let size = crate::image::DataUrl::parse(image)
+        .and_then(Result::ok)
+        .and_then(|d| d.head(64 * 1024))
+        .and_then(|head| crate::image::dimensions(&head));
+    match size {
+        Some((w, h)) => (assumed::image_input_tokens(w, h, high_fidelity), true),
+        None => (assumed::image_input_tokens_max(high_fidelity), false),
+    }
+}
+
+/// A price per million tokens for people: `5`, `2.5`.
+fn fmt_rate(per_m: f64) -> String {
+    let usd = fmt_usd(per_m);
+    match usd.strip_suffix(".00") {
+        Some(whole) => whole.to_string(),
+        None => usd,
+    }
+}
+
+/// A token-billed price before the call, never below the bill: output
+/// tokens per 1024x1024 image from the published per-image prices (rounded
+/// up), scaled by area; `auto` quality and size priced as the tariff and the
+/// size rules say (upper bounds); input images from their size (or the most
+/// one can cost when only a URL is known); each partial image's output
+/// tokens; the prompt at four characters per token.
+fn token_estimate(
+    provider: Provider,
+    t: &TokenTariff,
+    req: &ImageRequest,
+    partial_images: u8,
+) -> Cost {
+    let n = u64::from(req.images());
     let quality = req.quality.unwrap_or("auto");
     let priced_as = if quality == "auto" {
-        assumed::OPENAI_AUTO_PRICED_AS
+        t.auto_priced_as
     } else {
         quality
     };
-    let per_1024 = OPENAI_USD_1024
-        .iter()
-        .find(|(q, _)| *q == priced_as)
-        .map_or(OPENAI_USD_1024[2].1, |(_, p)| *p);
-    let (pixels, size_words) = match effective_size(req) {
-        Size::Exact(w, h) => (f64::from(w) * f64::from(h), format!("{w}x{h}")),
+    let per_1024 = lookup(t.output_tokens_1024, priced_as).unwrap_or(0);
+    let auto = req.limits.size.map_or((1024, 1024), |s| s.auto_priced_as);
+    let (w, h, size_words) = match effective_size(req) {
+        Size::Exact(w, h) => (w, h, format!("{w}x{h}")),
         Size::Auto => (
-            assumed::OPENAI_AUTO_SIZE_PIXELS,
-            "auto (priced as 1536x1024)".to_string(),
+            auto.0,
+            auto.1,
+            format!("auto (priced as {}x{})", auto.0, auto.1),
         ),
     };
-    let scale = pixels / (1024.0 * 1024.0);
-    let per_image = per_1024 * scale;
-    let prompt_tokens =
-        (crate::text::char_count(&req.prompt) as f64 / assumed::CHARS_PER_TOKEN).ceil();
-    let text = prompt_tokens * OPENAI_TEXT_INPUT_PER_M / 1e6;
-    let usd = round_usd(per_image * f64::from(n) + text);
+    let per_image =
+        (per_1024 as f64 * f64::from(w) * f64::from(h) / (1024.0 * 1024.0)).ceil() as u64;
+    let partial = u64::from(partial_images) * t.partial_image_tokens;
+    let output = (per_image + partial) * n;
+    let high_fidelity = req.input_fidelity == Some("high");
+    let mut image_in = 0u64;
+    let mut unknown = 0usize;
+    for image in req.references.iter().chain(req.mask.iter()) {
+        let (tokens, known) = reference_tokens(image, high_fidelity);
+        image_in += tokens;
+        unknown += usize::from(!known);
+    }
+    let text = (crate::text::char_count(&req.prompt) as u64).div_ceil(assumed::CHARS_PER_TOKEN);
+    // Whole micro-dollars (a price per million tokens is micro-dollars per
+    // token), rounded up: the estimate stays an upper bound.
+    let micro_usd = (text as f64 * t.text_in_per_m
+        + image_in as f64 * t.image_in_per_m
+        + output as f64 * t.image_out_per_m)
+        .ceil();
     let auto_note = if quality == "auto" {
-        " (auto priced as high)"
+        format!(" (auto priced as {priced_as})")
     } else {
-        ""
+        String::new()
     };
-    let refs_note = if req.references.is_empty() {
-        ""
-    } else {
-        "; input image tokens of the references are not known before the upload and are not included"
-    };
+    let plural = if n == 1 { "image" } else { "images" };
+    let mut basis = format!(
+        "estimate: {per_1024} output tokens per 1024x1024 {priced_as}-quality image{auto_note} ({}) scaled by area to {size_words}",
+        t.source
+    );
+    if partial > 0 {
+        basis.push_str(&format!(
+            " plus {partial} for {partial_images} partial images"
+        ));
+    }
+    basis.push_str(&format!(
+        ", x {n} {plural} = {output} output tokens at ${}/M; ~{text} prompt tokens at ${}/M",
+        fmt_rate(t.image_out_per_m),
+        fmt_rate(t.text_in_per_m)
+    ));
+    let images_in = req.references.len() + usize::from(req.mask.is_some());
+    if images_in > 0 {
+        let fidelity = if high_fidelity { "high" } else { "low" };
+        basis.push_str(&format!(
+            "; {image_in} input image tokens at ${}/M for {images_in} input images at {fidelity} fidelity",
+            fmt_rate(t.image_in_per_m)
+        ));
+        if unknown > 0 {
+            basis.push_str(&format!(
+                " ({unknown} known only by URL, priced at the most an image can cost)"
+            ));
+        }
+    }
+    basis.push_str("; the exact bill comes from the response's usage");
     Cost {
-        provider: Provider::Openai,
-        images: n,
+        provider,
+        images: req.images(),
         credits: None,
-        usd: Some(usd),
+        usd: Some(micro_usd / 1e6),
         exact: false,
-        basis: format!(
-            "estimate: ${} per 1024x1024 {priced_as}-quality image{auto_note} scaled by area to {size_words} x {n}, plus ~{} prompt tokens at $5/M{refs_note}; the exact bill comes from the response's usage",
-            fmt_usd(per_1024),
-            fmt_count(prompt_tokens)
-        ),
+        basis,
     }
 }
 
-/// The exact price of an OpenAI response from its `usage` block.
-pub fn openai_cost_from_usage(usage: &Json, images: u32) -> Option<Cost> {
+/// The exact price of a token-billed answer from its `usage` block, by the
+/// model's token tariff; `None` when the model is not token-billed or the
+/// usage has no token counts.
+pub fn cost_from_usage(
+    provider: Provider,
+    model: &Model,
+    usage: &Json,
+    images: u32,
+) -> Option<Cost> {
+    let Tariff::Tokens(t) = model.tariff else {
+        return None;
+    };
     let num = |v: &Json| v.as_f64().filter(|x| x.is_finite() && *x >= 0.0);
     let input = usage.get("input_tokens").and_then(num)?;
     let output = usage.get("output_tokens").and_then(num)?;
@@ -281,16 +363,21 @@ pub fn openai_cost_from_usage(usage: &Json, images: u32) -> Option<Cost> {
         .and_then(|d| d.get("cached_tokens"))
         .and_then(num)
         .unwrap_or(0.0);
+    let rate = fmt_rate;
     let (usd, exact, words) = match (text, image) {
         (Some(text), Some(image)) => {
             let cached = cached.min(image);
-            let usd = (text * OPENAI_TEXT_INPUT_PER_M
-                + (image - cached) * OPENAI_IMAGE_INPUT_PER_M
-                + cached * OPENAI_CACHED_IMAGE_INPUT_PER_M
-                + output * OPENAI_IMAGE_OUTPUT_PER_M)
+            let usd = (text * t.text_in_per_m
+                + (image - cached) * t.image_in_per_m
+                + cached * t.cached_image_in_per_m
+                + output * t.image_out_per_m)
                 / 1e6;
             let cached_words = if cached > 0.0 {
-                format!(" ({} cached at $2/M)", fmt_count(cached))
+                format!(
+                    " ({} cached at ${}/M)",
+                    fmt_count(cached),
+                    rate(t.cached_image_in_per_m)
+                )
             } else {
                 String::new()
             };
@@ -298,25 +385,30 @@ pub fn openai_cost_from_usage(usage: &Json, images: u32) -> Option<Cost> {
                 usd,
                 true,
                 format!(
-                    "{} text tokens at $5/M + {} image input tokens at $8/M{cached_words} + {} image output tokens at $30/M",
+                    "{} text tokens at ${}/M + {} image input tokens at ${}/M{cached_words} + {} image output tokens at ${}/M",
                     fmt_count(text),
+                    rate(t.text_in_per_m),
                     fmt_count(image),
-                    fmt_count(output)
+                    rate(t.image_in_per_m),
+                    fmt_count(output),
+                    rate(t.image_out_per_m)
                 ),
             )
         }
         _ => (
-            (input * OPENAI_TEXT_INPUT_PER_M + output * OPENAI_IMAGE_OUTPUT_PER_M) / 1e6,
+            (input * t.text_in_per_m + output * t.image_out_per_m) / 1e6,
             false,
             format!(
-                "{} input tokens at $5/M (no breakdown given) + {} image output tokens at $30/M",
+                "{} input tokens at ${}/M (no breakdown given) + {} image output tokens at ${}/M",
                 fmt_count(input),
-                fmt_count(output)
+                rate(t.text_in_per_m),
+                fmt_count(output),
+                rate(t.image_out_per_m)
             ),
         ),
     };
     Some(Cost {
-        provider: Provider::Openai,
+        provider,
         images,
         credits: None,
         usd: Some(round_usd(usd)),

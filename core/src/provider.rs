@@ -1,20 +1,42 @@
-//! The four providers and what each one accepts.
+//! What a provider is: its spec as data (fields and values, defaults,
+//! limits, the models it sells, how it bills, what it can do) and its wire
+//! (the [`Wire`] it implements). Each provider is one module under
+//! `crate::providers`, listed once in its registry; shared code asks a
+//! [`Provider`] for capabilities and never which one it is.
 
-use crate::assumptions as assumed;
+use crate::error::Error;
+use crate::http::{ApiKey, Body, HttpRequest};
+use crate::issue::Issue;
+use crate::job::Job;
 use crate::json;
 use crate::json::Json;
+use crate::price::Plan;
+use crate::request::ImageRequest;
+use crate::wire::{ParseContext, StreamStep, SubmitPlan};
+use crate::{ResponseBody, Target};
 
-/// A provider that sells GPT Image 2.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Provider {
-    /// Apiframe: asynchronous jobs, `POST /v2/images/generate`.
-    Apiframe,
-    /// GPTImage2.ai: asynchronous jobs, `POST /api/generate`.
-    Gptimage2ai,
-    /// getimg.ai: synchronous, `POST /v2/images/generations`.
-    Getimg,
-    /// OpenAI's Images API: synchronous, `POST /v1/images/generations` and `/edits`.
-    Openai,
+/// A provider that sells GPT Image models: a handle on its spec.
+#[derive(Clone, Copy)]
+pub struct Provider(&'static Spec);
+
+impl PartialEq for Provider {
+    fn eq(&self, other: &Provider) -> bool {
+        self.0.id == other.0.id
+    }
+}
+
+impl Eq for Provider {}
+
+impl std::hash::Hash for Provider {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.id.hash(state);
+    }
+}
+
+impl std::fmt::Debug for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.id)
+    }
 }
 
 /// Whether a provider answers with a job to poll or with the finished images.
@@ -26,11 +48,388 @@ pub enum Flow {
     Sync,
 }
 
+/// How the key goes with each request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Auth {
+    /// `Authorization: Bearer <key>`.
+    Bearer,
+    /// The key as the value of this header (`X-API-Key`, `api-key`).
+    Header(&'static str),
+    /// `Authorization: <scheme> <key>` (fal's `Key`).
+    Scheme(&'static str),
+}
+
+impl Auth {
+    /// The headers that carry `key`.
+    pub fn headers(self, key: &ApiKey) -> Vec<(String, String)> {
+        let (name, value) = match self {
+            Auth::Bearer => ("Authorization", format!("Bearer {}", key.expose())),
+            Auth::Header(name) => (name, key.expose().to_string()),
+            Auth::Scheme(scheme) => ("Authorization", format!("{scheme} {}", key.expose())),
+        };
+        vec![(name.to_string(), value)]
+    }
+
+    /// The header that carries the key.
+    pub fn header_name(self) -> &'static str {
+        match self {
+            Auth::Bearer | Auth::Scheme(_) => "Authorization",
+            Auth::Header(name) => name,
+        }
+    }
+}
+
+/// How a provider takes reference images.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum References {
+    /// By URL only: bytes go through the caller's `uploadReference` first.
+    UrlsOnly,
+    /// Bytes too: sent as data URLs or uploaded in a multipart body.
+    Bytes,
+}
+
+/// How a provider signs the webhooks it sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Webhooks {
+    /// It sends none, or signs none.
+    None,
+    /// `X-Webhook-Signature: sha256=<hex>`, an HMAC-SHA256 of the raw body
+    /// keyed with SHA-256 of the API key (Apiframe).
+    HmacOfKeyDigest,
+}
+
+/// What a provider does with an `Idempotency-Key`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Idempotency {
+    /// Whether the client sends the header at all.
+    pub sends_key: bool,
+    /// How long a replayed key returns the first job instead of a new one,
+    /// where the provider documents that it does: a submit whose outcome is
+    /// unknown may then be sent again within that window (less a margin).
+    pub replay_window_ms: Option<f64>,
+}
+
+/// The rules of an explicit `WxH` size (OpenAI's `size`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SizeRules {
+    /// Both edges are multiples of this.
+    pub multiple_of: u32,
+    /// The longest edge.
+    pub max_edge: u32,
+    /// Fewest pixels.
+    pub min_pixels: u64,
+    /// Most pixels.
+    pub max_pixels: u64,
+    /// Largest ratio of the long edge to the short one.
+    pub max_ratio: u32,
+    /// The size an `aspectRatio` stands for at 1K (2K doubles both edges).
+    pub ratio_sizes_1k: &'static [(&'static str, u32, u32)],
+    /// What `size: "auto"` is priced as (the largest standard size).
+    pub auto_priced_as: (u32, u32),
+    /// The only sizes taken, where the API lists them (empty: any size
+    /// within the rules above).
+    pub only: &'static [(u32, u32)],
+}
+
+/// Allowed values and limits of one model at one provider.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limits {
+    /// Request fields the model takes.
+    pub fields: &'static [Field],
+    /// The fields an edit takes, where an edit takes fewer than a generation
+    /// (Azure's dated API has no `output_format` on edits).
+    pub edit_fields: Option<&'static [Field]>,
+    /// Longest prompt, in UTF-16 code units (JavaScript's `string.length`).
+    pub prompt_max: usize,
+    /// Allowed `aspectRatio` values.
+    pub aspect_ratios: &'static [&'static str],
+    /// Allowed `resolution` values.
+    pub resolutions: &'static [&'static str],
+    /// Allowed `quality` values.
+    pub qualities: &'static [&'static str],
+    /// Allowed `outputFormat` values.
+    pub output_formats: &'static [&'static str],
+    /// Allowed `background` values.
+    pub backgrounds: &'static [&'static str],
+    /// Allowed `inputFidelity` values.
+    pub input_fidelities: &'static [&'static str],
+    /// Allowed `moderation` values.
+    pub moderations: &'static [&'static str],
+    /// Smallest and largest `count`.
+    pub count: (u32, u32),
+    /// Most reference images.
+    pub references_max: usize,
+    /// Rules of `size`, where it is a field.
+    pub size: Option<&'static SizeRules>,
+    /// Largest mask, in bytes, where `mask` is a field (a PNG with alpha).
+    pub mask_max_bytes: usize,
+}
+
+/// What a model costs, as data; `crate::price` works it out.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Tariff {
+    /// Credits per image by quality (a quality not listed costs the last
+    /// entry), at the plans' prices per credit.
+    CreditsPerQuality {
+        /// `(quality, credits)`.
+        credits: &'static [(&'static str, u64)],
+        /// What a request that names no quality is priced as.
+        default_quality: &'static str,
+        /// `(plan, USD per credit, words)`.
+        plans: &'static [(Plan, f64, &'static str)],
+    },
+    /// The same credits for every image; no published price per credit.
+    CreditsPerImage(u64),
+    /// US dollars per image by resolution (the first entry when none is asked).
+    UsdPerResolution(&'static [(&'static str, f64)]),
+    /// Billed in tokens: an estimate before the call, exact from `usage` after.
+    Tokens(&'static TokenTariff),
+}
+
+/// Token prices and the published per-image figures they are estimated from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TokenTariff {
+    /// USD per million text input tokens.
+    pub text_in_per_m: f64,
+    /// USD per million image input tokens.
+    pub image_in_per_m: f64,
+    /// USD per million cached image input tokens.
+    pub cached_image_in_per_m: f64,
+    /// USD per million image output tokens.
+    pub image_out_per_m: f64,
+    /// Output tokens of one 1024x1024 image by quality (a quality not
+    /// listed is priced as the last entry).
+    pub output_tokens_1024: &'static [(&'static str, u64)],
+    /// What `quality: "auto"` is priced as.
+    pub auto_priced_as: &'static str,
+    /// Output tokens each partial image of a stream adds.
+    pub partial_image_tokens: u64,
+    /// Where these figures come from, for the estimate's words.
+    pub source: &'static str,
+}
+
+/// Where a model's rules come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The provider's own documents.
+    Official,
+    /// Third-party write-ups only: the rules are assumptions, and say so.
+    ThirdParty(&'static str),
+}
+
+/// One model a provider sells.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Model {
+    /// The id callers name (`gpt-image-2`).
+    pub id: &'static str,
+    /// The id sent on the wire, where the provider names it otherwise.
+    pub wire_id: &'static str,
+    /// Where its rules come from.
+    pub source: Source,
+    /// Its values and limits.
+    pub limits: &'static Limits,
+    /// What the provider uses for a closed-set field a request leaves out,
+    /// where its documents say.
+    pub defaults: &'static [(Field, &'static str)],
+    /// What it costs.
+    pub tariff: Tariff,
+}
+
+/// Model ids a provider may have released since this package was made:
+/// accepted with a warning, judged by the rules of `newest`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ModelFamily {
+    /// The prefix of every id of the family (`gpt-image-`).
+    pub prefix: &'static str,
+    /// The listed model whose rules an unlisted one is judged by.
+    pub newest: &'static str,
+    /// What goes before the id on the wire (OpenRouter's `openai/`).
+    pub wire_prefix: &'static str,
+}
+
+/// A setting a provider needs besides its key and base URL (Azure's
+/// `deployment` and `apiVersion`), given as a client option of that name.
+#[derive(Clone, Copy, Debug)]
+pub struct Setting {
+    /// The option's name in JavaScript.
+    pub name: &'static str,
+    /// Its value when none is given; `None`: it is required.
+    pub default: Option<&'static str>,
+    /// What it is, for errors, forms and types.
+    pub about: &'static str,
+    /// Example values, for forms and types.
+    pub examples: &'static [&'static str],
+    /// Checks a value: `Err` says what is wrong.
+    pub check: fn(&str) -> Result<(), String>,
+}
+
+/// One API of a provider that offers several (Azure's dated deployments API
+/// and its v1 API), chosen by the value of one setting: each takes its own
+/// fields and values.
+#[derive(Clone, Copy, Debug)]
+pub struct Surface {
+    /// A short id (`deployments`, `v1`).
+    pub id: &'static str,
+    /// What it is, for messages.
+    pub about: &'static str,
+    /// Whether a value of the choosing setting selects it.
+    pub selected_by: fn(&str) -> bool,
+    /// Its fields, values and limits (for every model of the provider).
+    pub limits: &'static Limits,
+}
+
+impl PartialEq for Surface {
+    fn eq(&self, other: &Surface) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for Surface {}
+
+/// What setting up a client for a provider takes beyond a key: required
+/// settings, several APIs, credentials other than the key.
+#[derive(Clone, Copy, Debug)]
+pub struct Setup {
+    /// Settings the provider needs.
+    pub settings: &'static [Setting],
+    /// Its APIs, where it has several; the first is the default.
+    pub surfaces: &'static [Surface],
+    /// The setting whose value chooses among `surfaces`.
+    pub surface_setting: &'static str,
+    /// Headers of the caller that may carry the credential instead of the
+    /// key (Azure: `Authorization` with an Entra ID token).
+    pub auth_alternatives: &'static [&'static str],
+    /// Whether there is no shared API root: each customer has their own
+    /// (Azure's `https://{resource}.openai.azure.com`), so `baseUrl` is required.
+    pub base_url_required: bool,
+}
+
+impl Setup {
+    /// A provider with one public API, taking a key only.
+    pub const NONE: Setup = Setup {
+        settings: &[],
+        surfaces: &[],
+        surface_setting: "",
+        auth_alternatives: &[],
+        base_url_required: false,
+    };
+}
+
+/// Whether and how a provider streams partial images before the final ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PartialImages {
+    /// It does not.
+    None,
+    /// It sends as many as asked (0..3; OpenAI's `partial_images`).
+    AsAsked,
+    /// It streams when asked, but its API takes no count: it sends what it
+    /// decides, priced as up to this many per image.
+    Uncounted(u8),
+}
+
+/// Everything a provider is, as data.
+pub struct Spec {
+    /// The id used in JavaScript (`apiframe`).
+    pub id: &'static str,
+    /// A human name for messages.
+    pub name: &'static str,
+    /// The API root: an origin, and the path a base URL with a path replaces
+    /// (OpenAI: `https://api.openai.com/v1`, as openai-node's `baseURL`).
+    pub api_root: &'static str,
+    /// How the key goes.
+    pub auth: Auth,
+    /// Jobs to poll, or images in the answer.
+    pub flow: Flow,
+    /// What it does with an `Idempotency-Key`.
+    pub idempotency: Idempotency,
+    /// Whether polls report a rising `progress` (0..100).
+    pub reports_progress: bool,
+    /// Typical time from submit to finished image, in milliseconds.
+    pub typical_duration_ms: f64,
+    /// How it signs webhooks.
+    pub webhooks: Webhooks,
+    /// How it takes reference images.
+    pub references: References,
+    /// Whether a generation can stream partial images before the final ones.
+    pub partial_images: PartialImages,
+    /// Most images one call makes.
+    pub images_per_call: u32,
+    /// The models it sells, the default first.
+    pub models: &'static [Model],
+    /// Unlisted model ids it accepts, if any.
+    pub model_family: Option<ModelFamily>,
+    /// Example values of `style`, where it has that field.
+    pub style_examples: &'static [&'static str],
+    /// Settings, APIs and credentials beyond the key.
+    pub setup: &'static Setup,
+    /// Its wire format.
+    pub wire: &'static dyn Wire,
+}
+
+/// A provider's wire format, sans-IO: requests out, answers in. Only the
+/// provider's own module knows its paths, fields and answer shapes.
+pub trait Wire: Sync {
+    /// The submit of `req` (validated for this provider) to `target`, with
+    /// `headers` (its auth and the caller's own) on every request.
+    fn submit(&self, target: &Target, req: &ImageRequest, headers: Headers) -> SubmitPlan;
+
+    /// The request that polls `job_id` (already a path segment) once
+    /// (`None`: nothing to poll).
+    fn poll(&self, _target: &Target, _headers: Headers, _job_id: &str) -> Option<HttpRequest> {
+        None
+    }
+
+    /// Read a 2xx answer (already JSON, already redacted) into a job.
+    fn parse(&self, p: Provider, v: &Json, ctx: &ParseContext) -> Result<Job, Error>;
+
+    /// Read one event of a streamed answer.
+    fn stream_step(
+        &self,
+        _p: Provider,
+        _name: &str,
+        _data: &ResponseBody,
+        _ctx: &ParseContext,
+    ) -> StreamStep {
+        StreamStep::Other
+    }
+
+    /// Ask for a streamed answer with `partial_images` partial images (JSON
+    /// body, or the text `fields` of a multipart one).
+    fn ask_to_stream(
+        &self,
+        _body: &mut Body,
+        _fields: Option<&mut Vec<(String, String)>>,
+        _partial_images: u8,
+    ) {
+    }
+
+    /// Problems of a typed request that only this provider has (combinations
+    /// of fields its API takes only in some forms), on `surface` where it has several.
+    fn check(
+        &self,
+        _p: Provider,
+        _req: &ImageRequest,
+        _surface: Option<&'static Surface>,
+        _issues: &mut Vec<Issue>,
+    ) {
+    }
+
+    /// The job a verified webhook event is about.
+    fn webhook_job_id<'a>(&self, _event: &'a Json) -> Option<&'a str> {
+        None
+    }
+}
+
+/// Header name/value pairs.
+pub type Headers = Vec<(String, String)>;
+
 /// A neutral request field that a provider may or may not support.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Field {
     /// `prompt`
     Prompt,
+    /// `model`
+    Model,
     /// `references`
     References,
     /// `mask`
@@ -71,8 +470,9 @@ pub enum Field {
 
 impl Field {
     /// Every neutral field, in the order forms show them.
-    pub const ALL: [Field; 19] = [
+    pub const ALL: [Field; 20] = [
         Field::Prompt,
+        Field::Model,
         Field::References,
         Field::Mask,
         Field::InputFidelity,
@@ -97,6 +497,7 @@ impl Field {
     pub fn name(self) -> &'static str {
         match self {
             Field::Prompt => "prompt",
+            Field::Model => "model",
             Field::References => "references",
             Field::Mask => "mask",
             Field::InputFidelity => "inputFidelity",
@@ -124,260 +525,213 @@ impl Field {
     }
 }
 
-/// Allowed values and limits of one provider, as forms and validation use them.
-#[derive(Clone, Debug)]
-pub struct Limits {
-    /// Longest prompt, in UTF-16 code units (JavaScript's `string.length`).
-    pub prompt_max: usize,
-    /// Allowed `aspectRatio` values (empty when the field is unsupported).
-    pub aspect_ratios: &'static [&'static str],
-    /// Allowed `resolution` values.
-    pub resolutions: &'static [&'static str],
-    /// Allowed `quality` values.
-    pub qualities: &'static [&'static str],
-    /// Allowed `outputFormat` values.
-    pub output_formats: &'static [&'static str],
-    /// Allowed `background` values.
-    pub backgrounds: &'static [&'static str],
-    /// Allowed `inputFidelity` values.
-    pub input_fidelities: &'static [&'static str],
-    /// Allowed `moderation` values.
-    pub moderations: &'static [&'static str],
-    /// Smallest and largest `count`.
-    pub count: (u32, u32),
-    /// Most reference images.
-    pub references_max: usize,
-    /// Fields this provider supports.
-    pub fields: &'static [Field],
+/// Safety margin kept inside a provider's idempotency window.
+pub const RECOVERY_MARGIN_MS: f64 = 3_600_000.0;
+
+/// The model a request names, as a provider judges it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ModelChoice {
+    /// A model the provider lists.
+    Listed(&'static Model),
+    /// An id of the provider's family this package does not list: judged by
+    /// the rules of the newest listed one.
+    Unlisted(&'static Model),
+    /// Not a model the provider sells.
+    Unknown,
 }
 
-const QUALITIES: &[&str] = &["low", "medium", "high", "auto"];
-const FORMATS: &[&str] = &["png", "jpeg", "webp"];
-const BACKGROUNDS: &[&str] = &["auto", "opaque"];
-/// OpenAI's backgrounds: transparent is in preview for gpt-image-2 (png or webp only).
-const OPENAI_BACKGROUNDS: &[&str] = &["auto", "opaque", "transparent"];
-const MODERATIONS: &[&str] = &["auto", "low"];
-const RESOLUTIONS: &[&str] = &["1K", "2K"];
-/// The nine ratios getimg.ai serves; OpenAI maps the same set onto sizes.
-pub(crate) const NINE_RATIOS: &[&str] = &[
-    "1:1", "2:3", "3:2", "4:3", "3:4", "4:5", "16:9", "9:16", "21:9",
-];
-
-const HOUR_MS: f64 = 3_600_000.0;
-/// Safety margin kept inside a provider's idempotency window.
-pub const RECOVERY_MARGIN_MS: f64 = HOUR_MS;
-
 impl Provider {
-    /// All providers, in a stable order.
-    pub const ALL: [Provider; 4] = [
-        Provider::Apiframe,
-        Provider::Gptimage2ai,
-        Provider::Getimg,
-        Provider::Openai,
-    ];
+    /// The provider of a spec (each provider's module makes its own).
+    pub const fn of(spec: &'static Spec) -> Provider {
+        Provider(spec)
+    }
 
-    /// The provider id used in JavaScript: `apiframe`, `gptimage2ai`, `getimg`, `openai`.
-    pub fn id(self) -> &'static str {
-        match self {
-            Provider::Apiframe => "apiframe",
-            Provider::Gptimage2ai => "gptimage2ai",
-            Provider::Getimg => "getimg",
-            Provider::Openai => "openai",
-        }
+    /// Every provider, in a stable order.
+    pub fn all() -> &'static [Provider] {
+        crate::providers::ALL
     }
 
     /// The provider with this id.
     pub fn from_id(id: &str) -> Option<Provider> {
-        Provider::ALL.into_iter().find(|p| p.id() == id)
+        Provider::all().iter().copied().find(|p| p.id() == id)
+    }
+
+    /// Its spec.
+    pub fn spec(self) -> &'static Spec {
+        self.0
+    }
+
+    /// The provider id used in JavaScript.
+    pub fn id(self) -> &'static str {
+        self.0.id
     }
 
     /// A human name for messages.
     pub fn display_name(self) -> &'static str {
-        match self {
-            Provider::Apiframe => "Apiframe",
-            Provider::Gptimage2ai => "GPTImage2.ai",
-            Provider::Getimg => "getimg.ai",
-            Provider::Openai => "OpenAI",
-        }
+        self.0.name
     }
 
-    /// The production base URL (scheme, host, port only).
+    /// Its wire format.
+    pub fn wire(self) -> &'static dyn Wire {
+        self.0.wire
+    }
+
+    /// The API root requests go to unless a base URL says otherwise.
     pub fn default_base_url(self) -> &'static str {
-        match self {
-            Provider::Apiframe => "https://api.apiframe.ai",
-            Provider::Gptimage2ai => "https://gptimage2.ai",
-            Provider::Getimg => "https://api.getimg.ai",
-            Provider::Openai => "https://api.openai.com",
-        }
+        self.0.api_root
     }
 
     /// Whether jobs are polled or answered in the submit call.
     pub fn flow(self) -> Flow {
-        match self {
-            Provider::Apiframe | Provider::Gptimage2ai => Flow::Async,
-            Provider::Getimg | Provider::Openai => Flow::Sync,
-        }
+        self.0.flow
     }
 
-    /// Whether the provider documents `Idempotency-Key` as deduplicating a
-    /// replayed submit, so a submit with an unknown outcome may be retried.
+    /// Whether the provider deduplicates a replayed `Idempotency-Key`, so a
+    /// submit with an unknown outcome may be sent again.
     pub fn honours_idempotency_key(self) -> bool {
-        matches!(self, Provider::Apiframe)
+        self.0.idempotency.replay_window_ms.is_some()
     }
 
-    /// How long the provider replays an `Idempotency-Key` instead of making
-    /// (and billing) a new job, where it documents one. Apiframe: 24 hours
-    /// (its API reference: "Replaying the same key within 24 hours returns the
-    /// original job rather than creating a duplicate").
+    /// How long the provider replays an `Idempotency-Key`, where it documents it.
     pub fn idempotency_window_ms(self) -> Option<f64> {
-        match self {
-            Provider::Apiframe => Some(24.0 * HOUR_MS),
-            _ => None,
-        }
+        self.0.idempotency.replay_window_ms
     }
 
     /// How long after its submit a lost submit may be sent again: the
-    /// provider's idempotency window less an hour of safety margin (clocks
-    /// differ, and the window may be counted from the provider's receipt).
+    /// provider's idempotency window less an hour of safety margin.
     pub fn recovery_window_ms(self) -> Option<f64> {
-        self.idempotency_window_ms()
-            .filter(|_| self.honours_idempotency_key())
-            .map(|w| w - RECOVERY_MARGIN_MS)
+        self.idempotency_window_ms().map(|w| w - RECOVERY_MARGIN_MS)
     }
 
     /// Whether the client sends an `Idempotency-Key` header at all.
     pub fn sends_idempotency_key(self) -> bool {
-        match self {
-            Provider::Apiframe => true,
-            Provider::Gptimage2ai => assumed::GPTIMAGE2AI_SENDS_IDEMPOTENCY_KEY,
-            Provider::Getimg | Provider::Openai => false,
-        }
+        self.0.idempotency.sends_key
     }
 
-    /// Whether polls report a rising `progress` (Apiframe's 0..100).
+    /// Whether the provider signs the webhooks it sends.
+    pub fn signs_webhooks(self) -> bool {
+        self.0.webhooks != Webhooks::None
+    }
+
+    /// Whether a generation can stream partial images before its final ones.
+    pub fn streams_partial_images(self) -> bool {
+        self.0.partial_images != PartialImages::None
+    }
+
+    /// How it streams partial images.
+    pub fn partial_images(self) -> PartialImages {
+        self.0.partial_images
+    }
+
+    /// What setting it up takes beyond a key.
+    pub fn setup(self) -> &'static Setup {
+        self.0.setup
+    }
+
+    /// The API a value of its choosing setting selects (`None`: the
+    /// setting's default), where it has several; `None` when it has one, or
+    /// when no API answers to `value`.
+    pub fn surface(self, value: Option<&str>) -> Option<&'static Surface> {
+        let setup = self.0.setup;
+        let value = value.or_else(|| {
+            setup
+                .settings
+                .iter()
+                .find(|s| s.name == setup.surface_setting)
+                .and_then(|s| s.default)
+        })?;
+        setup.surfaces.iter().find(|s| (s.selected_by)(value))
+    }
+
+    /// Whether reference images given as bytes go to the provider as they are.
+    pub fn takes_reference_bytes(self) -> bool {
+        self.0.references == References::Bytes
+    }
+
+    /// Whether polls report a rising `progress` (0..100).
     pub fn reports_progress(self) -> bool {
-        matches!(self, Provider::Apiframe)
+        self.0.reports_progress
     }
 
     /// Typical time from submit to finished image, in milliseconds.
     pub fn typical_duration_ms(self) -> f64 {
-        match self {
-            Provider::Apiframe => 15_000.0,
-            Provider::Gptimage2ai => assumed::GPTIMAGE2AI_TYPICAL_DURATION_MS,
-            Provider::Getimg => assumed::GETIMG_TYPICAL_DURATION_MS,
-            Provider::Openai => assumed::OPENAI_TYPICAL_DURATION_MS,
+        self.0.typical_duration_ms
+    }
+
+    /// The model a request that names none gets.
+    pub fn default_model(self) -> &'static Model {
+        &self.0.models[0]
+    }
+
+    /// The model `id` names at this provider.
+    pub fn model(self, id: &str) -> ModelChoice {
+        if let Some(m) = self.0.models.iter().find(|m| m.id == id) {
+            return ModelChoice::Listed(m);
+        }
+        match self.0.model_family {
+            Some(f) if id.len() > f.prefix.len() && id.starts_with(f.prefix) => self
+                .0
+                .models
+                .iter()
+                .find(|m| m.id == f.newest)
+                .map_or(ModelChoice::Unknown, ModelChoice::Unlisted),
+            _ => ModelChoice::Unknown,
         }
     }
 
-    /// Allowed values and limits.
-    pub fn limits(self) -> Limits {
-        use Field::*;
-        match self {
-            Provider::Apiframe => Limits {
-                prompt_max: 2000,
-                aspect_ratios: &["1:1", "3:2", "2:3"],
-                resolutions: &[],
-                qualities: QUALITIES,
-                output_formats: FORMATS,
-                backgrounds: BACKGROUNDS,
-                input_fidelities: &[],
-                moderations: MODERATIONS,
-                count: (1, 10),
-                references_max: assumed::UNDOCUMENTED_REFERENCES_MAX,
-                fields: &[
-                    Prompt,
-                    References,
-                    AspectRatio,
-                    Quality,
-                    OutputFormat,
-                    Background,
-                    Moderation,
-                    Count,
-                    WebhookUrl,
-                ],
-            },
-            Provider::Gptimage2ai => Limits {
-                prompt_max: assumed::UNDOCUMENTED_PROMPT_MAX,
-                aspect_ratios: &["1:1", "16:9", "9:16", "4:3", "3:4"],
-                resolutions: &[],
-                qualities: &[],
-                output_formats: &[],
-                backgrounds: &[],
-                input_fidelities: &[],
-                moderations: &[],
-                count: (1, 4),
-                references_max: assumed::UNDOCUMENTED_REFERENCES_MAX,
-                fields: &[
-                    Prompt,
-                    References,
-                    AspectRatio,
-                    Count,
-                    Style,
-                    Lighting,
-                    Camera,
-                    Negative,
-                ],
-            },
-            Provider::Getimg => Limits {
-                prompt_max: assumed::UNDOCUMENTED_PROMPT_MAX,
-                aspect_ratios: NINE_RATIOS,
-                resolutions: RESOLUTIONS,
-                qualities: &[],
-                output_formats: FORMATS,
-                backgrounds: &[],
-                input_fidelities: &[],
-                moderations: &[],
-                count: (1, assumed::GETIMG_COUNT_MAX),
-                references_max: 10,
-                fields: &[
-                    Prompt,
-                    References,
-                    AspectRatio,
-                    Resolution,
-                    OutputFormat,
-                    Count,
-                ],
-            },
-            Provider::Openai => Limits {
-                prompt_max: 32_000,
-                aspect_ratios: NINE_RATIOS,
-                resolutions: RESOLUTIONS,
-                qualities: QUALITIES,
-                output_formats: FORMATS,
-                backgrounds: OPENAI_BACKGROUNDS,
-                input_fidelities: &["high", "low"],
-                moderations: MODERATIONS,
-                count: (1, 10),
-                references_max: 16,
-                fields: &[
-                    Prompt,
-                    References,
-                    Mask,
-                    InputFidelity,
-                    AspectRatio,
-                    Size,
-                    Resolution,
-                    Quality,
-                    OutputFormat,
-                    OutputCompression,
-                    Background,
-                    Moderation,
-                    Count,
-                    User,
-                ],
-            },
-        }
+    /// Values and limits of the default model (on the default API, where
+    /// there are several), as forms use them.
+    pub fn limits(self) -> &'static Limits {
+        self.surface(None)
+            .map_or(self.default_model().limits, |s| s.limits)
     }
 
-    /// Whether this provider supports `field`.
+    /// Whether the default model supports `field`.
     pub fn supports(self, field: Field) -> bool {
         self.limits().fields.contains(&field)
     }
 
-    /// The allowed values of `field` when they form a closed set (quality,
-    /// formats, ...), or `None` for open fields (prompt, count, URLs, size).
-    pub fn closed_values(self, field: Field) -> Option<&'static [&'static str]> {
-        let l = self.limits();
+    /// Whether any model of the provider supports `field`, on any of its APIs.
+    pub fn ever_supports(self, field: Field) -> bool {
+        self.0
+            .models
+            .iter()
+            .map(|m| m.limits)
+            .chain(self.0.setup.surfaces.iter().map(|s| s.limits))
+            .any(|l| l.fields.contains(&field))
+    }
+
+    /// The allowed values of `field` when they form a closed set (the model
+    /// ids, and the default model's qualities, formats, ...), or `None` for
+    /// open fields.
+    pub fn closed_values(self, field: Field) -> Option<Vec<&'static str>> {
+        if field == Field::Model {
+            return Some(self.0.models.iter().map(|m| m.id).collect());
+        }
+        self.limits().closed_values(field).map(<[_]>::to_vec)
+    }
+
+    /// What the provider uses for a closed-set `field` a request leaves out,
+    /// where its documents say (for the default model; for `model`, its id).
+    pub fn documented_default(self, field: Field) -> Option<&'static str> {
+        if field == Field::Model {
+            return Some(self.default_model().id);
+        }
+        self.default_model().documented_default(field)
+    }
+}
+
+impl Model {
+    /// The allowed values of `field` when they form a closed set.
+    pub fn closed_values(&self, field: Field) -> Option<&'static [&'static str]> {
+        self.limits.closed_values(field)
+    }
+}
+
+impl Limits {
+    /// The allowed values of `field` when they form a closed set.
+    pub fn closed_values(&'static self, field: Field) -> Option<&'static [&'static str]> {
+        let l = self;
         let values = match field {
             Field::AspectRatio => l.aspect_ratios,
             Field::Resolution => l.resolutions,
@@ -388,83 +742,199 @@ impl Provider {
             Field::Moderation => l.moderations,
             _ => return None,
         };
-        (self.supports(field) && !values.is_empty()).then_some(values)
-    }
-
-    /// What the provider uses for a closed-set `field` a request leaves out,
-    /// where its documents say. Apiframe: `quality` auto, `output_format` webp
-    /// (its API reference); OpenAI: `quality`, `background`, `moderation` auto
-    /// and `output_format` png (`CreateImageRequest` in its OpenAPI document).
-    /// OpenAI's `input_fidelity` defaults to low (its API reference). `None`:
-    /// not documented.
-    pub fn documented_default(self, field: Field) -> Option<&'static str> {
-        match (self, field) {
-            (Provider::Apiframe, Field::Quality) => Some("auto"),
-            (Provider::Apiframe, Field::OutputFormat) => Some("webp"),
-            (Provider::Openai, Field::Quality | Field::Background | Field::Moderation) => {
-                Some("auto")
-            }
-            (Provider::Openai, Field::OutputFormat) => Some("png"),
-            (Provider::Openai, Field::InputFidelity) => Some("low"),
-            _ => None,
-        }
+        (l.fields.contains(&field) && !values.is_empty()).then_some(values)
     }
 }
 
-/// OpenAI: the sizes a JSON edit takes (its OpenAPI schema's enum); other
-/// sizes go as multipart.
-pub const JSON_EDIT_SIZES: [&str; 4] = ["auto", "1024x1024", "1536x1024", "1024x1536"];
+impl Model {
+    /// What the provider uses for a closed-set `field` a request leaves out.
+    pub fn documented_default(&self, field: Field) -> Option<&'static str> {
+        self.defaults
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, v)| *v)
+    }
+}
 
-/// Every provider's allowed values and limits, as JSON for building forms.
+fn flow_name(f: Flow) -> &'static str {
+    match f {
+        Flow::Async => "async",
+        Flow::Sync => "sync",
+    }
+}
+
+fn strings(values: &[&str]) -> Json {
+    Json::Array(values.iter().map(|v| json!(v)).collect())
+}
+
+/// A model's values and limits, as JSON for forms.
+fn limits_json(l: &Limits) -> crate::json::Map {
+    let mut o = crate::json::Map::new();
+    o.insert(
+        "fields",
+        Json::Array(l.fields.iter().map(|f| json!(f.name())).collect()),
+    );
+    o.insert("promptMaxLength", json!(l.prompt_max));
+    o.insert("aspectRatios", strings(l.aspect_ratios));
+    o.insert("resolutions", strings(l.resolutions));
+    o.insert("qualities", strings(l.qualities));
+    o.insert("outputFormats", strings(l.output_formats));
+    o.insert("backgrounds", strings(l.backgrounds));
+    o.insert("moderations", strings(l.moderations));
+    o.insert("inputFidelities", strings(l.input_fidelities));
+    o.insert("count", json!({ "min": l.count.0, "max": l.count.1 }));
+    o.insert("referencesMax", json!(l.references_max));
+    if let Some(edit) = l.edit_fields {
+        o.insert(
+            "editFields",
+            Json::Array(edit.iter().map(|f| json!(f.name())).collect()),
+        );
+    }
+    if let Some(s) = l.size {
+        let ratios: Vec<Json> = s
+            .ratio_sizes_1k
+            .iter()
+            .map(|(r, w, h)| json!({ "aspectRatio": r, "width": w, "height": h }))
+            .collect();
+        o.insert(
+            "size",
+            json!({
+                "multipleOf": s.multiple_of,
+                "maxEdge": s.max_edge,
+                "minPixels": s.min_pixels,
+                "maxPixels": s.max_pixels,
+                "maxRatio": s.max_ratio,
+                "ratioSizes1K": ratios,
+                "only": Json::Array(s.only.iter().map(|(w, h)| json!(format!("{w}x{h}"))).collect()),
+                "outputCompression": { "min": 0, "max": 100, "formats": ["jpeg", "webp"] },
+            }),
+        );
+    }
+    if l.fields.contains(&Field::Mask) {
+        o.insert(
+            "mask",
+            json!({ "maxBytes": l.mask_max_bytes, "format": "png", "alpha": true }),
+        );
+    }
+    o
+}
+
+/// A tariff as JSON: its kind and figures.
+fn tariff_json(t: &Tariff) -> Json {
+    match t {
+        Tariff::CreditsPerQuality { credits, plans, .. } => {
+            let per: Vec<Json> = credits.iter().map(|(q, c)| json!([q, c])).collect();
+            let plans: Vec<Json> = plans
+                .iter()
+                .map(|(p, usd, _)| json!({ "plan": p.id(), "usdPerCredit": usd }))
+                .collect();
+            json!({ "kind": "creditsPerQuality", "credits": per, "plans": plans })
+        }
+        Tariff::CreditsPerImage(c) => json!({ "kind": "creditsPerImage", "credits": c }),
+        Tariff::UsdPerResolution(per) => {
+            let per: Vec<Json> = per.iter().map(|(r, usd)| json!([r, usd])).collect();
+            json!({ "kind": "usdPerResolution", "usd": per })
+        }
+        Tariff::Tokens(t) => json!({
+            "kind": "tokens",
+            "usdPerMillion": { "textIn": t.text_in_per_m, "imageIn": t.image_in_per_m, "cachedImageIn": t.cached_image_in_per_m, "imageOut": t.image_out_per_m },
+        }),
+    }
+}
+
+/// A provider's settings as JSON: `[{ name, required, default, about, examples }]`.
+fn setup_settings_json(setup: &Setup) -> Json {
+    Json::Array(
+        setup
+            .settings
+            .iter()
+            .map(|s| {
+                json!({
+                    "name": s.name,
+                    "required": s.default.is_none(),
+                    "default": s.default,
+                    "about": s.about,
+                    "examples": strings(s.examples),
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Every provider's spec, as JSON for building forms: its capabilities, its
+/// models (each with its values, limits, defaults and tariff), and, at the
+/// top level, the values and limits of its default model.
 pub fn provider_info() -> Json {
     let mut out = crate::json::Map::new();
-    for p in Provider::ALL {
-        let l = p.limits();
-        let fields = crate::json::array(&mut l.fields.iter().map(|f| json!(f.name())));
-        let mut info = json!({
-            "id": p.id(),
-            "name": p.display_name(),
-            "flow": match p.flow() { Flow::Async => "async", Flow::Sync => "sync" },
-            "defaultBaseUrl": p.default_base_url(),
-            "fields": fields,
-            "promptMaxLength": l.prompt_max,
-            "aspectRatios": l.aspect_ratios,
-            "resolutions": l.resolutions,
-            "qualities": l.qualities,
-            "outputFormats": l.output_formats,
-            "backgrounds": l.backgrounds,
-            "moderations": l.moderations,
-            "inputFidelities": l.input_fidelities,
-            "count": { "min": l.count.0, "max": l.count.1 },
-            "referencesMax": l.references_max,
-            "idempotency": p.honours_idempotency_key(),
-            "typicalDurationMs": p.typical_duration_ms(),
-        });
-        if p == Provider::Openai {
-            info.set(
-                "size",
-                json!({
-                    "multipleOf": 16,
-                    "maxEdge": 3840,
-                    "minPixels": 655_360,
-                    "maxPixels": 8_294_400,
-                    "maxRatio": 3,
-                    "outputCompression": { "min": 0, "max": 100, "formats": ["jpeg", "webp"] },
-                    "jsonEditSizes": JSON_EDIT_SIZES,
-                }),
-            );
-            info.set(
-                "mask",
-                json!({ "maxBytes": crate::image::MASK_MAX_BYTES, "format": "png", "alpha": true }),
-            );
+    for p in Provider::all() {
+        let s = p.spec();
+        let mut info = limits_json(p.limits());
+        let models: Vec<Json> = s
+            .models
+            .iter()
+            .map(|m| {
+                let mut o = limits_json(m.limits);
+                o.insert("id", json!(m.id));
+                o.insert(
+                    "source",
+                    match m.source {
+                        Source::Official => json!("official"),
+                        Source::ThirdParty(why) => json!(why),
+                    },
+                );
+                let mut defaults = crate::json::Map::new();
+                for (f, v) in m.defaults {
+                    defaults.insert(f.name(), json!(v));
+                }
+                o.insert("defaults", Json::Object(defaults));
+                o.insert("tariff", tariff_json(&m.tariff));
+                Json::Object(o)
+            })
+            .collect();
+        info.insert("id", json!(s.id));
+        info.insert("name", json!(s.name));
+        info.insert("flow", json!(flow_name(s.flow)));
+        info.insert("defaultBaseUrl", json!(s.api_root));
+        info.insert("auth", json!(s.auth.header_name()));
+        info.insert("defaultModel", json!(p.default_model().id));
+        info.insert("models", Json::Array(models));
+        info.insert(
+            "modelFamily",
+            s.model_family.map_or(
+                Json::Null,
+                |f| json!({ "prefix": f.prefix, "judgedAs": f.newest }),
+            ),
+        );
+        info.insert("idempotency", json!(p.honours_idempotency_key()));
+        info.insert("typicalDurationMs", json!(s.typical_duration_ms));
+        info.insert("reportsProgress", json!(s.reports_progress));
+        info.insert("signsWebhooks", json!(p.signs_webhooks()));
+        info.insert("partialImages", json!(p.streams_partial_images()));
+        info.insert(
+            "partialImagesCounted",
+            json!(s.partial_images == PartialImages::AsAsked),
+        );
+        info.insert("settings", setup_settings_json(s.setup));
+        let surfaces: Vec<Json> = s
+            .setup
+            .surfaces
+            .iter()
+            .map(|surface| {
+                let mut o = limits_json(surface.limits);
+                o.insert("id", json!(surface.id));
+                o.insert("about", json!(surface.about));
+                Json::Object(o)
+            })
+            .collect();
+        info.insert("surfaces", Json::Array(surfaces));
+        info.insert("surfaceSetting", json!(s.setup.surface_setting));
+        info.insert("baseUrlRequired", json!(s.setup.base_url_required));
+        info.insert("referenceBytes", json!(p.takes_reference_bytes()));
+        info.insert("imagesPerCall", json!(s.images_per_call));
+        if !s.style_examples.is_empty() {
+            info.insert("styleExamples", strings(s.style_examples));
         }
-        if p == Provider::Gptimage2ai {
-            info.set(
-                "styleExamples",
-                json!(["editorial-photo", "studio-product", "cinematic"]),
-            );
-        }
-        out.insert(p.id().to_string(), info);
+        out.insert(s.id.to_string(), Json::Object(info));
     }
     Json::Object(out)
 }

@@ -9,7 +9,7 @@ use crate::image::DataUrl;
 use crate::issue::{Issue, IssueCode};
 use crate::json;
 use crate::json::{number_text, Json, Map};
-use crate::provider::{Field, Provider, JSON_EDIT_SIZES};
+use crate::provider::{Field, Limits, Model, ModelChoice, Provider, SizeRules, Surface};
 use crate::text::{list, push_list};
 use crate::url::{self, UrlProblem};
 use std::borrow::Cow;
@@ -33,61 +33,26 @@ impl Size {
     }
 }
 
-/// OpenAI: sizes for `aspectRatio` at 1K; 2K doubles both edges. Every size
-/// is a multiple of 16 within OpenAI's pixel and ratio limits (a test checks
-/// it).
-pub const RATIO_SIZES_1K: [(&str, u32, u32); 9] = [
-    ("1:1", 1024, 1024),
-    ("3:2", 1536, 1024),
-    ("2:3", 1024, 1536),
-    ("4:3", 1152, 864),
-    ("3:4", 864, 1152),
-    ("4:5", 1024, 1280),
-    ("16:9", 1536, 864),
-    ("9:16", 864, 1536),
-    ("21:9", 1680, 720),
-];
-
-/// The size OpenAI is asked for (and priced by): `size`, or one derived from
-/// `aspectRatio`/`resolution`, or `auto` when none is given.
+/// The size asked for (and priced by): `size`, or one derived from
+/// `aspectRatio`/`resolution` by the model's size rules, or `auto` when none
+/// is given (or the model has no size rules).
 pub fn effective_size(req: &ImageRequest) -> Size {
-    size_of(req.size, req.aspect_ratio, req.resolution)
-}
-
-fn size_of(size: Option<Size>, aspect_ratio: Option<&str>, resolution: Option<&str>) -> Size {
-    if let Some(size) = size {
+    if let Some(size) = req.size {
         return size;
     }
-    if aspect_ratio.is_none() && resolution.is_none() {
+    let Some(rules) = req.limits.size else {
+        return Size::Auto;
+    };
+    if req.aspect_ratio.is_none() && req.resolution.is_none() {
         return Size::Auto;
     }
-    let ratio = aspect_ratio.unwrap_or("1:1");
-    let scale = if resolution == Some("2K") { 2 } else { 1 };
-    RATIO_SIZES_1K
+    let ratio = req.aspect_ratio.unwrap_or("1:1");
+    let scale = if req.resolution == Some("2K") { 2 } else { 1 };
+    rules
+        .ratio_sizes_1k
         .iter()
         .find(|(r, _, _)| *r == ratio)
         .map_or(Size::Auto, |(_, w, h)| Size::Exact(w * scale, h * scale))
-}
-
-/// Whether an OpenAI edit can go as JSON: a size the JSON form takes, and
-/// every image (references and mask) short enough as a URL.
-pub fn json_edit_possible(
-    size: Size,
-    aspect_ratio: Option<&str>,
-    resolution: Option<&str>,
-    references: &[String],
-    mask: Option<&str>,
-) -> bool {
-    let size = match size {
-        Size::Auto => size_of(None, aspect_ratio, resolution),
-        exact => exact,
-    };
-    JSON_EDIT_SIZES.contains(&size.to_wire().as_str())
-        && references
-            .iter()
-            .map(String::as_str)
-            .chain(mask)
-            .all(|u| u.len() <= crate::image::JSON_IMAGE_URL_MAX)
 }
 
 /// A validated request: every value is one the chosen provider accepts.
@@ -95,6 +60,16 @@ pub fn json_edit_possible(
 pub struct ImageRequest {
     /// The prompt, trimmed.
     pub prompt: String,
+    /// The model id sent to the provider.
+    pub model: String,
+    /// The model whose rules and tariff the request was judged by (for an
+    /// unlisted id of the provider's family, the newest listed model).
+    pub rules: &'static Model,
+    /// The fields, values and limits it was judged by: the model's, or those
+    /// of the provider's API it goes to, where the provider has several.
+    pub limits: &'static Limits,
+    /// That API, where the provider has several.
+    pub surface: Option<&'static Surface>,
     /// Reference images (https or `data:` URLs); non-empty means edit or compose.
     pub references: Vec<String>,
     /// OpenAI: a PNG whose transparent pixels mark where to edit the first reference.
@@ -138,31 +113,6 @@ impl ImageRequest {
     pub fn images(&self) -> u32 {
         self.count.unwrap_or(1)
     }
-
-    /// A request with just a prompt.
-    pub fn new(prompt: impl Into<String>) -> ImageRequest {
-        ImageRequest {
-            prompt: prompt.into(),
-            references: Vec::new(),
-            mask: None,
-            input_fidelity: None,
-            user: None,
-            aspect_ratio: None,
-            size: None,
-            resolution: None,
-            quality: None,
-            output_format: None,
-            output_compression: None,
-            background: None,
-            moderation: None,
-            count: None,
-            style: None,
-            lighting: None,
-            camera: None,
-            negative: None,
-            webhook_url: None,
-        }
-    }
 }
 
 /// How strictly to validate.
@@ -172,6 +122,9 @@ pub struct ValidateOptions {
     pub strict: bool,
     /// Accept http and loopback/private hosts in URLs (local development).
     pub allow_local_urls: bool,
+    /// The API the request goes to, where the provider has several (`None`:
+    /// its default one).
+    pub surface: Option<&'static Surface>,
 }
 
 /// The outcome of validation.
@@ -203,8 +156,12 @@ impl Validation {
 
 /// Validate `input` for `provider`, reporting every problem at once.
 pub fn validate(provider: Provider, input: &Json, opts: ValidateOptions) -> Validation {
+    let surface = opts.surface.or_else(|| provider.surface(None));
     let mut v = Validator {
         provider,
+        rules: provider.default_model(),
+        surface,
+        edit: false,
         opts,
         errors: Vec::new(),
         warnings: Vec::new(),
@@ -230,9 +187,29 @@ pub fn validate(provider: Provider, input: &Json, opts: ValidateOptions) -> Vali
 
 struct Validator {
     provider: Provider,
+    /// The model whose rules apply (the one the request names, once read).
+    rules: &'static Model,
+    /// The provider's API the request goes to, where it has several: its
+    /// limits replace the model's.
+    surface: Option<&'static Surface>,
+    /// Whether the request is an edit (it gives references).
+    edit: bool,
     opts: ValidateOptions,
     errors: Vec<Issue>,
     warnings: Vec<Issue>,
+}
+
+/// `8294400` as `8,294,400`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Unknown fields reported one by one; past this, one issue counts the rest.
@@ -333,9 +310,6 @@ impl Validator {
                     continue;
                 }
                 let message = match (key.as_str(), suggestion(key)) {
-                    ("model", _) => {
-                        "the model is always gpt-image-2; remove this field".to_string()
-                    }
                     ("mode", _) => {
                         "the mode follows from `references` (non-empty means edit); remove this field"
                             .to_string()
@@ -362,19 +336,36 @@ impl Validator {
         // here and left out of the typed request.
         // A field given: written and not null (null means absent).
         let given_value = |f: Field| written[f as usize].filter(|v| !v.is_null());
+        // The model first: its rules judge every other field.
+        let model = self.model(given_value(Field::Model));
+        self.edit = given_value(Field::References)
+            .and_then(Json::as_array)
+            .is_some_and(|a| !a.is_empty());
         let mut present = |field: Field| -> Option<&Json> {
             let value = given_value(field)?;
-            if self.provider.supports(field) {
+            if self.supports(field) {
                 return Some(value);
             }
-            let name = self.provider.display_name();
+            let name = self.where_words();
             let f = field.name();
-            if self.opts.strict {
+            let on_edits = if self.edit && self.generation_supports(field) {
+                " on edits"
+            } else {
+                ""
+            };
+            // Leaving out images would make another picture than asked: always refused.
+            if self.opts.strict || matches!(field, Field::References | Field::Mask) {
                 self.error(
                     f,
                     IssueCode::Unsupported,
-                    format!("{name} has no `{f}` setting; remove it"),
+                    format!("{name} has no `{f}` setting{on_edits}; remove it"),
                 );
+            } else if !on_edits.is_empty() {
+                self.warnings.push(Issue::new(
+                    f,
+                    IssueCode::Unsupported,
+                    format!("{name} has no `{f}` setting on edits; it will not be sent"),
+                ));
             } else {
                 self.warnings.push(Issue::new(
                     f,
@@ -404,19 +395,18 @@ impl Validator {
         let negative_v = present(Field::Negative);
         let webhook_v = present(Field::WebhookUrl);
 
-        let limits = self.provider.limits();
+        let limits = self.limits();
         let prompt = self.prompt(prompt_v, limits.prompt_max);
         let references = references_v
             .map(|v| self.references(v, limits.references_max))
             .unwrap_or_default();
-        let mask =
-            mask_v.and_then(|v| self.image(At::Field("mask"), v, crate::image::MASK_MAX_BYTES));
+        let mask = mask_v.and_then(|v| self.image(At::Field("mask"), v, limits.mask_max_bytes));
         let input_fidelity =
             fidelity_v.and_then(|v| self.one_of("inputFidelity", v, limits.input_fidelities));
         let user = user_v.and_then(|v| self.user(v));
         let aspect_ratio =
             aspect_v.and_then(|v| self.one_of("aspectRatio", v, limits.aspect_ratios));
-        let size = size_v.and_then(|v| self.size(v));
+        let size = size_v.and_then(|v| limits.size.and_then(|rules| self.size(v, rules)));
         let resolution =
             resolution_v.and_then(|v| self.one_of("resolution", v, limits.resolutions));
         let quality = quality_v.and_then(|v| self.one_of("quality", v, limits.qualities));
@@ -449,7 +439,7 @@ impl Validator {
             .and_then(Json::as_array)
             .is_some_and(|a| !a.is_empty());
         for f in [Field::Mask, Field::InputFidelity] {
-            if given(f) && self.provider.supports(f) && !references_given {
+            if given(f) && self.supports(f) && !references_given {
                 self.error(
                     f.name(),
                     IssueCode::Conflict,
@@ -458,8 +448,7 @@ impl Validator {
             }
         }
         let written_str = |f: Field| written[f as usize].and_then(Json::as_str);
-        if written_str(Field::Background) == Some("transparent")
-            && self.provider.supports(Field::Background)
+        if written_str(Field::Background) == Some("transparent") && self.supports(Field::Background)
         {
             let format = written_str(Field::OutputFormat);
             if format == Some("jpeg") {
@@ -473,27 +462,6 @@ impl Validator {
         }
         if let (Some(first), Some(m)) = (references.first(), mask.as_deref()) {
             self.mask_matches(first, m);
-        }
-        if self.provider == Provider::Openai
-            && given(Field::Moderation)
-            && references_given
-            && !json_edit_possible(
-                size.unwrap_or(Size::Auto),
-                aspect_ratio,
-                resolution,
-                &references,
-                mask.as_deref(),
-            )
-        {
-            self.error(
-                "moderation",
-                IssueCode::Conflict,
-                format!(
-                    "OpenAI takes `moderation` on edits only as JSON, which needs a size of {} and images under {} characters as data URLs",
-                    list(&JSON_EDIT_SIZES),
-                    crate::image::JSON_IMAGE_URL_MAX
-                ),
-            );
         }
         if given(Field::OutputCompression) {
             let format = written_str(Field::OutputFormat);
@@ -510,8 +478,12 @@ impl Validator {
             }
         }
 
-        Some(ImageRequest {
+        let req = ImageRequest {
             prompt: prompt?,
+            model,
+            rules: self.rules,
+            limits: self.limits(),
+            surface: self.surface,
             references,
             mask,
             input_fidelity,
@@ -530,7 +502,94 @@ impl Validator {
             camera,
             negative,
             webhook_url,
-        })
+        };
+        // What only this provider's API forbids.
+        let mut issues = Vec::new();
+        self.provider
+            .wire()
+            .check(self.provider, &req, self.surface, &mut issues);
+        for issue in issues {
+            self.push_error(issue);
+        }
+        Some(req)
+    }
+
+    /// The fields, values and limits that judge the request: those of the
+    /// provider's API where it has several, else the model's.
+    fn limits(&self) -> &'static Limits {
+        self.surface.map_or(self.rules.limits, |s| s.limits)
+    }
+
+    /// Whether a generation takes `field`.
+    fn generation_supports(&self, field: Field) -> bool {
+        self.limits().fields.contains(&field)
+    }
+
+    /// Whether the request takes `field` (an edit: where edits take fewer fields, those).
+    fn supports(&self, field: Field) -> bool {
+        match self.limits().edit_fields {
+            Some(fields) if self.edit => fields.contains(&field),
+            _ => self.generation_supports(field),
+        }
+    }
+
+    /// The provider, and its API where it has several, for messages.
+    fn where_words(&self) -> String {
+        match self.surface {
+            Some(s) => format!("{} ({})", self.provider.display_name(), s.about),
+            None => self.provider.display_name().to_string(),
+        }
+    }
+
+    /// The model the request names (its provider's default when none): the id
+    /// to send, with its rules now the validator's. An id of the provider's
+    /// family that this package does not list is judged by the newest listed
+    /// model's rules, with a warning (an error when strict).
+    fn model(&mut self, v: Option<&Json>) -> String {
+        let p = self.provider;
+        let default = p.default_model();
+        let Some(v) = v else {
+            return default.wire_id.to_string();
+        };
+        let Some(id) = self.string(At::Field("model"), v) else {
+            return default.wire_id.to_string();
+        };
+        let offered = || {
+            let ids: Vec<&str> = p.spec().models.iter().map(|m| m.id).collect();
+            list(&ids)
+        };
+        match p.model(id) {
+            ModelChoice::Listed(m) => {
+                self.rules = m;
+                m.wire_id.to_string()
+            }
+            ModelChoice::Unlisted(m) => {
+                self.rules = m;
+                let prefix = p.spec().model_family.map_or("", |f| f.wire_prefix);
+                let message = format!(
+                    "\"{id}\" is not a {} model this package knows ({}); it is judged by {}'s rules and priced at its published token rates, as an estimate",
+                    p.display_name(),
+                    offered(),
+                    m.id
+                );
+                let issue = Issue::new("model", IssueCode::UnlistedModel, message);
+                if self.opts.strict {
+                    self.push_error(issue);
+                } else {
+                    self.warnings.push(issue);
+                }
+                format!("{prefix}{id}")
+            }
+            ModelChoice::Unknown => {
+                let message = format!(
+                    "\"{id}\" is not a model {} sells; use one of {}",
+                    p.display_name(),
+                    offered()
+                );
+                self.error("model", IssueCode::NotAllowed, message);
+                default.wire_id.to_string()
+            }
+        }
     }
 
     fn string<'a>(&mut self, path: At, v: &'a Json) -> Option<&'a str> {
@@ -648,7 +707,7 @@ impl Validator {
         Some(f as u64)
     }
 
-    fn size(&mut self, v: &Json) -> Option<Size> {
+    fn size(&mut self, v: &Json, rules: &SizeRules) -> Option<Size> {
         let s = self.string(At::Field("size"), v)?;
         if s == "auto" {
             return Some(Size::Auto);
@@ -677,27 +736,49 @@ impl Validator {
             );
             return None;
         };
+        if !rules.only.is_empty() {
+            if rules.only.contains(&(w, h)) {
+                return Some(Size::Exact(w, h));
+            }
+            let mut sizes = vec!["\"auto\"".to_string()];
+            sizes.extend(rules.only.iter().map(|(w, h)| format!("\"{w}x{h}\"")));
+            self.error(
+                "size",
+                IssueCode::NotAllowed,
+                format!(
+                    "\"{s}\" is not a size {} takes; use one of {}",
+                    self.where_words(),
+                    sizes.join(", ")
+                ),
+            );
+            return None;
+        }
         let before = self.errors.len();
         let mut bad = |message: String| self.error("size", IssueCode::OutOfRange, message);
-        if w % 16 != 0 || h % 16 != 0 {
-            bad(format!("both edges must be multiples of 16, got {w}x{h}"));
+        let m = rules.multiple_of;
+        if w % m != 0 || h % m != 0 {
+            bad(format!("both edges must be multiples of {m}, got {w}x{h}"));
         }
-        if w.max(h) > 3840 {
+        if w.max(h) > rules.max_edge {
             bad(format!(
-                "the longest edge may be at most 3840, got {}",
+                "the longest edge may be at most {}, got {}",
+                rules.max_edge,
                 w.max(h)
             ));
         }
-        let (long, short) = (w.max(h) as u64, w.min(h) as u64);
-        if long > 3 * short {
+        let (long, short) = (u64::from(w.max(h)), u64::from(w.min(h)));
+        let r = rules.max_ratio;
+        if long > u64::from(r) * short {
             bad(format!(
-                "the ratio of the edges must be within 1:3 and 3:1, got {w}x{h}"
+                "the ratio of the edges must be within 1:{r} and {r}:1, got {w}x{h}"
             ));
         }
-        let pixels = w as u64 * h as u64;
-        if !(655_360..=8_294_400).contains(&pixels) {
+        let pixels = u64::from(w) * u64::from(h);
+        if !(rules.min_pixels..=rules.max_pixels).contains(&pixels) {
             bad(format!(
-                "the image must have between 655,360 and 8,294,400 pixels, got {pixels}"
+                "the image must have between {} and {} pixels, got {pixels}",
+                thousands(rules.min_pixels),
+                thousands(rules.max_pixels)
             ));
         }
         (self.errors.len() == before).then_some(Size::Exact(w, h))

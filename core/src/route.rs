@@ -16,7 +16,7 @@
 use crate::error::{Error, ErrorCode};
 use crate::handle::{Handle, HANDLE_VERSION};
 use crate::issue::{Issue, IssueCode};
-use crate::job::Job;
+use crate::job::{Job, JobStatus};
 use crate::json;
 use crate::json::{Json, Map};
 use crate::price::{self, Cost, PriceOptions};
@@ -75,14 +75,94 @@ pub fn route(method: &str, path: &str, base: &str) -> Route {
     }
 }
 
-/// Whether a request from `origin` may be served. No `Origin` header means a
-/// server or a tool, not a browser; same-origin is always allowed; other
-/// origins only when listed (`"*"` lists them all).
-pub fn origin_allowed(origin: Option<&str>, own_origin: &str, allowed: &[String]) -> bool {
-    match origin {
-        None => true,
-        Some(o) => o == own_origin || allowed.iter().any(|a| a == "*" || a == o),
+/// What a request says about the page that sent it, if any.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Caller<'a> {
+    /// `Sec-Fetch-Site`: set by browsers, never by a page's script.
+    pub sec_fetch_site: Option<&'a str>,
+    /// `Origin`.
+    pub origin: Option<&'a str>,
+    /// `Host` (or, without it, the authority of the request's URL).
+    pub host: Option<&'a str>,
+}
+
+/// Who may call, decided from a request's browser context.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Site {
+    /// A page of this site (or a tool that is no browser): served, no CORS headers.
+    Same,
+    /// A page of a listed origin: served, with CORS headers for this origin.
+    Listed(String),
+    /// Refused (403), and why.
+    Refused(&'static str),
+}
+
+/// `scheme://host[:port]` without the scheme, lower-case: what the `Origin`
+/// and the `Host` a browser asked for have in common behind a proxy that
+/// ends TLS, or an adapter that guesses the scheme.
+fn authority(origin: &str) -> String {
+    let rest = crate::text::find(origin, "://")
+        .and_then(|i| origin.get(i + 3..))
+        .unwrap_or(origin);
+    rest.trim_end_matches('/').to_ascii_lowercase()
+}
+
+/// Decide who may call. In order:
+/// 1. an `Origin` in `allowed` (`"*"` lists every origin) is served with CORS;
+/// 2. `Sec-Fetch-Site` (browsers set it; scripts cannot): `same-origin` and
+///    `none` are served, `same-site` and `cross-site` refused;
+/// 3. without it: no `Origin` is a server or a tool (served); otherwise the
+///    `Origin` must be one of `public_origins` when the owner set them, or
+///    else name the `Host` the request was sent to (the scheme is not
+///    compared: proxies that end TLS and adapters that guess it change it).
+pub fn site(caller: &Caller, public_origins: &[String], allowed: &[String]) -> Site {
+    if let Some(o) = caller.origin {
+        if o != "null" && allowed.iter().any(|a| a == "*" || a == o) {
+            return Site::Listed(o.to_string());
+        }
     }
+    match caller
+        .sec_fetch_site
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("same-origin") | Some("none") => return Site::Same,
+        Some("same-site") => {
+            return Site::Refused("a page of another origin of this site may not use this service")
+        }
+        Some("cross-site") => {
+            return Site::Refused("a page of another site may not use this service")
+        }
+        _ => {}
+    }
+    let Some(origin) = caller.origin else {
+        return Site::Same;
+    };
+    let same = if public_origins.is_empty() {
+        caller
+            .host
+            .is_some_and(|h| !h.is_empty() && authority(origin) == authority(h))
+    } else {
+        public_origins
+            .iter()
+            .any(|p| p.trim_end_matches('/').eq_ignore_ascii_case(origin))
+    };
+    if same {
+        Site::Same
+    } else {
+        Site::Refused("this origin may not use this service")
+    }
+}
+
+/// Whether a `Content-Type` is JSON (`application/json`, any case, any
+/// parameters): what `POST {base}/generate` takes. A form or a text body is
+/// what a page can send to another site without asking first.
+pub fn is_json_content_type(content_type: Option<&str>) -> bool {
+    content_type.is_some_and(|t| {
+        crate::text::before_any(t, b";")
+            .trim()
+            .eq_ignore_ascii_case("application/json")
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -126,7 +206,7 @@ pub fn principal_material(principal: &str) -> String {
 /// The `user` OpenAI is sent for its abuse monitoring when the request names
 /// none: the principal's tag (a keyed digest, not the name itself), so abuse
 /// is traced to one of the owner's users without telling OpenAI who.
-pub fn openai_user(principal_tag: &str) -> String {
+pub fn end_user_tag(principal_tag: &str) -> String {
     format!("gie-{principal_tag}")
 }
 
@@ -156,7 +236,7 @@ pub struct Allow {
 impl Default for Allow {
     /// Every setting but `references`, `mask` and `webhookUrl` (a browser
     /// must not point the server at URLs) and `user` (the route names the
-    /// user: see [`openai_user`]), at most 4 images.
+    /// user: see [`end_user_tag`]), at most 4 images.
     fn default() -> Allow {
         Allow {
             fields: Field::ALL
@@ -269,7 +349,7 @@ impl Allow {
                             return Err(bad_option(format!(
                                 "values.{name}: {} accepts {}, not `{odd}`",
                                 provider.display_name(),
-                                crate::text::list(accepted)
+                                crate::text::list(&accepted)
                             )));
                         }
                         allow.values.push((f, items));
@@ -408,7 +488,8 @@ pub struct Policy {
     defaults: Map,
     max_cost_usd: Option<f64>,
     price: PriceOptions,
-    allow_local_urls: bool,
+    /// How requests are validated (always strict): local URLs, the provider's API.
+    validation: ValidateOptions,
 }
 
 /// A request body as read: JSON, or why not.
@@ -435,15 +516,19 @@ impl Policy {
     /// Check the owner's options. `defaults` must be valid settings for the
     /// provider, inside the allow-list; every field `allow.values` narrows
     /// must have a known value when left out (a default, or the provider's
-    /// documented one).
+    /// documented one). Requests are validated as `validation` says, strictly.
     pub fn new(
         provider: Provider,
         allow: &Json,
         defaults: &Json,
         max_cost_usd: Option<f64>,
         price: PriceOptions,
-        allow_local_urls: bool,
+        validation: ValidateOptions,
     ) -> Result<Policy, Error> {
+        let validation = ValidateOptions {
+            strict: true,
+            ..validation
+        };
         let allow = Allow::from_json(allow, provider)?;
         let bad = |why: String| {
             Error::new(
@@ -461,11 +546,7 @@ impl Policy {
         }
         let mut probe = defaults.clone();
         probe.insert("prompt", json!("x"));
-        let opts = ValidateOptions {
-            strict: true,
-            allow_local_urls,
-        };
-        let v = validate(provider, &Json::Object(probe), opts);
+        let v = validate(provider, &Json::Object(probe), validation);
         if let Some(i) = v.errors.first() {
             return Err(bad(format!("{}: {}", i.path, i.message)));
         }
@@ -504,7 +585,7 @@ impl Policy {
             defaults,
             max_cost_usd,
             price,
-            allow_local_urls,
+            validation,
         })
     }
 
@@ -529,6 +610,12 @@ impl Policy {
     /// priced against the budget. Every check sees the request that would
     /// really go out.
     pub fn decide(&self, body: BodyRead) -> Result<Prepared, Refusal> {
+        self.decide_for(body, 0)
+    }
+
+    /// [`Policy::decide`] for a request that streams `partial_images`
+    /// partial images before each image (priced too: each adds output tokens).
+    pub fn decide_for(&self, body: BodyRead, partial_images: u8) -> Result<Prepared, Refusal> {
         let caller = match body {
             BodyRead::Json(v) => v,
             BodyRead::TooManyEntries => {
@@ -556,10 +643,7 @@ impl Policy {
                 "the body must be a JSON object",
             ));
         };
-        let opts = ValidateOptions {
-            strict: true,
-            allow_local_urls: self.allow_local_urls,
-        };
+        let opts = self.validation;
         let invalid = |issues: &[Issue]| {
             Refusal::with_issues(
                 400,
@@ -614,7 +698,11 @@ impl Policy {
         let Some(typed) = v.request.filter(|_| v.errors.is_empty()) else {
             return Err(invalid(&v.errors));
         };
-        let estimate = price::estimate(self.provider, &typed, &self.price);
+        let price = PriceOptions {
+            partial_images,
+            ..self.price
+        };
+        let estimate = price::estimate(self.provider, &typed, &price);
         if let Some(max) = self.max_cost_usd {
             if estimate.usd.is_none_or(|usd| usd > max) {
                 return Err(Refusal::over_budget(&estimate));
@@ -660,8 +748,111 @@ pub fn limit_outcome(decision: &Json) -> Result<(), Refusal> {
 /// the job it is about and the provider's event exactly as sent, nothing
 /// added. `None` when the body names no job.
 pub fn webhook_event(provider: Provider, event: &Json) -> Option<Json> {
-    let job_id = event.get("jobId").and_then(Json::as_str)?;
+    let job_id = provider.wire().webhook_job_id(event)?;
     Some(json!({ "provider": provider.id(), "jobId": job_id, "event": event.clone() }))
+}
+
+/// How far from now a signed webhook timestamp may be: older events (or
+/// ones dated later than this ahead) are refused as replays.
+pub const WEBHOOK_TOLERANCE_MS: f64 = 300_000.0;
+
+/// How long a delivery is remembered, so that the same one posted again is
+/// acknowledged without telling the owner twice: past the tolerance when the
+/// provider signs a time, a day when it signs none.
+pub fn webhook_memory_ms(signed_time: bool) -> f64 {
+    if signed_time {
+        2.0 * WEBHOOK_TOLERANCE_MS
+    } else {
+        86_400_000.0
+    }
+}
+
+/// Milliseconds since 1970 of an ISO 8601 time (`2026-12-02T10:00:00.5Z`,
+/// `+01:00` offsets), or `None` when it is not one.
+pub fn parse_timestamp_ms(s: &str) -> Option<f64> {
+    let b = s.trim().as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let d = b.get(r)?;
+        d.iter().all(u8::is_ascii_digit).then(|| {
+            d.iter()
+                .fold(0i64, |acc, &c| acc * 10 + i64::from(c - b'0'))
+        })
+    };
+    if b.get(4) != Some(&b'-')
+        || b.get(7) != Some(&b'-')
+        || !matches!(b.get(10), Some(b'T' | b't' | b' '))
+        || b.get(13) != Some(&b':')
+        || b.get(16) != Some(&b':')
+    {
+        return None;
+    }
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut i = 19;
+    let mut frac = 0.0;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        // Milliseconds: the first three digits.
+        frac = (0..3).fold(0.0, |acc, k| {
+            let d = b
+                .get(start + k)
+                .filter(|_| start + k < i)
+                .map_or(0, |c| c - b'0');
+            acc * 10.0 + f64::from(d)
+        });
+    }
+    let offset_min = match b.get(i) {
+        Some(b'Z' | b'z') if i + 1 == b.len() => 0,
+        Some(&sign @ (b'+' | b'-')) if b.len() == i + 6 && b[i + 3] == b':' => {
+            let m = num(i + 1..i + 3)? * 60 + num(i + 4..i + 6)?;
+            if sign == b'+' {
+                m
+            } else {
+                -m
+            }
+        }
+        _ => return None,
+    };
+    // Days from 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_min * 60;
+    Some(secs as f64 * 1000.0 + frac)
+}
+
+/// When a verified webhook event says it was sent: its `timestamp` (ISO
+/// 8601, or seconds since 1970 as a number), if it has one.
+pub fn webhook_sent_at_ms(event: &Json) -> Option<f64> {
+    match event.get("timestamp")? {
+        Json::String(t) => parse_timestamp_ms(t),
+        Json::Number(n) if n.is_finite() && *n > 0.0 => Some(n * 1000.0),
+        _ => None,
+    }
+}
+
+/// Whether a verified event's signed time is within the tolerance of `now`.
+pub fn webhook_fresh(sent_at_ms: f64, now_ms: f64) -> bool {
+    (now_ms - sent_at_ms).abs() <= WEBHOOK_TOLERANCE_MS
 }
 
 // ---------------------------------------------------------------------------
@@ -720,32 +911,118 @@ pub fn public_cost(c: &Cost) -> Json {
     json!({ "credits": c.credits, "usd": c.usd, "exact": c.exact, "images": c.images })
 }
 
+/// Whether `s` is base64 text and nothing else (what image data is).
+fn is_base64_text(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+}
+
+/// Whether `s` reads as an ISO 8601 time (`2026-12-02T10:00:00Z`, offsets
+/// and fractions allowed): the only shape an expiry may have on its way out.
+fn is_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    s.len() <= 40
+        && digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10)
+        && matches!(b.get(10), Some(b'T' | b't' | b' '))
+        && b[11..]
+            .iter()
+            .all(|c| c.is_ascii_digit() || matches!(c, b':' | b'.' | b'+' | b'-' | b'Z' | b'z'))
+}
+
+/// Whether `s` is an OpenAI size as an event reports it (`1024x1024`, `auto`).
+fn is_size(s: &str) -> bool {
+    s == "auto"
+        || s.split_once('x').is_some_and(|(w, h)| {
+            (1..=5).contains(&w.len())
+                && (1..=5).contains(&h.len())
+                && (w.bytes().chain(h.bytes())).all(|b| b.is_ascii_digit())
+        })
+}
+
+/// An image as a browser may see it, or `None` when nothing of it may pass:
+/// a URL only when it is a valid public https URL (or loopback, for local
+/// development) that carries no trace of the key, data only when it is
+/// base64; the type from the known list; an expiry only as a timestamp.
+fn public_image(i: &crate::job::Image, allow_local_urls: bool) -> Option<Json> {
+    let url = i.url.as_deref().filter(|u| {
+        !crate::text::contains(u, crate::redact::MARK)
+            && (crate::url::check(u, false).is_ok()
+                || (allow_local_urls && crate::url::parse(u).is_ok_and(|p| p.loopback)))
+    });
+    let b64 = i.b64.as_deref().filter(|b| is_base64_text(b));
+    if url.is_none() && b64.is_none() {
+        return None;
+    }
+    let mime = i
+        .mime_type
+        .as_deref()
+        .filter(|m| crate::image::IMAGE_MIME_TYPES.contains(m));
+    let mut o = json!({ "mimeType": mime, "width": i.width, "height": i.height });
+    if let Some(u) = url {
+        o.set("url", json!(u));
+    }
+    if let Some(b) = b64 {
+        o.set("b64", json!(b));
+    }
+    if let Some(e) = i.expires_at.as_deref().filter(|e| is_timestamp(e)) {
+        o.set("expiresAt", json!(e));
+    }
+    Some(o)
+}
+
 /// A job as a browser may see it: status, progress, images, error, cost.
-pub fn public_job(job: &Job) -> Json {
+/// Nothing the provider wrote passes as text: a failure is told with a code
+/// and a message of this package (the provider's words go to the owner's
+/// `onError`, see [`job_report`]); images pass only as [`public_image`] allows.
+pub fn public_job(job: &Job, allow_local_urls: bool) -> Json {
     let images: Vec<Json> = job
         .images
         .iter()
-        .map(|i| {
-            let mut o = json!({ "mimeType": i.mime_type, "width": i.width, "height": i.height });
-            if let Some(u) = &i.url {
-                o.set("url", json!(u));
-            }
-            if let Some(b) = &i.b64 {
-                o.set("b64", json!(b));
-            }
-            if let Some(e) = &i.expires_at {
-                o.set("expiresAt", json!(e));
-            }
-            o
-        })
+        .filter_map(|i| public_image(i, allow_local_urls))
         .collect();
+    let mut status = job.status;
+    if status == JobStatus::Succeeded && images.is_empty() {
+        // Every image was withheld: nothing the caller can use was made.
+        status = JobStatus::Failed;
+    }
+    let error = match status {
+        JobStatus::Failed => {
+            Some(json!({ "code": "JOB_FAILED", "message": "the image could not be made" }))
+        }
+        JobStatus::Cancelled => {
+            Some(json!({ "code": "JOB_CANCELLED", "message": "the job was cancelled" }))
+        }
+        _ => None,
+    };
     json!({
-        "status": job.status.as_str(),
+        "status": status.as_str(),
         "progress": job.progress,
         "images": images,
-        "error": job.error.as_ref().map(|e| json!({ "code": e.code, "message": e.message })),
+        "error": error,
         "cost": job.cost.as_ref().map(|c| json!({ "credits": c.credits, "usd": c.usd, "exact": c.exact })),
     })
+}
+
+/// A partial image as a browser may see it (`{ index, b64, mimeType, size }`),
+/// or `None` when its data is not base64.
+pub fn public_partial(index: u32, b64: &str, mime_type: &str, size: Option<&str>) -> Option<Json> {
+    if !is_base64_text(b64) {
+        return None;
+    }
+    let mime = Some(mime_type).filter(|m| crate::image::IMAGE_MIME_TYPES.contains(m));
+    Some(json!({
+        "index": index,
+        "b64": b64,
+        "mimeType": mime,
+        "size": size.filter(|s| is_size(s)),
+    }))
 }
 
 /// A refusal body: `{ error: { code, message, issues? } }`.
@@ -804,7 +1081,54 @@ pub fn public_error(e: &Error) -> Refusal {
 }
 
 // ---------------------------------------------------------------------------
-// 6. The event stream (`Accept: text/event-stream` on generate).
+// 6. What the owner is told (the `onError` hook).
+
+/// A report for the owner's `onError`: where it happened (`generate`,
+/// `job`, `webhook`...), whom it concerned, the status and code the caller
+/// got, and what went wrong in full, as the server may know it (the
+/// provider's words included, with the key hidden).
+pub fn report(route: &str, principal: Option<&str>, status: u16, code: &str, error: Json) -> Json {
+    json!({ "route": route, "principal": principal, "status": status, "code": code, "error": error })
+}
+
+/// The report of a client error, as the caller saw it ([`public_error`]).
+pub fn error_report(route: &str, principal: Option<&str>, e: &Error) -> Json {
+    let r = public_error(e);
+    let code = r.body["error"]["code"]
+        .as_str()
+        .unwrap_or("INTERNAL")
+        .to_string();
+    report(route, principal, r.status, &code, e.to_json())
+}
+
+/// The report of a job that ended without images, with the provider's own
+/// reason (the caller got only `JOB_FAILED` or `JOB_CANCELLED`); `None`
+/// for a job that has not ended badly.
+pub fn job_report(
+    route: &str,
+    principal: Option<&str>,
+    job: &Job,
+    allow_local_urls: bool,
+) -> Option<Json> {
+    let public = public_job(job, allow_local_urls);
+    let code = public["error"]["code"].as_str()?.to_string();
+    let mut error = json!({
+        "code": code,
+        "message": job.error.as_ref().map_or("the job failed", |e| e.message.as_str()),
+        "provider": job.provider.id(),
+        "jobId": job.id,
+    });
+    if let Some(e) = &job.error {
+        error.set("providerCode", json!(e.code));
+    }
+    if job.status == JobStatus::Succeeded {
+        error.set("message", json!("every image of the answer was withheld (not a public https URL, or not base64, or it carried the key)"));
+    }
+    Some(report(route, principal, 200, &code, error))
+}
+
+// ---------------------------------------------------------------------------
+// 7. The event stream (`Accept: text/event-stream` on generate).
 
 /// The events of a generation's stream, in the order they can come.
 pub mod event {
@@ -819,6 +1143,8 @@ pub mod event {
     pub const COMPLETED: &str = "completed";
     /// The last event of a failure: `{ status, error: { code, message } }`.
     pub const ERROR: &str = "error";
+    /// Every event, in the order they can come.
+    pub const ALL: [&str; 5] = [ACCEPTED, PROGRESS, PARTIAL_IMAGE, COMPLETED, ERROR];
 }
 
 /// Default largest silence on a stream before a comment line goes out (15 s:
@@ -870,6 +1196,7 @@ pub fn error_event(e: &Error) -> Json {
 mod tests {
     use super::*;
     use crate::job::JobStatus;
+    use crate::providers::{APIFRAME, GPTIMAGE2AI, OPENAI};
 
     #[test]
     fn routes() {
@@ -906,21 +1233,161 @@ mod tests {
     }
 
     #[test]
-    fn origins() {
+    fn who_may_call() {
+        fn at<'a>(fetch: Option<&'a str>, origin: Option<&'a str>, host: &'a str) -> Caller<'a> {
+            Caller {
+                sec_fetch_site: fetch,
+                origin,
+                host: Some(host),
+            }
+        }
         let own = "https://app.example.com";
-        assert!(origin_allowed(None, own, &[]));
-        assert!(origin_allowed(Some(own), own, &[]));
-        assert!(!origin_allowed(Some("https://evil.example.com"), own, &[]));
-        assert!(origin_allowed(
-            Some("https://other.example.com"),
-            own,
-            &["https://other.example.com".into()]
+        let none: &[String] = &[];
+        // A browser's own word: same-origin is served wherever the URL says it is.
+        assert_eq!(
+            site(
+                &at(Some("same-origin"), Some(own), "localhost:3000"),
+                none,
+                none
+            ),
+            Site::Same
+        );
+        for cross in ["cross-site", "same-site", "Cross-Site"] {
+            assert!(
+                matches!(
+                    site(
+                        &at(Some(cross), Some("https://evil.example"), "app.example.com"),
+                        none,
+                        none
+                    ),
+                    Site::Refused(_)
+                ),
+                "{cross}"
+            );
+        }
+        // Without it: no Origin is no browser; the Origin must name the Host,
+        // whatever the scheme a proxy or an adapter put in the URL.
+        assert_eq!(
+            site(&at(None, None, "app.example.com"), none, none),
+            Site::Same
+        );
+        assert_eq!(
+            site(&at(None, Some(own), "app.example.com"), none, none),
+            Site::Same
+        );
+        assert_eq!(
+            site(
+                &at(None, Some("http://localhost:3000"), "localhost:3000"),
+                none,
+                none
+            ),
+            Site::Same
+        );
+        assert!(matches!(
+            site(
+                &at(None, Some("https://evil.example.com"), "app.example.com"),
+                none,
+                none
+            ),
+            Site::Refused(_)
         ));
-        assert!(origin_allowed(
-            Some("https://any.example.com"),
-            own,
-            &["*".into()]
+        assert!(matches!(
+            site(&at(None, Some("null"), "app.example.com"), none, none),
+            Site::Refused(_)
         ));
+        // A public origin set by the owner is the only one then.
+        let public = vec![own.to_string()];
+        assert_eq!(
+            site(&at(None, Some(own), "10.0.0.7:8080"), &public, none),
+            Site::Same
+        );
+        assert!(matches!(
+            site(
+                &at(None, Some("https://10.0.0.7:8080"), "10.0.0.7:8080"),
+                &public,
+                none
+            ),
+            Site::Refused(_)
+        ));
+        // Listed origins are served with CORS, even cross-site.
+        let listed = vec!["https://partner.example.com".to_string()];
+        assert_eq!(
+            site(
+                &at(
+                    Some("cross-site"),
+                    Some("https://partner.example.com"),
+                    "app.example.com"
+                ),
+                none,
+                &listed
+            ),
+            Site::Listed("https://partner.example.com".into())
+        );
+        let any = vec!["*".to_string()];
+        assert!(matches!(
+            site(
+                &at(None, Some("https://x.example"), "app.example.com"),
+                none,
+                &any
+            ),
+            Site::Listed(_)
+        ));
+        assert!(matches!(
+            site(&at(None, Some("null"), "app.example.com"), none, &any),
+            Site::Refused(_)
+        ));
+    }
+
+    #[test]
+    fn only_json_is_a_generate_body() {
+        for yes in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            " application/json ;x=1",
+        ] {
+            assert!(is_json_content_type(Some(yes)), "{yes}");
+        }
+        for no in [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "application/jsonx",
+            "",
+        ] {
+            assert!(!is_json_content_type(Some(no)), "{no}");
+        }
+        assert!(!is_json_content_type(None));
+    }
+
+    #[test]
+    fn webhook_times() {
+        assert_eq!(parse_timestamp_ms("1970-01-01T00:00:00Z"), Some(0.0));
+        assert_eq!(
+            parse_timestamp_ms("2026-12-02T10:00:00.250Z"),
+            Some(1_796_205_600_250.0)
+        );
+        assert_eq!(
+            parse_timestamp_ms("2026-12-02T11:00:00+01:00"),
+            Some(1_796_205_600_000.0)
+        );
+        for bad in [
+            "",
+            "2026-12-02",
+            "2026-13-02T10:00:00Z",
+            "2026-12-02T10:00:00",
+            "yesterday",
+        ] {
+            assert_eq!(parse_timestamp_ms(bad), None, "{bad}");
+        }
+        let now = 1_796_205_600_000.0;
+        assert!(webhook_fresh(now - 299_000.0, now));
+        assert!(!webhook_fresh(now - 301_000.0, now));
+        assert!(!webhook_fresh(now + 301_000.0, now));
+        assert_eq!(
+            webhook_sent_at_ms(&json!({ "timestamp": 1_796_205_600u64 })),
+            Some(now)
+        );
+        assert_eq!(webhook_sent_at_ms(&json!({ "event": "completed" })), None);
     }
 
     #[test]
@@ -946,7 +1413,7 @@ mod tests {
 
     #[test]
     fn allow_lists_narrow_fields_and_values() {
-        let af = Provider::Apiframe;
+        let af = APIFRAME;
         let a = Allow::from_json(&json!({ "fields": ["quality", "count"], "maxCount": 2, "values": { "quality": ["low", "medium"] }, "maxPromptLength": 10 }), af).unwrap();
         assert!(a
             .check(&json!({ "prompt": "a cat", "quality": "low", "count": 2 }))
@@ -978,7 +1445,7 @@ mod tests {
     #[test]
     fn tokens_name_the_job_until_they_expire() {
         let h = Handle {
-            provider: Provider::Apiframe,
+            provider: APIFRAME,
             job_id: Some("b2c3".into()),
             idempotency_key: "k".into(),
             submitted_at: 1000.0,
@@ -991,47 +1458,90 @@ mod tests {
             request: None,
         };
         let payload = token_payload(&h, "alice-tag", 5000.0);
-        let back = token_handle(&payload, Provider::Apiframe, "alice-tag", 4000.0).unwrap();
+        let back = token_handle(&payload, APIFRAME, "alice-tag", 4000.0).unwrap();
         assert_eq!(
             (back.job_id.as_deref(), back.quality.as_deref()),
             (Some("b2c3"), Some("low"))
         );
         assert!(
-            token_handle(&payload, Provider::Apiframe, "alice-tag", 6000.0).is_none(),
+            token_handle(&payload, APIFRAME, "alice-tag", 6000.0).is_none(),
             "expired"
         );
         assert!(
-            token_handle(&payload, Provider::Openai, "alice-tag", 4000.0).is_none(),
+            token_handle(&payload, OPENAI, "alice-tag", 4000.0).is_none(),
             "another provider"
         );
         assert!(
-            token_handle(&payload, Provider::Apiframe, "bob-tag", 4000.0).is_none(),
+            token_handle(&payload, APIFRAME, "bob-tag", 4000.0).is_none(),
             "another principal"
         );
-        assert!(token_handle(
-            &json!({ "p": "apiframe" }),
-            Provider::Apiframe,
-            "alice-tag",
-            0.0
-        )
-        .is_none());
+        assert!(token_handle(&json!({ "p": "apiframe" }), APIFRAME, "alice-tag", 0.0).is_none());
     }
 
     #[test]
     fn browsers_see_a_filtered_job_and_safe_errors() {
         let mut job = Job::new(
-            Provider::Apiframe,
+            APIFRAME,
             Some("raw-id".into()),
             JobStatus::Succeeded,
             "COMPLETED",
         );
         job.images.push(crate::job::Image {
-            url: Some("https://cdn/a.png".into()),
+            url: Some("https://cdn.example.com/a.png".into()),
             seed: Some("7".into()),
             ..Default::default()
         });
-        let v = public_job(&job);
+        let v = public_job(&job, false);
         assert_eq!(v["status"], "succeeded");
+        // The provider's words never pass; neither do URLs that are not public https.
+        let mut failed = Job::new(APIFRAME, None, JobStatus::Failed, "FAILED");
+        failed.error = Some(crate::job::JobError {
+            code: "x".into(),
+            message: "visit evil.example to claim your prize".into(),
+        });
+        let shown = public_job(&failed, false).to_string();
+        assert!(
+            shown.contains("JOB_FAILED") && !shown.contains("evil"),
+            "{shown}"
+        );
+        for bad in [
+            "javascript:alert(1)",
+            "http://cdn.example/a.png",
+            "https://127.0.0.1/a.png",
+            "https://cdn.example/a.png?k=[REDACTED]",
+        ] {
+            let mut j = Job::new(APIFRAME, None, JobStatus::Succeeded, "COMPLETED");
+            j.images.push(crate::job::Image {
+                url: Some(bad.into()),
+                expires_at: Some("<script>".into()),
+                ..Default::default()
+            });
+            let shown = public_job(&j, false);
+            assert_eq!(shown["status"], "failed", "{bad}");
+            assert!(!shown.to_string().contains(bad), "{bad}");
+        }
+        // A route talking to a local stand-in passes its loopback URLs, and no other http.
+        let mut local = Job::new(APIFRAME, None, JobStatus::Succeeded, "COMPLETED");
+        for u in [
+            "http://127.0.0.1:4010/sandbox/images/a.png",
+            "http://cdn.evil.example/b.png",
+        ] {
+            local.images.push(crate::job::Image {
+                url: Some(u.into()),
+                ..Default::default()
+            });
+        }
+        let shown = public_job(&local, true).to_string();
+        assert!(
+            shown.contains("127.0.0.1:4010") && !shown.contains("evil"),
+            "{shown}"
+        );
+        assert!(public_partial(0, "iVBORw0K", "image/png", Some("1024x1024")).is_some());
+        assert!(public_partial(0, "[REDACTED]", "image/png", None).is_none());
+        assert_eq!(
+            public_partial(0, "iVBO", "image/png", Some("<b>")).unwrap()["size"],
+            Json::Null
+        );
         assert!(!v.to_string().contains("raw-id") && !v.to_string().contains("COMPLETED"));
         let r = public_error(&Error::new(
             ErrorCode::Unauthorized,
@@ -1052,7 +1562,7 @@ mod tests {
         );
         assert_eq!(
             public_error(&Error::invalid_request(
-                Provider::Openai,
+                OPENAI,
                 vec![Issue::new("prompt", IssueCode::Empty, "blank")]
             ))
             .status,
@@ -1071,7 +1581,7 @@ mod tests {
             &defaults,
             max,
             PriceOptions::default(),
-            false,
+            ValidateOptions::default(),
         )
         .unwrap()
     }
@@ -1141,7 +1651,7 @@ mod tests {
     fn the_allow_list_applies_to_the_request_as_sent() {
         // No quality sent: Apiframe would use `auto` (23 credits): refused.
         let p = policy(
-            Provider::Apiframe,
+            APIFRAME,
             json!({ "values": { "quality": ["low", "medium"] } }),
             json!(null),
             None,
@@ -1153,7 +1663,7 @@ mod tests {
         );
         // The owner's default fills it, and the price is of what is sent.
         let p = policy(
-            Provider::Apiframe,
+            APIFRAME,
             json!({ "values": { "quality": ["low", "medium"] } }),
             json!({ "quality": "low" }),
             Some(0.05),
@@ -1181,7 +1691,7 @@ mod tests {
     #[test]
     fn the_budget_prices_the_default_the_provider_would_use() {
         // No allow-list on quality, no default: Apiframe's `auto` is priced.
-        let p = policy(Provider::Apiframe, json!(null), json!(null), Some(0.1));
+        let p = policy(APIFRAME, json!(null), json!(null), Some(0.1));
         let r = p.prepare(&body(json!({ "prompt": "x" }))).unwrap_err();
         assert_eq!(r.status, 402);
         assert_eq!(r.body["estimate"]["credits"].as_u64(), Some(23));
@@ -1189,12 +1699,19 @@ mod tests {
 
     #[test]
     fn the_owner_options_are_checked_at_setup() {
-        let af = Provider::Apiframe;
+        let af = APIFRAME;
         let err = |allow: Json, defaults: Json| {
-            Policy::new(af, &allow, &defaults, None, PriceOptions::default(), false)
-                .unwrap_err()
-                .message
-                .clone()
+            Policy::new(
+                af,
+                &allow,
+                &defaults,
+                None,
+                PriceOptions::default(),
+                ValidateOptions::default(),
+            )
+            .unwrap_err()
+            .message
+            .clone()
         };
         assert!(
             err(json!({ "values": { "prompt": ["a"] } }), json!(null)).contains("no closed set")
@@ -1215,7 +1732,7 @@ mod tests {
             &json!({ "aspectRatio": "1:1" }),
             None,
             PriceOptions::default(),
-            false
+            ValidateOptions::default()
         )
         .is_ok());
         assert!(err(
@@ -1228,19 +1745,19 @@ mod tests {
         assert!(err(json!(null), json!([1])).contains("object"));
         // GPTImage2.ai has no quality at all.
         let g = Policy::new(
-            Provider::Gptimage2ai,
+            GPTIMAGE2AI,
             &json!({ "values": { "quality": ["low"] } }),
             &json!(null),
             None,
             PriceOptions::default(),
-            false,
+            ValidateOptions::default(),
         );
         assert!(g.unwrap_err().message.contains("no closed set"));
     }
 
     #[test]
     fn bodies_are_refused_with_bounded_issue_lists() {
-        let p = policy(Provider::Apiframe, json!(null), json!(null), None);
+        let p = policy(APIFRAME, json!(null), json!(null), None);
         let (status, code, _) = refused(p.prepare("nope"));
         assert_eq!((status, code.as_str()), (400, "INVALID_REQUEST"));
         let (status, _, _) = refused(p.prepare(&body(json!([1, 2]))));
@@ -1298,12 +1815,12 @@ mod tests {
     #[test]
     fn webhook_events_say_which_job_and_nothing_more() {
         let sent = json!({ "event": "completed", "jobId": "b2c3", "status": "COMPLETED" });
-        let e = webhook_event(Provider::Apiframe, &sent).unwrap();
+        let e = webhook_event(APIFRAME, &sent).unwrap();
         assert_eq!(
             e,
             json!({ "provider": "apiframe", "jobId": "b2c3", "event": sent })
         );
-        assert!(webhook_event(Provider::Apiframe, &json!({ "event": "completed" })).is_none());
+        assert!(webhook_event(APIFRAME, &json!({ "event": "completed" })).is_none());
     }
 
     #[test]

@@ -39,6 +39,21 @@ pub fn push_list<S: AsRef<str>>(out: &mut String, values: &[S]) {
     }
 }
 
+/// Where `needle` first occurs in `hay`, by byte: `hay.find(needle)` without
+/// the general string searcher.
+pub fn find(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    if n.is_empty() {
+        return Some(0);
+    }
+    h.windows(n.len()).position(|w| w == n)
+}
+
+/// Whether `needle` occurs in `hay` ([`find`]).
+pub fn contains(hay: &str, needle: &str) -> bool {
+    find(hay, needle).is_some()
+}
+
 /// The number of characters (Unicode scalar values): `s.chars().count()`.
 pub fn char_count(s: &str) -> usize {
     // Each character has exactly one byte that is not a continuation byte.
@@ -48,6 +63,19 @@ pub fn char_count(s: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn find_agrees_with_the_standard_library() {
+        for (hay, needle) in [
+            ("a://b", "://"),
+            ("é[REDACTED]", "[REDACTED]"),
+            ("abc", ""),
+            ("ab", "abc"),
+            ("aaab", "aab"),
+        ] {
+            assert_eq!(find(hay, needle), hay.find(needle), "{hay} {needle}");
+        }
+    }
 
     #[test]
     fn agree_with_the_standard_library() {

@@ -3,11 +3,14 @@
 //! requests go out, how long it waits. (End-to-end behaviour against the
 //! sandbox is tested from JavaScript in Node, Chromium and workerd.)
 
+mod support;
+
 use gpt_image_core::client::{Client, ClientConfig, SubmitOptions, WaitOptions};
 use gpt_image_core::handle::Handle;
 use gpt_image_core::io::{BytesResponse, Io, TransportError};
+use gpt_image_core::providers;
 use gpt_image_core::{
-    json, ApiKey, ErrorCode, HttpRequest, HttpResponse, Job, Json, Provider, ResponseBody, Target,
+    json, ErrorCode, HttpRequest, HttpResponse, Job, Json, Provider, ResponseBody,
 };
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -217,7 +220,7 @@ fn dropped() -> Reply {
 }
 
 fn client(p: Provider) -> Client {
-    let mut cfg = ClientConfig::new(Target::new(p, ApiKey::new(KEY), None).unwrap());
+    let mut cfg = ClientConfig::new(support::target(p, KEY, None));
     cfg.typical_duration_ms = Some(10_000.0);
     Client::new(cfg)
 }
@@ -250,7 +253,7 @@ fn apiframe_resends_an_unanswered_submit_with_the_same_key() {
         reply(500, json!({ "error": "boom" })),
         accepted(),
     ]);
-    let c = client(Provider::Apiframe);
+    let c = client(providers::APIFRAME);
     let h = run(c.submit(
         &io,
         &json!({ "prompt": "a cat" }),
@@ -287,7 +290,7 @@ fn gptimage2ai_never_resends_a_submit_whose_outcome_is_unknown() {
             unknown,
             reply(200, json!({ "jobId": "g2", "status": "pending" })),
         ]);
-        let c = client(Provider::Gptimage2ai);
+        let c = client(providers::GPTIMAGE2AI);
         let e = run(c.submit(
             &io,
             &json!({ "prompt": "a cat" }),
@@ -307,8 +310,8 @@ fn gptimage2ai_never_resends_a_submit_whose_outcome_is_unknown() {
 
 #[test]
 fn refused_submits_are_retried_for_every_provider_after_retry_after() {
-    for p in [Provider::Gptimage2ai, Provider::Apiframe] {
-        let ok = if p == Provider::Apiframe {
+    for p in [providers::GPTIMAGE2AI, providers::APIFRAME] {
+        let ok = if p == providers::APIFRAME {
             accepted()
         } else {
             reply(200, json!({ "jobId": "g1", "status": "pending" }))
@@ -338,7 +341,7 @@ fn a_synchronous_providers_error_answer_is_final_but_a_gateway_error_is_unknown(
         500,
         json!({ "error": { "message": "server_error" } }),
     )]);
-    let e = run(client(Provider::Openai).generate(
+    let e = run(client(providers::OPENAI).generate(
         &io,
         &json!({ "prompt": "x" }),
         &SubmitOptions::default(),
@@ -353,7 +356,7 @@ fn a_synchronous_providers_error_answer_is_final_but_a_gateway_error_is_unknown(
         504,
         json!({ "error": { "message": "gateway timeout" } }),
     )]);
-    let e = run(client(Provider::Openai).generate(
+    let e = run(client(providers::OPENAI).generate(
         &io,
         &json!({ "prompt": "x" }),
         &SubmitOptions::default(),
@@ -371,7 +374,7 @@ fn errors_that_are_final_are_not_retried() {
         (400, ErrorCode::InvalidRequest),
     ] {
         let io = Scripted::new(vec![reply(status, json!({ "error": "no" })), accepted()]);
-        let e = run(client(Provider::Apiframe).submit(
+        let e = run(client(providers::APIFRAME).submit(
             &io,
             &json!({ "prompt": "x" }),
             &SubmitOptions::default(),
@@ -385,7 +388,7 @@ fn errors_that_are_final_are_not_retried() {
 #[test]
 fn budget_and_validation_fail_before_any_request() {
     let io = Scripted::new(vec![]);
-    let c = client(Provider::Apiframe);
+    let c = client(providers::APIFRAME);
     let opts = SubmitOptions {
         max_cost_usd: Some(0.10),
         ..Default::default()
@@ -411,7 +414,7 @@ fn budget_and_validation_fail_before_any_request() {
         max_cost_usd: Some(100.0),
         ..Default::default()
     };
-    let e = run(client(Provider::Gptimage2ai).submit(
+    let e = run(client(providers::GPTIMAGE2AI).submit(
         &io,
         &json!({ "prompt": "x" }),
         &opts,
@@ -429,7 +432,7 @@ fn progress_guides_polling_to_few_requests() {
         reply(200, apiframe_job("PROCESSING", 60)),
         reply(200, apiframe_job("COMPLETED", 100)),
     ]);
-    let c = client(Provider::Apiframe);
+    let c = client(providers::APIFRAME);
     let mut seen = Vec::new();
     let job = run(c.generate(
         &io,
@@ -459,7 +462,7 @@ fn polls_retry_transient_failures() {
         reply(502, json!({ "error": "bad gateway" })),
         reply(200, apiframe_job("COMPLETED", 100)),
     ]);
-    let job = run(client(Provider::Apiframe).generate(
+    let job = run(client(providers::APIFRAME).generate(
         &io,
         &json!({ "prompt": "x" }),
         &SubmitOptions::default(),
@@ -473,7 +476,7 @@ fn the_deadline_ends_waiting_and_the_handle_resumes() {
     let mut replies = vec![accepted()];
     replies.extend((0..40).map(|_| reply(200, apiframe_job("PROCESSING", 10))));
     let io = Scripted::new(replies);
-    let c = client(Provider::Apiframe);
+    let c = client(providers::APIFRAME);
     let opts = SubmitOptions {
         deadline_ms: Some(30_000.0),
         ..Default::default()
@@ -486,7 +489,7 @@ fn the_deadline_ends_waiting_and_the_handle_resumes() {
     // Resume in a fresh client from the handle's JSON text.
     let h = Handle::from_json(&Json::parse(&h.to_json().to_string()).unwrap()).unwrap();
     let io2 = Scripted::new(vec![reply(200, apiframe_job("COMPLETED", 100))]);
-    let job = run(client(Provider::Apiframe).wait_for(
+    let job = run(client(providers::APIFRAME).wait_for(
         &io2,
         &h,
         &WaitOptions {
@@ -501,7 +504,7 @@ fn the_deadline_ends_waiting_and_the_handle_resumes() {
 fn abort_stops_waiting_with_a_resumable_handle() {
     let io = Scripted::new(vec![accepted(), reply(200, apiframe_job("PROCESSING", 30))]);
     io.abort_after_sleeps.set(Some(1));
-    let e = run(client(Provider::Apiframe).generate(
+    let e = run(client(providers::APIFRAME).generate(
         &io,
         &json!({ "prompt": "x" }),
         &SubmitOptions::default(),
@@ -524,7 +527,7 @@ fn a_failed_job_is_job_failed_with_its_reason() {
             json!({ "id": "11111111-2222-3333-4444-555555555555", "status": "FAILED", "error": "Content policy" }),
         ),
     ]);
-    let e = run(client(Provider::Apiframe).generate(
+    let e = run(client(providers::APIFRAME).generate(
         &io,
         &json!({ "prompt": "x" }),
         &SubmitOptions::default(),
@@ -543,7 +546,7 @@ fn a_failed_job_is_job_failed_with_its_reason() {
 fn an_unknown_apiframe_submit_is_found_again_by_replaying_its_key() {
     // Every attempt dropped: OUTCOME_UNKNOWN with the request kept...
     let io = Scripted::new((0..4).map(|_| dropped()).collect());
-    let e = run(client(Provider::Apiframe).submit(
+    let e = run(client(providers::APIFRAME).submit(
         &io,
         &json!({ "prompt": "x" }),
         &SubmitOptions::default(),
@@ -554,7 +557,7 @@ fn an_unknown_apiframe_submit_is_found_again_by_replaying_its_key() {
     let handle = Handle::from_json(e.handle.as_ref().unwrap()).unwrap();
     // ...then waitFor replays the same key, which returns the original job.
     let io2 = Scripted::new(vec![accepted(), reply(200, apiframe_job("COMPLETED", 100))]);
-    let job = run(client(Provider::Apiframe).wait_for(
+    let job = run(client(providers::APIFRAME).wait_for(
         &io2,
         &handle,
         &WaitOptions::default(),
@@ -577,7 +580,7 @@ fn getimg_makes_n_images_with_n_calls_and_keeps_partial_results() {
         )
     };
     let io = Scripted::new(vec![ok(1), ok(2), ok(3)]);
-    let job = run(client(Provider::Getimg).generate(
+    let job = run(client(providers::GETIMG).generate(
         &io,
         &json!({ "prompt": "x", "count": 3 }),
         &SubmitOptions::default(),
@@ -586,7 +589,7 @@ fn getimg_makes_n_images_with_n_calls_and_keeps_partial_results() {
     .unwrap();
     assert_eq!((job.images.len(), job.cost.unwrap().usd), (3, Some(0.18)));
     let io = Scripted::new(vec![ok(1), dropped(), ok(3)]);
-    let e = run(client(Provider::Getimg).generate(
+    let e = run(client(providers::GETIMG).generate(
         &io,
         &json!({ "prompt": "x", "count": 3 }),
         &SubmitOptions::default(),
@@ -621,7 +624,7 @@ fn openai_edits_upload_downloaded_references_and_refuse_private_redirects() {
     }));
     // A size JSON edits do not take: multipart, the reference downloaded.
     let req = json!({ "prompt": "hat", "references": ["https://cdn.example.com/start.png"], "size": "1536x864" });
-    let job = run(client(Provider::Openai).generate(
+    let job = run(client(providers::OPENAI).generate(
         &io,
         &req,
         &SubmitOptions::default(),
@@ -653,7 +656,7 @@ fn openai_edits_upload_downloaded_references_and_refuse_private_redirects() {
         location: Some("https://169.254.169.254/latest/meta-data".into()),
         body: vec![],
     }));
-    let e = run(client(Provider::Openai).generate(
+    let e = run(client(providers::OPENAI).generate(
         &io,
         &req,
         &SubmitOptions::default(),
@@ -682,8 +685,7 @@ fn reference_downloads_are_limited_before_they_are_held() {
             location: None,
             body: png.clone(),
         }));
-        let mut cfg =
-            ClientConfig::new(Target::new(Provider::Openai, ApiKey::new(KEY), None).unwrap());
+        let mut cfg = ClientConfig::new(support::target(providers::OPENAI, KEY, None));
         if let Some(limit) = limit {
             cfg.max_reference_bytes = limit;
         }
@@ -710,21 +712,21 @@ fn the_key_appears_in_no_error() {
     details.insert(KEY, json!([KEY]));
     let echo = json!({ "error": format!("key {KEY} is invalid"), "details": details });
     let cases: Vec<(Provider, Vec<Reply>)> = vec![
-        (Provider::Apiframe, vec![reply(401, echo.clone())]),
-        (Provider::Apiframe, vec![reply(400, echo.clone())]),
+        (providers::APIFRAME, vec![reply(401, echo.clone())]),
+        (providers::APIFRAME, vec![reply(400, echo.clone())]),
         (
-            Provider::Openai,
+            providers::OPENAI,
             vec![reply(500, json!({ "error": { "message": KEY } }))],
         ),
         (
-            Provider::Gptimage2ai,
+            providers::GPTIMAGE2AI,
             vec![Err(TransportError::Network {
                 message: format!("reset by {KEY}"),
                 maybe_sent: true,
             })],
         ),
         (
-            Provider::Getimg,
+            providers::GETIMG,
             vec![Ok(HttpResponse {
                 status: 200,
                 headers: vec![],
@@ -732,7 +734,7 @@ fn the_key_appears_in_no_error() {
             })],
         ),
         (
-            Provider::Apiframe,
+            providers::APIFRAME,
             vec![
                 accepted(),
                 reply(200, json!({ "id": "1", "status": "FAILED", "error": KEY })),
@@ -754,7 +756,7 @@ fn the_key_appears_in_no_error() {
             "{p:?} leaked the key: {everything}"
         );
     }
-    assert!(!format!("{:?}", client(Provider::Openai)).contains(KEY));
+    assert!(!format!("{:?}", client(providers::OPENAI)).contains(KEY));
 }
 
 /// The longest run of `key` found in `text`.
@@ -781,10 +783,10 @@ fn no_sixteen_characters_of_a_real_length_key_reach_an_error_or_a_job() {
             .collect()
     };
     let keys = [
-        (Provider::Openai, format!("sk-proj-{}", tail(156, 1))),
-        (Provider::Apiframe, format!("afk_{}", tail(100, 2))),
-        (Provider::Gptimage2ai, format!("g2_{}", tail(100, 3))),
-        (Provider::Getimg, format!("gi_{}", tail(100, 4))),
+        (providers::OPENAI, format!("sk-proj-{}", tail(156, 1))),
+        (providers::APIFRAME, format!("afk_{}", tail(100, 2))),
+        (providers::GPTIMAGE2AI, format!("g2_{}", tail(100, 3))),
+        (providers::GETIMG, format!("gi_{}", tail(100, 4))),
     ];
     for (p, key) in &keys {
         // The key whole, and cut at points on both sides of every length we cut
@@ -805,8 +807,7 @@ fn no_sixteen_characters_of_a_real_length_key_reach_an_error_or_a_job() {
                 for status in [400, 401, 403, 500] {
                     let io = Scripted::new(vec![reply(status, body.clone())]);
                     let c = {
-                        let mut cfg =
-                            ClientConfig::new(Target::new(*p, ApiKey::new(key), None).unwrap());
+                        let mut cfg = ClientConfig::new(support::target(*p, key, None));
                         cfg.max_retries = 0;
                         Client::new(cfg)
                     };
@@ -827,14 +828,12 @@ fn no_sixteen_characters_of_a_real_length_key_reach_an_error_or_a_job() {
             }
         }
         // A job the provider says failed, with the key in its reason and id.
-        if *p == Provider::Apiframe {
+        if *p == providers::APIFRAME {
             let io = Scripted::new(vec![reply(
                 200,
                 json!({ "id": key, "status": "FAILED", "error": format!("bad key {key}") }),
             )]);
-            let c = Client::new(ClientConfig::new(
-                Target::new(*p, ApiKey::new(key), None).unwrap(),
-            ));
+            let c = Client::new(ClientConfig::new(support::target(*p, key, None)));
             let handle = Handle::from_json(&json!({
                 "v": 1, "provider": "apiframe", "jobId": "11111111-2222-3333-4444-555555555555",
                 "idempotencyKey": "k", "submittedAt": 1.0, "deadline": 2.0, "count": 1
@@ -862,7 +861,7 @@ fn lost_submit(p: Provider, io: &Scripted, age_ms: f64) -> Handle {
 
 #[test]
 fn get_job_only_reads_a_handle_that_names_no_job() {
-    for p in Provider::ALL {
+    for &p in Provider::all() {
         let io = Scripted::new(vec![accepted()]);
         let h = lost_submit(p, &io, 1000.0);
         let e = run(client(p).get_job(&io, &h)).unwrap_err();
@@ -877,8 +876,8 @@ fn recover_resends_only_inside_the_providers_idempotency_window() {
     let hour = 3_600_000.0;
     // Apiframe, 22 h 59 min after the submit: the same key again, which finds the job.
     let io = Scripted::new(vec![accepted()]);
-    let h = lost_submit(Provider::Apiframe, &io, 23.0 * hour - 60_000.0);
-    let found = run(client(Provider::Apiframe).recover(&io, &h)).unwrap();
+    let h = lost_submit(providers::APIFRAME, &io, 23.0 * hour - 60_000.0);
+    let found = run(client(providers::APIFRAME).recover(&io, &h)).unwrap();
     assert_eq!(
         found.job_id.as_deref(),
         Some("11111111-2222-3333-4444-555555555555")
@@ -892,18 +891,18 @@ fn recover_resends_only_inside_the_providers_idempotency_window() {
     // A handle that names its job comes back as it is, with nothing sent.
     let io = Scripted::new(vec![]);
     assert_eq!(
-        run(client(Provider::Apiframe).recover(&io, &found)).unwrap(),
+        run(client(providers::APIFRAME).recover(&io, &found)).unwrap(),
         found
     );
     assert!(io.sent().is_empty());
     // Past 23 h (Apiframe replays keys for 24 h), and from the future: nothing sent.
     for age in [23.0 * hour + 1.0, 25.0 * hour, -3_600_000.0] {
         let io = Scripted::new(vec![accepted()]);
-        let h = lost_submit(Provider::Apiframe, &io, age);
-        let e = run(client(Provider::Apiframe).recover(&io, &h)).unwrap_err();
+        let h = lost_submit(providers::APIFRAME, &io, age);
+        let e = run(client(providers::APIFRAME).recover(&io, &h)).unwrap_err();
         assert_eq!(e.code, ErrorCode::OutcomeUnknown);
         assert!(io.sent().is_empty(), "age {age}");
-        let e = run(client(Provider::Apiframe).wait_for(
+        let e = run(client(providers::APIFRAME).wait_for(
             &io,
             &h,
             &WaitOptions::default(),
@@ -920,7 +919,7 @@ fn recover_resends_only_inside_the_providers_idempotency_window() {
         }
     }
     // Providers that do not deduplicate: never sent again, whatever the age.
-    for p in [Provider::Gptimage2ai, Provider::Getimg, Provider::Openai] {
+    for p in [providers::GPTIMAGE2AI, providers::GETIMG, providers::OPENAI] {
         let io = Scripted::new(vec![accepted()]);
         let h = lost_submit(p, &io, 1000.0);
         let e = run(client(p).recover(&io, &h)).unwrap_err();
@@ -939,7 +938,7 @@ fn openai_edits_go_as_json_when_they_can_with_bytes_as_data_urls() {
     let answer = json!({ "created": 1, "data": [{ "b64_json": "aGk=" }], "usage": { "input_tokens": 10, "output_tokens": 200, "input_tokens_details": { "text_tokens": 10, "image_tokens": 0 } } });
     let io = Scripted::new(vec![reply(200, answer.clone())]);
     let req = json!({ "prompt": "hat", "references": [reference, "https://cdn.example.com/b.png"], "mask": reference, "inputFidelity": "high", "size": "1024x1024", "moderation": "low", "user": "u-1" });
-    run(client(Provider::Openai).generate(&io, &req, &SubmitOptions::default(), &mut no_progress))
+    run(client(providers::OPENAI).generate(&io, &req, &SubmitOptions::default(), &mut no_progress))
         .unwrap();
     assert!(
         io.fetched.borrow().is_empty(),
@@ -976,7 +975,7 @@ fn openai_edits_go_as_json_when_they_can_with_bytes_as_data_urls() {
         body: b"\xFF\xD8\xFFjpeg".to_vec(),
     }));
     let req = json!({ "prompt": "hat", "references": [reference, "https://cdn.example.com/b.jpg"], "mask": reference, "size": "1536x864" });
-    run(client(Provider::Openai).generate(&io, &req, &SubmitOptions::default(), &mut no_progress))
+    run(client(providers::OPENAI).generate(&io, &req, &SubmitOptions::default(), &mut no_progress))
         .unwrap();
     assert_eq!(*io.fetched.borrow(), ["https://cdn.example.com/b.jpg"]);
     let gpt_image_core::Body::Bytes(body) = &io.sent()[0].body else {
@@ -1000,7 +999,7 @@ fn url_only_providers_take_bytes_through_upload_reference() {
     let req =
         json!({ "prompt": "hat", "references": [reference, "https://cdn.example.com/b.png"] });
     let io = Scripted::new(vec![accepted()]).uploading_to(Some("https://r2.example.com/u/1.png"));
-    let h = run(client(Provider::Apiframe).submit(
+    let h = run(client(providers::APIFRAME).submit(
         &io,
         &req,
         &SubmitOptions::default(),
@@ -1021,7 +1020,7 @@ fn url_only_providers_take_bytes_through_upload_reference() {
     assert!(h.job_id.is_some());
     // No uploader: refused, naming the option, nothing sent.
     let io = Scripted::new(vec![accepted()]).uploading_to(None);
-    let e = run(client(Provider::Apiframe).submit(
+    let e = run(client(providers::APIFRAME).submit(
         &io,
         &req,
         &SubmitOptions::default(),
@@ -1038,7 +1037,7 @@ fn url_only_providers_take_bytes_through_upload_reference() {
     // An invalid request uploads nothing.
     let io = Scripted::new(vec![]).uploading_to(Some("https://r2.example.com/u/2.png"));
     let bad = json!({ "prompt": "", "references": [reference] });
-    assert!(run(client(Provider::Apiframe).submit(
+    assert!(run(client(providers::APIFRAME).submit(
         &io,
         &bad,
         &SubmitOptions::default(),
@@ -1080,7 +1079,7 @@ fn openai_streams_partial_images_then_the_job_and_never_resends_a_broken_stream(
         ..Default::default()
     };
     let mut partials: Vec<PartialImage> = Vec::new();
-    let c = client(Provider::Openai);
+    let c = client(providers::OPENAI);
     let h = run(c.submit_streaming(
         &io,
         &json!({ "prompt": "x", "quality": "low" }),

@@ -387,7 +387,7 @@ fn parse_job_reads_any_answer_from_any_provider() {
                 ResponseBody::from_text(&text),
                 ResponseBody::NotJson(text.clone()),
             ] {
-                for p in Provider::ALL {
+                for &p in Provider::all() {
                     match parse_job(p, status, &body, &ctx) {
                         Ok(job) => {
                             accepted();
@@ -417,11 +417,12 @@ fn validation_judges_any_value() {
             let parsed = Json::parse(&text).unwrap_or(Json::Null);
             let wrapped = json!({ "prompt": "x", "extra": value.clone() });
             for v in [&parsed, &value, &wrapped, &req] {
-                for p in Provider::ALL {
+                for &p in Provider::all() {
                     for strict in [false, true] {
                         let opts = ValidateOptions {
                             strict,
                             allow_local_urls: !strict,
+                            surface: None,
                         };
                         let r = validate_request(p, v, opts);
                         prop_assert_eq!(r.request.is_some(), r.ok());
@@ -501,7 +502,7 @@ fn the_url_parser_judges_any_text() {
 
 #[test]
 fn the_route_reads_any_body() {
-    let policies: Vec<Policy> = Provider::ALL
+    let policies: Vec<Policy> = Provider::all()
         .iter()
         .map(|&p| {
             Policy::new(
@@ -510,7 +511,7 @@ fn the_route_reads_any_body() {
                 &Json::Null,
                 Some(1.0),
                 PriceOptions::default(),
-                false,
+                ValidateOptions::default(),
             )
             .unwrap()
         })

@@ -1,6 +1,13 @@
 //! Every published price, pinned.
 
-use gpt_image_core::price::openai_cost_from_usage;
+use gpt_image_core::price::cost_from_usage;
+use gpt_image_core::providers;
+
+/// OpenAI's exact price from `usage`, by gpt-image-2's token tariff.
+fn openai_cost_from_usage(usage: &Value, images: u32) -> Option<Cost> {
+    let p = providers::OPENAI;
+    cost_from_usage(p, p.default_model(), usage, images)
+}
 use gpt_image_core::{
     estimate_cost, Cost, ErrorCode, Plan, PriceOptions, Provider, ValidateOptions,
 };
@@ -18,6 +25,7 @@ fn growth() -> PriceOptions {
     PriceOptions {
         plan: Plan::Growth,
         credit_price_usd: None,
+        ..PriceOptions::default()
     }
 }
 
@@ -31,7 +39,7 @@ fn apiframe_credits_by_quality_times_count() {
         (Value::Null, 23),
     ] {
         let c = cost(
-            Provider::Apiframe,
+            providers::APIFRAME,
             json!({ "prompt": "x", "quality": quality }),
             payg(),
         );
@@ -40,7 +48,7 @@ fn apiframe_credits_by_quality_times_count() {
         assert!(c.exact);
     }
     let c = cost(
-        Provider::Apiframe,
+        providers::APIFRAME,
         json!({ "prompt": "x", "quality": "medium", "count": 4 }),
         payg(),
     );
@@ -50,13 +58,13 @@ fn apiframe_credits_by_quality_times_count() {
         "9 credits per medium-quality image x 4 images = 36 credits at $0.01 per credit (pay-as-you-go)"
     );
     let c = cost(
-        Provider::Apiframe,
+        providers::APIFRAME,
         json!({ "prompt": "x", "quality": "low", "count": 10 }),
         payg(),
     );
     assert_eq!((c.credits, c.usd), (Some(40), Some(0.40)));
     let c = cost(
-        Provider::Apiframe,
+        providers::APIFRAME,
         json!({ "prompt": "x", "quality": "high" }),
         payg(),
     );
@@ -66,7 +74,7 @@ fn apiframe_credits_by_quality_times_count() {
 #[test]
 fn apiframe_growth_plan_and_given_credit_price() {
     let c = cost(
-        Provider::Apiframe,
+        providers::APIFRAME,
         json!({ "prompt": "x", "quality": "high" }),
         growth(),
     );
@@ -77,13 +85,13 @@ fn apiframe_growth_plan_and_given_credit_price() {
         c.basis
     );
     let c = cost(
-        Provider::Apiframe,
+        providers::APIFRAME,
         json!({ "prompt": "x", "quality": "medium", "count": 4 }),
         growth(),
     );
     assert_eq!(c.usd, Some(0.13788));
     let c = cost(
-        Provider::Apiframe,
+        providers::APIFRAME,
         json!({ "prompt": "x", "quality": "low" }),
         growth(),
     );
@@ -91,9 +99,10 @@ fn apiframe_growth_plan_and_given_credit_price() {
     let given = PriceOptions {
         plan: Plan::Payg,
         credit_price_usd: Some(0.005),
+        ..PriceOptions::default()
     };
     let c = cost(
-        Provider::Apiframe,
+        providers::APIFRAME,
         json!({ "prompt": "x", "quality": "low", "count": 2 }),
         given,
     );
@@ -103,18 +112,18 @@ fn apiframe_growth_plan_and_given_credit_price() {
 
 #[test]
 fn gptimage2ai_ten_credits_per_image_usd_only_with_a_price() {
-    let c = cost(Provider::Gptimage2ai, json!({ "prompt": "x" }), payg());
+    let c = cost(providers::GPTIMAGE2AI, json!({ "prompt": "x" }), payg());
     assert_eq!((c.credits, c.usd, c.exact), (Some(10), None, true));
     assert!(c.basis.contains("creditPriceUsd"), "{}", c.basis);
     let c = cost(
-        Provider::Gptimage2ai,
+        providers::GPTIMAGE2AI,
         json!({ "prompt": "x", "count": 4 }),
         payg(),
     );
     assert_eq!((c.credits, c.usd, c.images), (Some(40), None, 4));
     // The Apiframe plan does not leak into another provider's price.
     let c = cost(
-        Provider::Gptimage2ai,
+        providers::GPTIMAGE2AI,
         json!({ "prompt": "x", "count": 4 }),
         growth(),
     );
@@ -122,9 +131,10 @@ fn gptimage2ai_ten_credits_per_image_usd_only_with_a_price() {
     let priced = PriceOptions {
         plan: Plan::Payg,
         credit_price_usd: Some(0.005),
+        ..PriceOptions::default()
     };
     let c = cost(
-        Provider::Gptimage2ai,
+        providers::GPTIMAGE2AI,
         json!({ "prompt": "x", "count": 4 }),
         priced,
     );
@@ -133,23 +143,23 @@ fn gptimage2ai_ten_credits_per_image_usd_only_with_a_price() {
 
 #[test]
 fn getimg_per_image_by_resolution() {
-    let c = cost(Provider::Getimg, json!({ "prompt": "x" }), payg());
+    let c = cost(providers::GETIMG, json!({ "prompt": "x" }), payg());
     assert_eq!((c.credits, c.usd, c.exact), (None, Some(0.06), true));
     assert_eq!(c.basis, "$0.06 per 1K image x 1 image");
     let c = cost(
-        Provider::Getimg,
+        providers::GETIMG,
         json!({ "prompt": "x", "resolution": "1K" }),
         payg(),
     );
     assert_eq!(c.usd, Some(0.06));
     let c = cost(
-        Provider::Getimg,
+        providers::GETIMG,
         json!({ "prompt": "x", "resolution": "2K" }),
         payg(),
     );
     assert_eq!(c.usd, Some(0.12));
     let c = cost(
-        Provider::Getimg,
+        providers::GETIMG,
         json!({ "prompt": "x", "resolution": "2K", "count": 3 }),
         payg(),
     );
@@ -159,14 +169,16 @@ fn getimg_per_image_by_resolution() {
 #[test]
 fn openai_estimates_from_published_per_image_figures() {
     // "a cat": 5 characters, estimated as 2 prompt tokens at $5/M = $0.00001.
+    // Output tokens per 1024x1024 image: the published prices at $30/M, rounded up
+    // (200, 1767, 7034), so the estimate is never below a bill of those tokens.
     for (quality, usd) in [
         ("low", 0.00601),
-        ("medium", 0.05301),
-        ("high", 0.21101),
-        ("auto", 0.21101),
+        ("medium", 0.05302),
+        ("high", 0.21103),
+        ("auto", 0.21103),
     ] {
         let c = cost(
-            Provider::Openai,
+            providers::OPENAI,
             json!({ "prompt": "a cat", "quality": quality, "size": "1024x1024" }),
             payg(),
         );
@@ -177,30 +189,83 @@ fn openai_estimates_from_published_per_image_figures() {
     }
     // Scaled by area: 1536x1024 is 1.5x the pixels of 1024x1024.
     let c = cost(
-        Provider::Openai,
+        providers::OPENAI,
         json!({ "prompt": "a cat", "quality": "high", "size": "1536x1024" }),
         payg(),
     );
-    assert_eq!(c.usd, Some(0.31651));
+    assert_eq!(c.usd, Some(0.31654));
     // Size from aspect ratio and resolution: 2K 1:1 is 2048x2048, four times the area.
     let c = cost(
-        Provider::Openai,
+        providers::OPENAI,
         json!({ "prompt": "a cat", "quality": "low", "aspectRatio": "1:1", "resolution": "2K" }),
         payg(),
     );
     assert_eq!(c.usd, Some(0.02401));
     // No size: auto, priced as the largest standard size (an upper bound).
     let c = cost(
-        Provider::Openai,
+        providers::OPENAI,
         json!({ "prompt": "a cat", "quality": "medium", "count": 2 }),
         payg(),
     );
-    assert_eq!(c.usd, Some(0.15901));
+    assert_eq!(c.usd, Some(0.15907));
     assert!(
         c.basis.contains("auto (priced as 1536x1024)"),
         "{}",
         c.basis
     );
+}
+
+/// A PNG header (all the estimate reads) of `w`x`h`, as a data URL.
+fn png_data_url(w: u32, h: u32) -> String {
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    bytes.extend_from_slice(&w.to_be_bytes());
+    bytes.extend_from_slice(&h.to_be_bytes());
+    bytes.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
+    format!(
+        "data:image/png;base64,{}",
+        gpt_image_core::image::encode_base64(&bytes)
+    )
+}
+
+#[test]
+fn openai_estimates_count_input_images_and_partial_images() {
+    let base = json!({ "prompt": "a cat", "quality": "low", "size": "1024x1024" });
+    let plain = cost(providers::OPENAI, base.clone(), payg()).usd.unwrap();
+    // A 1024x1024 reference from its bytes: 85 + 170 * 4 tokens at $8/M.
+    let mut edit = base.clone();
+    edit.set("references", json!([png_data_url(1024, 1024)]));
+    let with_bytes = cost(providers::OPENAI, edit.clone(), payg());
+    assert!((with_bytes.usd.unwrap() - (plain + 765.0 * 8.0 / 1e6)).abs() < 1e-9);
+    // High fidelity: four times the input tokens.
+    edit.set("inputFidelity", json!("high"));
+    let high = cost(providers::OPENAI, edit, payg()).usd.unwrap();
+    assert!(
+        (high - (plain + 4.0 * 765.0 * 8.0 / 1e6)).abs() < 1e-9,
+        "{high}"
+    );
+    // Known only by URL: the most an image can cost (8 tiles, 1,445 tokens), said so.
+    let mut by_url = base.clone();
+    by_url.set(
+        "references",
+        json!([
+            "https://img.example.com/a.png",
+            "https://img.example.com/b.png"
+        ]),
+    );
+    let c = cost(providers::OPENAI, by_url, payg());
+    assert!((c.usd.unwrap() - (plain + 2.0 * 1445.0 * 8.0 / 1e6)).abs() < 1e-9);
+    assert!(c.basis.contains("2 known only by URL"), "{}", c.basis);
+    // Partial images: 100 output tokens each, for each image.
+    let streamed = PriceOptions {
+        partial_images: 3,
+        ..PriceOptions::default()
+    };
+    let mut two = base;
+    two.set("count", json!(2));
+    let c = cost(providers::OPENAI, two.clone(), streamed);
+    let without = cost(providers::OPENAI, two, payg()).usd.unwrap();
+    assert!((c.usd.unwrap() - (without + 2.0 * 300.0 * 30.0 / 1e6)).abs() < 1e-9);
+    assert!(c.basis.contains("3 partial images"), "{}", c.basis);
 }
 
 #[test]
@@ -230,7 +295,7 @@ fn openai_exact_cost_from_usage_tokens() {
 #[test]
 fn invalid_requests_are_not_priced() {
     let e = estimate_cost(
-        Provider::Apiframe,
+        providers::APIFRAME,
         &json!({ "prompt": "", "count": 50 }),
         ValidateOptions::default(),
         &payg(),
@@ -242,7 +307,7 @@ fn invalid_requests_are_not_priced() {
 
 #[test]
 fn cost_json_has_the_documented_shape() {
-    let c = cost(Provider::Getimg, json!({ "prompt": "x" }), payg());
+    let c = cost(providers::GETIMG, json!({ "prompt": "x" }), payg());
     let keys: Vec<String> = c.to_json().as_object().unwrap().keys().cloned().collect();
     assert_eq!(
         keys,

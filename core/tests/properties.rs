@@ -2,9 +2,12 @@
 //! every request valid for Apiframe becomes a body Apiframe's official OpenAPI
 //! document accepts.
 
+mod support;
+
+use gpt_image_core::providers;
 use gpt_image_core::{
-    build_submit_request, estimate_cost, parse_job, validate_request, ApiKey, Body, Json,
-    ParseContext, PriceOptions, Provider, ResponseBody, Target, ValidateOptions,
+    build_submit_request, estimate_cost, parse_job, validate_request, Body, Json, ParseContext,
+    PriceOptions, Provider, ResponseBody, Target, ValidateOptions,
 };
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
@@ -453,13 +456,130 @@ fn openai_body(plan: &gpt_image_core::SubmitPlan) -> (Value, &'static str) {
     (Value::Object(form), "CreateImageEditRequest")
 }
 
+/// A validator for one request schema of a vendor's YAML document in `spec/`,
+/// its parameters held to the schema's properties (the sandbox's rule too).
+fn vendor_schema(file: &str, name: &str) -> jsonschema::Validator {
+    let path = format!("{}/../spec/{file}", env!("CARGO_MANIFEST_DIR"));
+    let doc: Value =
+        serde_yaml::from_str(&std::fs::read_to_string(path).expect("readable")).expect("YAML");
+    let names: Vec<&String> = doc["components"]["schemas"][name]["properties"]
+        .as_object()
+        .expect("properties")
+        .keys()
+        .collect();
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .build(&json!({
+            "$ref": format!("#/components/schemas/{name}"),
+            "propertyNames": { "enum": names },
+            "components": doc["components"],
+        }))
+        .expect("the schema compiles")
+}
+
+/// The schemas Azure's and OpenRouter's requests are judged by, by name.
+fn reseller_schema(name: &str) -> &'static jsonschema::Validator {
+    static V: OnceLock<Vec<(&'static str, jsonschema::Validator)>> = OnceLock::new();
+    let dated =
+        "azure-openai/2025-04-01-preview/azure-openai-inference-2025-04-01-preview.images.yaml";
+    let all = V.get_or_init(|| {
+        vec![
+            (
+                "imageGenerationsRequest",
+                vendor_schema(dated, "imageGenerationsRequest"),
+            ),
+            (
+                "imageEditsRequest",
+                vendor_schema(dated, "imageEditsRequest"),
+            ),
+            (
+                "AzureCreateImageRequest",
+                vendor_schema(
+                    "azure-openai/v1-preview/azure-openai-v1-preview.images.yaml",
+                    "AzureCreateImageRequest",
+                ),
+            ),
+            (
+                "ImageGenerationRequest",
+                vendor_schema(
+                    "openrouter/openrouter-images.openapi.yaml",
+                    "ImageGenerationRequest",
+                ),
+            ),
+        ]
+    });
+    &all.iter()
+        .find(|(n, _)| *n == name)
+        .expect("a known schema")
+        .1
+}
+
+/// The body a plan of Azure or OpenRouter sends, as JSON, and the schema that
+/// judges it (a multipart edit: its fields typed as the schema declares, its
+/// files as binary strings).
+fn reseller_body(plan: &gpt_image_core::SubmitPlan) -> (Value, &'static str) {
+    let url = &plan.request.url;
+    if let Body::Json(json) = &plan.request.body {
+        let body: Value = serde_json::from_str(&json.to_string()).expect("JSON");
+        let name = if url.contains("/openai/v1/") {
+            "AzureCreateImageRequest"
+        } else if url.contains("/openai/deployments/") {
+            "imageGenerationsRequest"
+        } else {
+            "ImageGenerationRequest"
+        };
+        return (body, name);
+    }
+    let mp = plan.multipart.as_ref().expect("multipart");
+    let mut form = Map::new();
+    for (k, v) in &mp.fields {
+        let value = match k.as_str() {
+            "n" => json!(v.parse::<i64>().expect("a number")),
+            _ => json!(v),
+        };
+        form.insert(k.clone(), value);
+    }
+    form.insert(
+        "image".into(),
+        json!(mp.files.iter().map(|_| "<binary>").collect::<Vec<_>>()),
+    );
+    if mp.mask.is_some() {
+        form.insert("mask".into(), json!("<binary>"));
+    }
+    (Value::Object(form), "imageEditsRequest")
+}
+
+/// Azure's two APIs and OpenRouter, as targets.
+fn reseller_targets() -> Vec<Target> {
+    let azure = |version: &str| {
+        Target::build(
+            providers::AZURE,
+            gpt_image_core::TargetOptions {
+                api_key: Some("k".into()),
+                base_url: Some("https://res.openai.azure.com".into()),
+                settings: vec![
+                    ("deployment".into(), "gpt-image-2".into()),
+                    ("apiVersion".into(), version.into()),
+                ],
+                ..Default::default()
+            },
+        )
+        .expect("an Azure target")
+    };
+    vec![
+        azure("2025-04-01-preview"),
+        azure("v1"),
+        target(providers::OPENROUTER),
+    ]
+}
+
 /// A generated serde_json value as the core's JSON.
 fn core(v: &Value) -> Json {
     Json::parse(&v.to_string()).expect("serde_json writes valid JSON")
 }
 
 fn target(p: Provider) -> Target {
-    Target::new(p, ApiKey::new("test-key"), None).unwrap()
+    support::target(p, "test-key", None)
 }
 
 proptest! {
@@ -471,9 +591,9 @@ proptest! {
     #[test]
     fn valid_apiframe_requests_satisfy_the_openapi_schema(req in any_request()) {
         let req = core(&req);
-        let v = validate_request(Provider::Apiframe, &req, ValidateOptions::default());
+        let v = validate_request(providers::APIFRAME, &req, ValidateOptions::default());
         if v.ok() {
-            let (plan, _) = build_submit_request(&target(Provider::Apiframe), &req, false, Some("k-1"))
+            let (plan, _) = build_submit_request(&target(providers::APIFRAME), &req, false, Some("k-1"))
                 .expect("a valid request builds");
             let Body::Json(json) = &plan.request.body else { panic!("Apiframe sends JSON") };
             let body: Value = serde_json::from_str(&json.to_string()).expect("the body is JSON");
@@ -485,8 +605,8 @@ proptest! {
     #[test]
     fn valid_openai_requests_satisfy_the_openapi_schemas(req in openai_request()) {
         let req = core(&req);
-        let v = validate_request(Provider::Openai, &req, ValidateOptions::default());
-        let built = build_submit_request(&target(Provider::Openai), &req, false, None);
+        let v = validate_request(providers::OPENAI, &req, ValidateOptions::default());
+        let built = build_submit_request(&target(providers::OPENAI), &req, false, None);
         // What does not validate never reaches the wire.
         prop_assert_eq!(built.is_ok(), v.ok());
         if let Ok((plan, _)) = built {
@@ -499,16 +619,35 @@ proptest! {
         }
     }
 
+    /// Every Azure (both APIs) and OpenRouter request the package builds from
+    /// a valid request satisfies the vendor's own request schema.
+    #[test]
+    fn azure_and_openrouter_bodies_satisfy_their_documents(req in openai_request()) {
+        let req = core(&req);
+        for t in reseller_targets() {
+            let built = build_submit_request(&t, &req, false, None);
+            prop_assert_eq!(built.is_ok(), validate_request(t.provider, &req, t.validate_options(false)).ok());
+            if let Ok((plan, _)) = built {
+                let (body, name) = reseller_body(&plan);
+                let errors: Vec<String> = reseller_schema(name)
+                    .iter_errors(&body)
+                    .map(|e| format!("{} at {}", e, e.instance_path()))
+                    .collect();
+                prop_assert!(errors.is_empty(), "request {req}\n{name} {body}\nschema errors {errors:?}");
+            }
+        }
+    }
+
     #[test]
     fn no_request_panics_and_prices_are_sane(req in any_request()) {
         let req = core(&req);
-        for p in Provider::ALL {
+        for &p in Provider::all() {
             for strict in [false, true] {
-                let opts = ValidateOptions { strict, allow_local_urls: strict };
+                let opts = ValidateOptions { strict, allow_local_urls: strict, ..Default::default() };
                 let v = validate_request(p, &req, opts);
                 prop_assert_eq!(v.request.is_some(), v.ok());
                 let built = build_submit_request(&target(p), &req, strict, None);
-                prop_assert_eq!(built.is_ok(), validate_request(p, &req, ValidateOptions { strict, allow_local_urls: false }).ok());
+                prop_assert_eq!(built.is_ok(), validate_request(p, &req, ValidateOptions { strict, allow_local_urls: false, ..Default::default() }).ok());
                 if let Ok(cost) = estimate_cost(p, &req, opts, &PriceOptions::default()) {
                     if let Some(usd) = cost.usd {
                         prop_assert!(usd.is_finite() && usd > 0.0, "{usd}");
@@ -522,7 +661,7 @@ proptest! {
     #[test]
     fn junk_never_panics_the_validator(req in any_json()) {
         let req = core(&req);
-        for p in Provider::ALL {
+        for &p in Provider::all() {
             let v = validate_request(p, &req, ValidateOptions::default());
             prop_assert_eq!(v.request.is_some(), v.ok());
         }
@@ -531,7 +670,7 @@ proptest! {
     #[test]
     fn no_response_panics_the_parser(status in 0u16..1000, body in any_json(), text in ".{0,40}", retry in prop::option::of(".{0,8}")) {
         let ctx = ParseContext { retry_after: retry, ..ParseContext::default() };
-        for p in Provider::ALL {
+        for &p in Provider::all() {
             for b in [ResponseBody::Json(core(&body)), ResponseBody::from_text(&text), ResponseBody::from_text(&body.to_string()), ResponseBody::NotJson(text.clone())] {
                 match parse_job(p, status, &b, &ctx) {
                     Ok(job) => {
@@ -575,7 +714,7 @@ fn the_generator_yields_valid_requests_often() {
     let mut with_params = 0;
     for _ in 0..total {
         let req = core(&strategy.new_tree(&mut runner).unwrap().current());
-        let v = validate_request(Provider::Apiframe, &req, ValidateOptions::default());
+        let v = validate_request(providers::APIFRAME, &req, ValidateOptions::default());
         if v.ok() {
             valid += 1;
             if req.as_object().is_some_and(|m| m.len() > 2) {
@@ -600,7 +739,7 @@ fn the_openai_generator_reaches_every_form_and_the_schemas_say_no() {
     let (total, mut forms) = (3000, std::collections::BTreeMap::new());
     for _ in 0..total {
         let req = core(&strategy.new_tree(&mut runner).unwrap().current());
-        let key = match build_submit_request(&target(Provider::Openai), &req, false, None) {
+        let key = match build_submit_request(&target(providers::OPENAI), &req, false, None) {
             Err(_) => "invalid",
             Ok((plan, _)) => match (openai_body(&plan).1, req.get("mask").is_some()) {
                 ("CreateImageRequest", _) => "generation",
@@ -654,4 +793,41 @@ fn the_openai_generator_reaches_every_form_and_the_schemas_say_no() {
             "{name} accepted {body}"
         );
     }
+}
+
+#[test]
+fn the_reseller_schemas_reject_what_their_documents_reject() {
+    // The property above is only as good as these validators: they must say no.
+    for (name, bad) in [
+        (
+            "imageGenerationsRequest",
+            json!({ "prompt": "x", "output_format": "webp" }),
+        ),
+        (
+            "imageGenerationsRequest",
+            json!({ "prompt": "x", "partial_images": 1 }),
+        ),
+        ("imageGenerationsRequest", json!({ "prompt": "" })),
+        (
+            "imageEditsRequest",
+            json!({ "prompt": "x", "image": "<binary>", "output_format": "png" }),
+        ),
+        ("AzureCreateImageRequest", json!({ "prompt": "x" })),
+        (
+            "AzureCreateImageRequest",
+            json!({ "model": "d", "prompt": "x", "stream": true }),
+        ),
+        ("ImageGenerationRequest", json!({ "prompt": "x" })),
+        (
+            "ImageGenerationRequest",
+            json!({ "model": "m", "prompt": "x", "quality": "ultra" }),
+        ),
+    ] {
+        assert!(
+            !reseller_schema(name).is_valid(&bad),
+            "{name} accepted {bad}"
+        );
+    }
+    assert!(reseller_schema("ImageGenerationRequest")
+        .is_valid(&json!({ "model": "openai/gpt-image-2", "prompt": "x" })));
 }

@@ -1,6 +1,7 @@
 //! Every validation code, for every provider: each row is a request, the issue
 //! it must produce (path, code, error or warning), and nothing else.
 
+use gpt_image_core::providers;
 use gpt_image_core::{json, Json as Value};
 use gpt_image_core::{validate_request, IssueCode, Provider, ValidateOptions};
 
@@ -150,16 +151,25 @@ fn common_rows(p: Provider) -> Vec<Row> {
         ),
         row(
             p,
-            json!({ "prompt": "ok", "model": "gpt-image-2" }),
+            json!({ "prompt": "ok", "model": "dall-e-3" }),
             "model",
-            UnknownField,
+            NotAllowed,
+        ),
+        row(
+            p,
+            json!({ "prompt": "ok", "model": 2 }),
+            "model",
+            InvalidType,
         ),
     ]
 }
 
 fn provider_rows() -> Vec<Row> {
+    use providers::{
+        APIFRAME as Apiframe, AZURE as Azure, GETIMG as Getimg, GPTIMAGE2AI as Gptimage2ai,
+        OPENAI as Openai, OPENROUTER as Openrouter,
+    };
     use IssueCode::*;
-    use Provider::*;
     let warn = |p, request, path| Row {
         provider: p,
         request,
@@ -544,11 +554,156 @@ fn provider_rows() -> Vec<Row> {
             "negative",
         ),
         row(Openai, json!({ "prompt": "ok", "n": 2 }), "n", UnknownField),
+        // A gpt-image-* id OpenAI may have released since: a warning, an error when strict.
+        Row {
+            provider: Openai,
+            request: json!({ "prompt": "ok", "model": "gpt-image-9" }),
+            strict: false,
+            path: "model",
+            code: UnlistedModel,
+            severity: Warning,
+        },
+        Row {
+            provider: Openai,
+            request: json!({ "prompt": "ok", "model": "gpt-image-9" }),
+            strict: true,
+            path: "model",
+            code: UnlistedModel,
+            severity: Error,
+        },
+        // A model another provider sells is not Apiframe's.
+        row(
+            Apiframe,
+            json!({ "prompt": "ok", "model": "gpt-image-2.5-flare" }),
+            "model",
+            NotAllowed,
+        ),
+        // A 2.5 model's own values: xhigh, which gpt-image-2 has not.
+        row(
+            Openai,
+            json!({ "prompt": "ok", "quality": "xhigh" }),
+            "quality",
+            NotAllowed,
+        ),
+        // Azure (its default API, the dated deployments API)
+        warn(Azure, json!({ "prompt": "ok", "style": "vivid" }), "style"),
+        strict(
+            Azure,
+            json!({ "prompt": "ok", "moderation": "low" }),
+            "moderation",
+        ),
+        // Its edits take no output format: left out with a warning, refused when strict.
+        warn(
+            Azure,
+            json!({ "prompt": "ok", "references": ["https://cdn.example.com/a.png"], "outputFormat": "png" }),
+            "outputFormat",
+        ),
+        strict(
+            Azure,
+            json!({ "prompt": "ok", "references": ["https://cdn.example.com/a.png"], "background": "opaque" }),
+            "background",
+        ),
+        row(
+            Azure,
+            json!({ "prompt": "ok", "outputFormat": "webp" }),
+            "outputFormat",
+            NotAllowed,
+        ),
+        row(
+            Azure,
+            json!({ "prompt": "ok", "size": "2048x2048" }),
+            "size",
+            NotAllowed,
+        ),
+        row(
+            Azure,
+            json!({ "prompt": "ok", "resolution": "2K" }),
+            "resolution",
+            NotAllowed,
+        ),
+        row(
+            Azure,
+            json!({ "prompt": "ok", "quality": "hd" }),
+            "quality",
+            NotAllowed,
+        ),
+        warn(
+            Azure,
+            json!({ "prompt": "ok", "inputFidelity": "high", "references": ["https://cdn.example.com/a.png"] }),
+            "inputFidelity",
+        ),
+        Row {
+            provider: Azure,
+            request: json!({ "prompt": "ok", "model": "gpt-image-3" }),
+            strict: false,
+            path: "model",
+            code: UnlistedModel,
+            severity: Warning,
+        },
+        Row {
+            provider: Azure,
+            request: json!({ "prompt": "ok", "model": "gpt-image-3" }),
+            strict: true,
+            path: "model",
+            code: UnlistedModel,
+            severity: Error,
+        },
+        // OpenRouter
+        warn(
+            Openrouter,
+            json!({ "prompt": "ok", "moderation": "low" }),
+            "moderation",
+        ),
+        strict(Openrouter, json!({ "prompt": "ok", "user": "u-1" }), "user"),
+        row(
+            Openrouter,
+            json!({ "prompt": "ok", "mask": "https://cdn.example.com/m.png", "references": ["https://cdn.example.com/a.png"] }),
+            "mask",
+            Unsupported,
+        ),
+        row(
+            Openrouter,
+            json!({ "prompt": "ok", "resolution": "4K" }),
+            "resolution",
+            NotAllowed,
+        ),
+        row(
+            Openrouter,
+            json!({ "prompt": "ok", "outputFormat": "svg" }),
+            "outputFormat",
+            NotAllowed,
+        ),
+        row(
+            Openrouter,
+            json!({ "prompt": "ok", "references": refs(17) }),
+            "references",
+            TooMany,
+        ),
+        Row {
+            provider: Openrouter,
+            request: json!({ "prompt": "ok", "model": "gpt-image-3" }),
+            strict: false,
+            path: "model",
+            code: UnlistedModel,
+            severity: Warning,
+        },
+        Row {
+            provider: Openrouter,
+            request: json!({ "prompt": "ok", "model": "gpt-image-3" }),
+            strict: true,
+            path: "model",
+            code: UnlistedModel,
+            severity: Error,
+        },
     ]
 }
 
 fn all_rows() -> Vec<Row> {
-    let mut rows: Vec<Row> = Provider::ALL.into_iter().flat_map(common_rows).collect();
+    let mut rows: Vec<Row> = Provider::all()
+        .iter()
+        .copied()
+        .flat_map(common_rows)
+        .collect();
     rows.extend(provider_rows());
     rows
 }
@@ -560,6 +715,7 @@ fn each_row_yields_exactly_its_issue() {
         let opts = ValidateOptions {
             strict: r.strict,
             allow_local_urls: false,
+            surface: None,
         };
         let v = validate_request(r.provider, &r.request, opts);
         let (hits, others) = match r.severity {
@@ -606,8 +762,11 @@ fn each_row_yields_exactly_its_issue() {
 #[test]
 fn the_table_covers_every_code_for_every_provider() {
     let rows = all_rows();
-    for p in Provider::ALL {
+    for &p in Provider::all() {
         for code in IssueCode::ALL {
+            if code == IssueCode::UnlistedModel && p.spec().model_family.is_none() {
+                continue; // only a provider with a model family has unlisted models
+            }
             assert!(
                 rows.iter().any(|r| r.provider == p && r.code == code),
                 "no row for {} {}",
@@ -635,7 +794,7 @@ fn all_problems_are_reported_at_once() {
         "aspect_ratio": "1:1",
         "size": "1024x1024",
     });
-    let v = validate_request(Provider::Apiframe, &req, ValidateOptions::default());
+    let v = validate_request(providers::APIFRAME, &req, ValidateOptions::default());
     let got: Vec<(String, &str)> = v
         .errors
         .iter()
@@ -670,35 +829,35 @@ fn all_problems_are_reported_at_once() {
 fn valid_requests_pass_and_are_trimmed() {
     let cases = [
         (
-            Provider::Apiframe,
+            providers::APIFRAME,
             json!({ "prompt": "  a cat  ", "quality": "medium", "aspectRatio": "3:2", "count": 4, "background": "opaque", "outputFormat": "png", "moderation": "low", "references": ["https://cdn.example.com/a.png"], "webhookUrl": "https://hooks.example.com/x" }),
         ),
         (
-            Provider::Gptimage2ai,
+            providers::GPTIMAGE2AI,
             json!({ "prompt": "a cat", "aspectRatio": "16:9", "count": 4, "style": "studio-product", "lighting": "soft", "camera": "85mm", "negative": "blur" }),
         ),
         (
-            Provider::Getimg,
+            providers::GETIMG,
             json!({ "prompt": "a cat", "aspectRatio": "21:9", "resolution": "2K", "outputFormat": "jpeg", "count": 3, "references": refs(10) }),
         ),
         (
-            Provider::Openai,
+            providers::OPENAI,
             json!({ "prompt": "a cat", "size": "3840x2160", "quality": "high", "outputFormat": "webp", "outputCompression": 0, "background": "auto", "count": 10, "references": refs(16) }),
         ),
         (
-            Provider::Openai,
+            providers::OPENAI,
             json!({ "prompt": "a cat", "size": "auto", "outputCompression": 100, "outputFormat": "jpeg" }),
         ),
         (
-            Provider::Openai,
+            providers::OPENAI,
             json!({ "prompt": "a cat", "aspectRatio": "9:16", "resolution": "2K" }),
         ),
         (
-            Provider::Apiframe,
+            providers::APIFRAME,
             json!({ "prompt": "a cat", "count": null, "quality": null }),
         ),
-        (Provider::Apiframe, json!({ "prompt": "x".repeat(2000) })),
-        (Provider::Apiframe, json!({ "prompt": "é".repeat(2000) })),
+        (providers::APIFRAME, json!({ "prompt": "x".repeat(2000) })),
+        (providers::APIFRAME, json!({ "prompt": "é".repeat(2000) })),
     ];
     for (p, req) in cases {
         let v = validate_request(p, &req, ValidateOptions::default());
@@ -713,23 +872,24 @@ fn valid_requests_pass_and_are_trimmed() {
 fn prompt_length_counts_utf16_units_like_javascript() {
     // An emoji is two UTF-16 units: 1001 of them is 2002 units, over Apiframe's 2000.
     let req = json!({ "prompt": "🙂".repeat(1001) });
-    let v = validate_request(Provider::Apiframe, &req, ValidateOptions::default());
+    let v = validate_request(providers::APIFRAME, &req, ValidateOptions::default());
     assert_eq!(v.errors[0].code, IssueCode::TooLong);
     let req = json!({ "prompt": "🙂".repeat(1000) });
-    assert!(validate_request(Provider::Apiframe, &req, ValidateOptions::default()).ok());
+    assert!(validate_request(providers::APIFRAME, &req, ValidateOptions::default()).ok());
 }
 
 #[test]
 fn local_urls_pass_only_when_allowed() {
     let req = json!({ "prompt": "ok", "references": ["http://127.0.0.1:4010/a.png"] });
-    let strictly = validate_request(Provider::Openai, &req, ValidateOptions::default());
+    let strictly = validate_request(providers::OPENAI, &req, ValidateOptions::default());
     assert_eq!(strictly.errors[0].code, IssueCode::InsecureUrl);
     let locally = validate_request(
-        Provider::Openai,
+        providers::OPENAI,
         &req,
         ValidateOptions {
             strict: false,
             allow_local_urls: true,
+            surface: None,
         },
     );
     assert!(locally.ok());
@@ -738,7 +898,7 @@ fn local_urls_pass_only_when_allowed() {
 #[test]
 fn unknown_fields_suggest_the_neutral_name() {
     let req = json!({ "prompt": "ok", "output_format": "png", "number_of_images": 2, "negativePrompt": "x" });
-    let v = validate_request(Provider::Openai, &req, ValidateOptions::default());
+    let v = validate_request(providers::OPENAI, &req, ValidateOptions::default());
     let msgs: Vec<&str> = v.errors.iter().map(|i| i.message.as_str()).collect();
     assert!(
         msgs.iter().any(|m| m.contains("`outputFormat`")),
@@ -766,7 +926,8 @@ fn issue_codes_are_pinned() {
             "too_many",
             "unsupported",
             "conflict",
-            "unknown_field"
+            "unknown_field",
+            "unlisted_model"
         ]
     );
 }
@@ -781,7 +942,7 @@ fn every_field_is_found_by_its_name_and_by_nothing_else() {
         assert_eq!(Field::from_name(&f.name().to_uppercase()), None);
         assert_eq!(Field::from_name(&format!("{} ", f.name())), None);
     }
-    for name in ["", "model", "Prompt", "webhook_url", "prompt\0"] {
+    for name in ["", "models", "Prompt", "webhook_url", "prompt\0"] {
         assert_eq!(Field::from_name(name), None, "{name:?}");
     }
 }

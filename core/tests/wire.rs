@@ -1,13 +1,16 @@
 //! Requests built for each provider, and every answer each one can send.
 
+mod support;
+
+use gpt_image_core::providers;
 use gpt_image_core::{
-    build_poll_request, build_submit_request, parse_job, ApiKey, Body, ErrorCode, JobStatus,
-    ParseContext, Plan, PriceOptions, Provider, ResponseBody, Target,
+    build_poll_request, build_submit_request, parse_job, Body, ErrorCode, JobStatus, ParseContext,
+    Plan, PriceOptions, Provider, ResponseBody, Target,
 };
 use gpt_image_core::{json, Json as Value};
 
 fn target(p: Provider, base: Option<&str>) -> Target {
-    Target::new(p, ApiKey::new("KEY123"), base).unwrap()
+    support::target(p, "KEY123", base)
 }
 
 fn body_json(body: &Body) -> Value {
@@ -32,7 +35,7 @@ fn parse(
 
 #[test]
 fn apiframe_submit_and_poll() {
-    let t = target(Provider::Apiframe, None);
+    let t = target(providers::APIFRAME, None);
     let req = json!({
         "prompt": " infographic ", "quality": "high", "aspectRatio": "3:2", "count": 2,
         "references": ["https://cdn.example.com/a.png"], "webhookUrl": "https://hooks.example.com/af",
@@ -75,10 +78,10 @@ fn apiframe_submit_and_poll() {
 #[test]
 fn base_url_keeps_the_documented_path() {
     let cases = [
-        (Provider::Apiframe, "/v2/images/generate"),
-        (Provider::Gptimage2ai, "/api/generate"),
-        (Provider::Getimg, "/v2/images/generations"),
-        (Provider::Openai, "/v1/images/generations"),
+        (providers::APIFRAME, "/v2/images/generate"),
+        (providers::GPTIMAGE2AI, "/api/generate"),
+        (providers::GETIMG, "/v2/images/generations"),
+        (providers::OPENAI, "/v1/images/generations"),
     ];
     for (p, path) in cases {
         let t = target(p, Some("http://127.0.0.1:4010"));
@@ -89,7 +92,7 @@ fn base_url_keeps_the_documented_path() {
 
 #[test]
 fn gptimage2ai_submit_and_poll() {
-    let t = target(Provider::Gptimage2ai, None);
+    let t = target(providers::GPTIMAGE2AI, None);
     let req = json!({
         "prompt": "espresso cup", "aspectRatio": "4:3", "count": 3, "style": "studio-product",
         "lighting": "soft", "camera": "85mm", "negative": "text",
@@ -121,7 +124,7 @@ fn gptimage2ai_submit_and_poll() {
 
 #[test]
 fn getimg_submit_is_one_call_per_image() {
-    let t = target(Provider::Getimg, None);
+    let t = target(providers::GETIMG, None);
     let req = json!({ "prompt": "voxel", "aspectRatio": "4:5", "resolution": "2K", "outputFormat": "jpeg", "count": 3,
                       "references": ["https://cdn.example.com/a.png"] });
     let (plan, _) = build_submit_request(&t, &req, false, Some("idem-3")).unwrap();
@@ -144,7 +147,7 @@ fn getimg_submit_is_one_call_per_image() {
 
 #[test]
 fn openai_generation_and_edit() {
-    let t = target(Provider::Openai, None);
+    let t = target(providers::OPENAI, None);
     let req = json!({ "prompt": "a cat", "size": "1536x1024", "quality": "low", "count": 2,
                       "outputFormat": "webp", "outputCompression": 60, "background": "opaque", "moderation": "low" });
     let (plan, _) = build_submit_request(&t, &req, false, Some("idem-4")).unwrap();
@@ -203,11 +206,11 @@ fn openai_generation_and_edit() {
 
 #[test]
 fn openai_ratio_sizes_are_all_valid_sizes() {
-    for (ratio, w, h) in gpt_image_core::wire::openai::RATIO_SIZES_1K {
+    for (ratio, w, h) in gpt_image_core::providers::openai::RATIO_SIZES_1K {
         for scale in [1, 2] {
             let size = format!("{}x{}", w * scale, h * scale);
             let v = gpt_image_core::validate_request(
-                Provider::Openai,
+                providers::OPENAI,
                 &json!({ "prompt": "x", "size": size }),
                 Default::default(),
             );
@@ -218,7 +221,7 @@ fn openai_ratio_sizes_are_all_valid_sizes() {
 
 #[test]
 fn unsupported_fields_are_reported_and_not_sent() {
-    let t = target(Provider::Gptimage2ai, None);
+    let t = target(providers::GPTIMAGE2AI, None);
     let (plan, warnings) = build_submit_request(
         &t,
         &json!({ "prompt": "x", "quality": "high" }),
@@ -236,7 +239,7 @@ fn unsupported_fields_are_reported_and_not_sent() {
 
 #[test]
 fn idempotency_keys_are_checked() {
-    let t = target(Provider::Apiframe, None);
+    let t = target(providers::APIFRAME, None);
     for bad in ["", "has space", &"k".repeat(256), "naïve"] {
         let e = build_submit_request(&t, &json!({ "prompt": "x" }), false, Some(bad)).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidRequest, "{bad:?}");
@@ -248,7 +251,7 @@ fn idempotency_keys_are_checked() {
 
 #[test]
 fn apiframe_answers() {
-    let p = Provider::Apiframe;
+    let p = providers::APIFRAME;
     let job = parse(p, 202, json!({ "jobId": "j1", "status": "QUEUED" })).unwrap();
     assert_eq!(
         (job.id.as_deref(), job.status),
@@ -283,6 +286,7 @@ fn apiframe_answers() {
         price: PriceOptions {
             plan: Plan::Growth,
             credit_price_usd: None,
+            ..PriceOptions::default()
         },
         ..Default::default()
     };
@@ -338,105 +342,105 @@ fn error_answers_get_codes_in_every_shape() {
     };
     let cases: Vec<(Provider, u16, Value, ErrorCode, bool)> = vec![
         (
-            Provider::Apiframe,
+            providers::APIFRAME,
             400,
             json!({ "error": "Validation failed", "details": { "prompt": ["Required"] } }),
             ErrorCode::InvalidRequest,
             false,
         ),
         (
-            Provider::Apiframe,
+            providers::APIFRAME,
             401,
             json!({ "error": "Invalid API key" }),
             ErrorCode::Unauthorized,
             false,
         ),
         (
-            Provider::Apiframe,
+            providers::APIFRAME,
             402,
             json!({ "error": "Insufficient credits", "creditsRequired": 23, "creditsAvailable": 4 }),
             ErrorCode::InsufficientCredits,
             false,
         ),
         (
-            Provider::Apiframe,
+            providers::APIFRAME,
             403,
             json!({ "error": "Key inactive" }),
             ErrorCode::Forbidden,
             false,
         ),
         (
-            Provider::Apiframe,
+            providers::APIFRAME,
             404,
             json!({ "error": "Job not found" }),
             ErrorCode::NotFound,
             false,
         ),
         (
-            Provider::Apiframe,
+            providers::APIFRAME,
             429,
             json!({ "error": "Too many requests" }),
             ErrorCode::RateLimited,
             true,
         ),
         (
-            Provider::Apiframe,
+            providers::APIFRAME,
             503,
             json!({ "error": "Queue unavailable" }),
             ErrorCode::ProviderError,
             true,
         ),
         (
-            Provider::Apiframe,
+            providers::APIFRAME,
             501,
             json!({ "error": "Not implemented" }),
             ErrorCode::ProviderError,
             false,
         ),
         (
-            Provider::Gptimage2ai,
+            providers::GPTIMAGE2AI,
             400,
             json!({ "error": "prompt_required" }),
             ErrorCode::InvalidRequest,
             false,
         ),
         (
-            Provider::Gptimage2ai,
+            providers::GPTIMAGE2AI,
             401,
             json!({ "error": "unauthorized" }),
             ErrorCode::Unauthorized,
             false,
         ),
         (
-            Provider::Getimg,
+            providers::GETIMG,
             402,
             json!({ "error": { "type": "payment_required", "message": "Not enough balance" } }),
             ErrorCode::InsufficientCredits,
             false,
         ),
         (
-            Provider::Getimg,
+            providers::GETIMG,
             502,
             json!({ "error": { "message": "Bad gateway" } }),
             ErrorCode::ProviderError,
             true,
         ),
         (
-            Provider::Openai,
+            providers::OPENAI,
             400,
             json!({ "error": { "message": "Invalid size", "type": "invalid_request_error", "param": "size", "code": null } }),
             ErrorCode::InvalidRequest,
             false,
         ),
         (
-            Provider::Openai,
+            providers::OPENAI,
             401,
             json!({ "error": { "message": "Incorrect API key provided", "type": "invalid_request_error", "code": "invalid_api_key" } }),
             ErrorCode::Unauthorized,
             false,
         ),
         (
-            Provider::Openai,
+            providers::OPENAI,
             500,
             json!({ "error": { "message": "The server had an error" } }),
             ErrorCode::ProviderError,
@@ -459,16 +463,16 @@ fn error_answers_get_codes_in_every_shape() {
         assert!(e.message.contains(&status.to_string()), "{}", e.message);
         assert_eq!(e.retry_after_ms, Some(2000));
     }
-    let e = parse_job(Provider::Apiframe, 402, &ResponseBody::Json(json!({ "error": "Insufficient credits", "creditsRequired": 23, "creditsAvailable": 4 })), &ctx(None)).unwrap_err();
+    let e = parse_job(providers::APIFRAME, 402, &ResponseBody::Json(json!({ "error": "Insufficient credits", "creditsRequired": 23, "creditsAvailable": 4 })), &ctx(None)).unwrap_err();
     assert_eq!(e.details.as_ref().unwrap()["creditsRequired"], 23);
-    let e = parse_job(Provider::Apiframe, 400, &ResponseBody::Json(json!({ "error": "bad", "details": { "gptImage2Params.aspect_ratio": ["Invalid enum value"] } })), &ctx(None)).unwrap_err();
+    let e = parse_job(providers::APIFRAME, 400, &ResponseBody::Json(json!({ "error": "bad", "details": { "gptImage2Params.aspect_ratio": ["Invalid enum value"] } })), &ctx(None)).unwrap_err();
     assert_eq!(
         e.details.as_ref().unwrap()["fields"]["gptImage2Params.aspect_ratio"][0],
         "Invalid enum value"
     );
     // HTML from a proxy: still a coded error, with a short clean snippet.
     let e = parse_job(
-        Provider::Openai,
+        providers::OPENAI,
         502,
         &ResponseBody::from_text("<html>\n<b>Bad Gateway</b></html>"),
         &ctx(None),
@@ -480,7 +484,7 @@ fn error_answers_get_codes_in_every_shape() {
 
 #[test]
 fn malformed_success_bodies_are_decode_errors() {
-    for p in Provider::ALL {
+    for &p in Provider::all() {
         for body in [
             ResponseBody::from_text("{\"jobId\": \"abc\", \"sta"),
             ResponseBody::from_text("not json"),
@@ -494,7 +498,7 @@ fn malformed_success_bodies_are_decode_errors() {
     }
     // Text that is JSON is parsed.
     let job = parse_job(
-        Provider::Apiframe,
+        providers::APIFRAME,
         202,
         &ResponseBody::from_text("{\"jobId\":\"j9\",\"status\":\"QUEUED\"}"),
         &ParseContext::default(),
@@ -505,7 +509,7 @@ fn malformed_success_bodies_are_decode_errors() {
 
 #[test]
 fn gptimage2ai_answers() {
-    let p = Provider::Gptimage2ai;
+    let p = providers::GPTIMAGE2AI;
     let balance = json!({ "paidCredits": 490, "totalImages": 49 });
     let job = parse(
         p,
@@ -554,7 +558,7 @@ fn gptimage2ai_answers() {
 
 #[test]
 fn getimg_and_openai_answers() {
-    let job = parse(Provider::Getimg, 200, json!({
+    let job = parse(providers::GETIMG, 200, json!({
         "id": "gi_1", "model": "gpt-image-2", "status": "completed",
         "data": [{ "url": "https://cdn.getimg.ai/a.jpeg", "mime_type": "image/jpeg", "deletes_at": "2026-11-23T00:00:00Z", "width": 1024, "height": 1024 }],
         "usage": { "billable_unit": "image", "quantity": 1, "unit_price": 0.06, "total_cost": 0.06 }
@@ -569,7 +573,7 @@ fn getimg_and_openai_answers() {
     let cost = job.cost.unwrap();
     assert_eq!((cost.usd, cost.exact), (Some(0.06), true));
 
-    let job = parse(Provider::Openai, 200, json!({
+    let job = parse(providers::OPENAI, 200, json!({
         "created": 1_790_000_000, "output_format": "jpeg", "size": "1536x1024",
         "data": [{ "b64_json": "aGVsbG8=" }],
         "usage": { "input_tokens": 12, "output_tokens": 1767, "input_tokens_details": { "text_tokens": 12, "image_tokens": 0 } }
@@ -587,7 +591,7 @@ fn getimg_and_openai_answers() {
 #[test]
 fn job_json_round_trips() {
     let job = parse(
-        Provider::Gptimage2ai,
+        providers::GPTIMAGE2AI,
         200,
         json!({ "jobId": "g1", "status": "succeeded", "results": [
         { "imageUrl": "https://file.gptimage2.ai/a.png", "finalPrompt": "cup", "seed": "1" }] }),
@@ -600,8 +604,12 @@ fn job_json_round_trips() {
 #[test]
 fn openai_stream_events_become_partial_images_then_the_job() {
     use gpt_image_core::sse::Parser;
-    use gpt_image_core::wire::openai::{stream_step, StreamStep};
+    use gpt_image_core::wire::StreamStep;
     let ctx = gpt_image_core::ParseContext::default();
+    let p = providers::OPENAI;
+    let stream_step = |name: &str, data: &ResponseBody, ctx: &ParseContext| {
+        p.wire().stream_step(p, name, data, ctx)
+    };
     let stream = concat!(
         "event: image_generation.partial_image\n",
         "data: {\"type\":\"image_generation.partial_image\",\"b64_json\":\"cGFydA==\",\"partial_image_index\":0,\"size\":\"1024x1024\",\"output_format\":\"webp\"}\n\n",
@@ -656,5 +664,284 @@ fn openai_stream_events_become_partial_images_then_the_job() {
     assert_eq!(
         stream_step(&later.name, &ResponseBody::from_text(&later.data), &ctx),
         StreamStep::Other
+    );
+}
+
+fn azure(
+    settings: &[(&str, &str)],
+    headers: &[(&str, &str)],
+    key: Option<&str>,
+) -> Result<Target, gpt_image_core::Error> {
+    Target::build(
+        providers::AZURE,
+        gpt_image_core::TargetOptions {
+            api_key: key.map(str::to_string),
+            base_url: Some("https://res.openai.azure.com".into()),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            settings: settings
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        },
+    )
+}
+
+#[test]
+fn azure_goes_to_the_deployment_on_the_api_its_version_names() {
+    let t = azure(&[("deployment", "img-prod")], &[], Some("0123456789abcdef")).unwrap();
+    let req = json!({ "prompt": "a fox", "quality": "low", "size": "1536x1024", "outputFormat": "jpeg", "outputCompression": 60, "count": 2 });
+    let (plan, warnings) = build_submit_request(&t, &req, false, None).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(
+        plan.request.url,
+        "https://res.openai.azure.com/openai/deployments/img-prod/images/generations?api-version=2025-04-01-preview"
+    );
+    assert_eq!(plan.request.header("api-key"), Some("0123456789abcdef"));
+    assert_eq!(
+        body_json(&plan.request.body),
+        json!({ "prompt": "a fox", "n": 2, "size": "1536x1024", "quality": "low", "output_format": "jpeg", "output_compression": 60 })
+    );
+    // An edit: multipart, the files as `image`, no settings its edits lack.
+    let edit = json!({ "prompt": "blue", "references": ["https://cdn.example.com/a.png"], "mask": "https://cdn.example.com/m.png", "outputFormat": "png" });
+    let (plan, warnings) = build_submit_request(&t, &edit, false, None).unwrap();
+    assert!(plan.request.url.contains("/images/edits?api-version="));
+    let mp = plan.multipart.unwrap();
+    assert_eq!(
+        (mp.file_field, mp.files.len(), mp.mask.is_some()),
+        ("image", 1, true)
+    );
+    assert!(
+        mp.fields.iter().all(|(k, _)| k != "output_format"),
+        "{:?}",
+        mp.fields
+    );
+    assert_eq!(warnings[0].path, "outputFormat");
+    assert!(
+        build_submit_request(&t, &edit, true, None).is_err(),
+        "strict refuses it"
+    );
+    // The v1 API: the deployment as `model`, webp and moderation; no edits.
+    let v1 = azure(
+        &[("deployment", "img-prod"), ("apiVersion", "v1")],
+        &[],
+        Some("k"),
+    )
+    .unwrap();
+    let (plan, _) = build_submit_request(
+        &v1,
+        &json!({ "prompt": "x", "outputFormat": "webp", "moderation": "low" }),
+        true,
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        plan.request.url,
+        "https://res.openai.azure.com/openai/v1/images/generations"
+    );
+    assert_eq!(
+        body_json(&plan.request.body),
+        json!({ "model": "img-prod", "prompt": "x", "output_format": "webp", "moderation": "low" })
+    );
+    let e = build_submit_request(&v1, &edit, false, None).unwrap_err();
+    assert_eq!(e.issues[0].path, "references");
+    let preview = azure(
+        &[("deployment", "d"), ("apiVersion", "preview")],
+        &[],
+        Some("k"),
+    )
+    .unwrap();
+    let (plan, _) = build_submit_request(&preview, &json!({ "prompt": "x" }), true, None).unwrap();
+    assert!(plan
+        .request
+        .url
+        .ends_with("/openai/v1/images/generations?api-version=preview"));
+    // Sizes are the listed ones.
+    let e = build_submit_request(
+        &t,
+        &json!({ "prompt": "x", "size": "2048x2048" }),
+        false,
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(e.issues[0].path, "size");
+}
+
+#[test]
+fn azure_setup_is_checked_and_an_entra_token_stands_in_for_the_key() {
+    let message = |r: Result<Target, gpt_image_core::Error>| r.unwrap_err().message.clone();
+    assert!(message(azure(&[], &[], Some("k"))).contains("`deployment`"));
+    assert!(message(azure(&[("deployment", "a/b")], &[], Some("k"))).contains("`deployment`"));
+    assert!(message(azure(
+        &[("deployment", "d"), ("apiVersion", "latest")],
+        &[],
+        Some("k")
+    ))
+    .contains("`apiVersion`"));
+    assert!(message(azure(
+        &[("deployment", "d"), ("region", "x")],
+        &[],
+        Some("k")
+    ))
+    .contains("`region`"));
+    assert!(message(azure(&[("deployment", "d")], &[], None)).contains("`apiKey`"));
+    assert!(message(azure(
+        &[("deployment", "d")],
+        &[("api-key", "other")],
+        Some("k")
+    ))
+    .contains("api-key"));
+    let no_base = Target::build(
+        providers::AZURE,
+        gpt_image_core::TargetOptions {
+            api_key: Some("k".into()),
+            settings: vec![("deployment".into(), "d".into())],
+            ..Default::default()
+        },
+    );
+    assert!(message(no_base).contains("`baseUrl`"));
+    // Entra ID: the token in `Authorization`, no `api-key` header at all.
+    let token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.payload.signature";
+    let t = azure(
+        &[("deployment", "d")],
+        &[("Authorization", &format!("Bearer {token}"))],
+        None,
+    )
+    .unwrap();
+    let (plan, _) = build_submit_request(&t, &json!({ "prompt": "x" }), false, None).unwrap();
+    assert_eq!(plan.request.header("api-key"), None);
+    assert_eq!(
+        plan.request
+            .header("Authorization")
+            .map(|v| v.ends_with(token)),
+        Some(true)
+    );
+    assert!(
+        !format!("{t:?} {:?}", plan.request).contains("payload"),
+        "the token is not printed"
+    );
+    // Other providers still refuse a caller's Authorization.
+    let other = Target::build(
+        providers::OPENAI,
+        gpt_image_core::TargetOptions {
+            api_key: Some("sk".into()),
+            headers: vec![("Authorization".into(), "Bearer x".into())],
+            ..Default::default()
+        },
+    );
+    assert!(other.is_err());
+}
+
+#[test]
+fn azure_answers_are_priced_from_their_token_usage() {
+    let job = parse(
+        providers::AZURE,
+        200,
+        json!({ "created": 1, "data": [{ "b64_json": "aW1n", "content_filter_results": {} }],
+                "usage": { "input_tokens": 10, "output_tokens": 200, "total_tokens": 210, "input_tokens_details": { "text_tokens": 10, "image_tokens": 0 } } }),
+    )
+    .unwrap();
+    let cost = job.cost.unwrap();
+    assert!(
+        cost.exact && (cost.usd.unwrap() - 0.00605).abs() < 1e-9,
+        "{cost:?}"
+    );
+    let e = parse(providers::AZURE, 429, json!({ "error": { "code": "429", "message": "Requests have exceeded the call rate limit" } })).unwrap_err();
+    assert_eq!(e.code, ErrorCode::RateLimited);
+}
+
+#[test]
+fn openrouter_sends_its_own_fields_and_reads_its_stated_cost() {
+    let t = target(providers::OPENROUTER, None);
+    let req = json!({ "prompt": "x", "aspectRatio": "16:9", "resolution": "2K", "quality": "high", "count": 2,
+                      "outputFormat": "jpeg", "background": "opaque", "references": ["https://cdn.example.com/a.png"] });
+    let (plan, warnings) = build_submit_request(&t, &req, true, None).unwrap();
+    assert!(warnings.is_empty());
+    assert_eq!(plan.request.url, "https://openrouter.ai/api/v1/images");
+    assert_eq!(plan.request.header("Authorization"), Some("Bearer KEY123"));
+    assert_eq!(
+        body_json(&plan.request.body),
+        json!({ "model": "openai/gpt-image-2", "prompt": "x", "n": 2, "aspect_ratio": "16:9", "resolution": "2K", "quality": "high",
+                "output_format": "jpeg", "background": "opaque",
+                "input_references": [{ "type": "image_url", "image_url": { "url": "https://cdn.example.com/a.png" } }] })
+    );
+    // A newer model id goes with OpenRouter's author prefix.
+    let (plan, warnings) = build_submit_request(
+        &t,
+        &json!({ "prompt": "x", "model": "gpt-image-3" }),
+        false,
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        body_json(&plan.request.body)["model"],
+        json!("openai/gpt-image-3")
+    );
+    assert_eq!(warnings[0].path, "model");
+    // The bill is `usage.cost`, exact.
+    let job = parse(providers::OPENROUTER, 200, json!({ "created": 1, "data": [{ "b64_json": "aW1n", "media_type": "image/webp" }],
+        "usage": { "prompt_tokens": 0, "completion_tokens": 4175, "total_tokens": 4175, "cost": 0.04 } })).unwrap();
+    assert_eq!(job.images[0].mime_type.as_deref(), Some("image/webp"));
+    let cost = job.cost.unwrap();
+    assert!(cost.exact && cost.usd == Some(0.04), "{cost:?}");
+    // Its stream: data-only events, then [DONE].
+    use gpt_image_core::wire::StreamStep;
+    let ctx = ParseContext::default();
+    let step = |data: &str| {
+        providers::OPENROUTER.wire().stream_step(
+            providers::OPENROUTER,
+            "",
+            &ResponseBody::from_text(data),
+            &ctx,
+        )
+    };
+    assert!(matches!(
+        step(
+            r#"{"type":"image_generation.partial_image","b64_json":"cA==","partial_image_index":0}"#
+        ),
+        StreamStep::Partial { index: 0, .. }
+    ));
+    assert!(
+        matches!(step(r#"{"type":"image_generation.completed","b64_json":"aW1n","created":1,"usage":{"cost":0.05}}"#), StreamStep::Completed(j) if j.cost.as_ref().unwrap().usd == Some(0.05))
+    );
+    assert_eq!(step("[DONE]"), StreamStep::Other);
+    assert!(matches!(
+        step(r#"{"type":"error","error":{"message":"upstream"}}"#),
+        StreamStep::Failed(_)
+    ));
+    // Its errors: `{ error: { code: <status>, message } }`.
+    let e = parse(
+        providers::OPENROUTER,
+        402,
+        json!({ "error": { "code": 402, "message": "Insufficient credits" } }),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InsufficientCredits);
+}
+
+#[test]
+fn partial_images_on_openrouter_are_priced_as_the_most_it_may_send() {
+    let req = json!({ "prompt": "x", "quality": "low" });
+    let price = |n: u8| {
+        gpt_image_core::estimate_cost(
+            providers::OPENROUTER,
+            &req,
+            Default::default(),
+            &PriceOptions {
+                partial_images: n,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .usd
+        .unwrap()
+    };
+    assert!(price(1) > price(0));
+    assert_eq!(
+        price(1),
+        price(3),
+        "no count is taken: one or three, it may send three"
     );
 }

@@ -27,12 +27,13 @@ use crate::error::{Error, ErrorCode};
 use crate::handle::Handle;
 use crate::io::Io;
 use crate::issue::Issue;
-use crate::job::Job;
+use crate::job::{Job, JobStatus};
 use crate::json::Json;
 use crate::multipart;
 use crate::price::{self, Cost, PriceOptions};
 use crate::provider::Provider;
-use crate::request::{ImageRequest, ValidateOptions};
+use crate::redact::KeyGuard;
+use crate::request::ImageRequest;
 use crate::schedule::DurationMemory;
 use crate::wire::{self, ParseContext, SubmitPlan};
 use crate::Target;
@@ -143,13 +144,15 @@ struct Prepared {
 pub struct Client {
     cfg: ClientConfig,
     memory: RefCell<DurationMemory>,
+    /// Hides the key in every answer and error.
+    guard: KeyGuard,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("provider", &self.cfg.target.provider.id())
-            .field("origin", &self.cfg.target.origin)
+            .field("root", &self.cfg.target.root)
             .field("api_key", &self.cfg.target.api_key)
             .finish_non_exhaustive()
     }
@@ -159,6 +162,7 @@ impl Client {
     /// A client with this configuration.
     pub fn new(cfg: ClientConfig) -> Client {
         Client {
+            guard: KeyGuard::of(&cfg.target.secrets()),
             cfg,
             memory: RefCell::new(DurationMemory::default()),
         }
@@ -174,17 +178,53 @@ impl Client {
         &self.cfg
     }
 
-    /// Every error leaves through here: the key is scrubbed from all its text.
-    fn seal(&self, e: Error) -> Error {
-        e.redact(self.cfg.target.api_key.expose())
+    /// What hides this client's key in any text (the route's reports use it too).
+    pub fn guard(&self) -> &KeyGuard {
+        &self.guard
     }
 
-    /// What reading this client's answers needs.
-    fn parse_context(&self, output_format: Option<&str>) -> ParseContext {
+    /// Every error leaves through here: the key is scrubbed from all its text.
+    fn seal(&self, e: Error) -> Error {
+        e.redact(&self.guard)
+    }
+
+    /// A job with the images whose URL or data carried the key withheld (the
+    /// answer was redacted before it was read, so they hold the redaction
+    /// mark); a finished job left with none fails with a code of ours.
+    fn withhold_tainted(&self, mut job: Job) -> Job {
+        let tainted = |i: &crate::job::Image| {
+            [i.url.as_deref(), i.b64.as_deref()]
+                .into_iter()
+                .flatten()
+                .any(|t| crate::text::contains(t, crate::redact::MARK))
+        };
+        let before = job.images.len();
+        job.images.retain(|i| !tainted(i));
+        if job.images.len() < before && job.images.is_empty() && job.status == JobStatus::Succeeded
+        {
+            job.status = JobStatus::Failed;
+            job.error = Some(crate::job::JobError {
+                code: "key_in_answer".to_string(),
+                message: format!(
+                    "{}'s answer carried the API key in its image URLs; they were withheld",
+                    self.provider().display_name()
+                ),
+            });
+        }
+        job
+    }
+
+    /// What reading this client's answers needs (`model`: the one asked for).
+    fn parse_context(
+        &self,
+        output_format: Option<&str>,
+        model: Option<&'static crate::provider::Model>,
+    ) -> ParseContext {
         ParseContext {
             price: self.cfg.price,
             retry_after: None,
             output_format: output_format.map(str::to_string),
+            model,
         }
     }
 
@@ -199,10 +239,7 @@ impl Client {
 
     /// Validate as this client is set up (strict or not, local URLs).
     fn validate(&self, request: &Json) -> Result<(ImageRequest, Vec<Issue>), Error> {
-        let opts = ValidateOptions {
-            strict: self.cfg.strict,
-            allow_local_urls: self.cfg.target.is_local(),
-        };
+        let opts = self.cfg.target.validate_options(self.cfg.strict);
         crate::checked_request(self.provider(), request, opts)
     }
 
@@ -214,7 +251,11 @@ impl Client {
         opts: &SubmitOptions,
     ) -> Result<Prepared, Error> {
         let (req, _) = self.validate(request)?;
-        let estimate = price::estimate(self.provider(), &req, &self.cfg.price);
+        let price = PriceOptions {
+            partial_images: opts.partial_images.unwrap_or(0).min(3),
+            ..self.cfg.price
+        };
+        let estimate = price::estimate(self.provider(), &req, &price);
         if let Some(max) = opts.max_cost_usd {
             let over = match estimate.usd {
                 None => Some("its price in dollars is unknown (pass creditPriceUsd)".to_string()),
@@ -240,7 +281,7 @@ impl Client {
             None => io.new_id(),
         };
         let t = &self.cfg.target;
-        let plan = wire::build_submit(t.provider, &req, &t.origin, &t.api_key, Some(&key))?;
+        let plan = wire::build_submit(t, &req, Some(&key))?;
         Ok(Prepared {
             request: req,
             plan,

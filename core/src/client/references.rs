@@ -1,7 +1,7 @@
 //! Reference images: bytes the provider cannot take uploaded through the
 //! caller's `uploadReference` (providers that take URLs only), and, for
-//! OpenAI's multipart edits, each image decoded from its `data:` URL or
-//! downloaded, following redirects resolved as RFC 3986 says.
+//! multipart uploads (OpenAI's edits), each image decoded from its `data:`
+//! URL or downloaded, following redirects resolved as RFC 3986 says.
 
 use super::errors::aborted_error;
 use super::Client;
@@ -11,9 +11,7 @@ use crate::io::{Io, TransportError};
 use crate::issue::{Issue, IssueCode};
 use crate::json::Json;
 use crate::multipart::{self, FilePart};
-use crate::provider::Provider;
 use crate::url;
-use crate::wire::openai::{self, EditImage};
 
 /// Most redirects followed when downloading a reference image.
 const MAX_REDIRECTS: usize = 3;
@@ -27,9 +25,44 @@ pub(super) struct ImageBytes {
 }
 
 impl ImageBytes {
-    /// The image as a part of an OpenAI multipart edit.
-    pub(super) fn part(self, image: EditImage) -> Result<FilePart, Error> {
-        openai::edit_part(image, self.url.as_deref(), self.mime, self.bytes)
+    /// The image as a file part of a multipart upload: the reference at
+    /// `index` as a `field` part, or (`index` none) the mask, which must be a
+    /// PNG of at most `mask_max` bytes.
+    pub(super) fn part(
+        self,
+        p: crate::provider::Provider,
+        field: &str,
+        index: Option<usize>,
+        mask_max: usize,
+    ) -> Result<FilePart, Error> {
+        let (field, stem, i) = match index {
+            Some(i) => (field, "reference", i),
+            None => ("mask", "mask", 0),
+        };
+        if index.is_none() && (self.mime != "image/png" || self.bytes.len() > mask_max) {
+            return Err(Error::invalid_request(
+                p,
+                vec![Issue::new(
+                    "mask",
+                    IssueCode::NotAllowed,
+                    format!("the mask must be a PNG of at most {mask_max} bytes"),
+                )],
+            ));
+        }
+        // A downloaded image keeps its URL's file name; decoded bytes get one.
+        let filename = match &self.url {
+            Some(url) => multipart::filename_for(url, i, self.mime),
+            None => {
+                let ext = crate::text::after_last(self.mime, b'/');
+                format!("{stem}-{i}.{ext}")
+            }
+        };
+        Ok(FilePart {
+            field: field.to_string(),
+            filename,
+            content_type: self.mime.to_string(),
+            bytes: self.bytes,
+        })
     }
 }
 
@@ -79,7 +112,7 @@ impl Client {
             r.iter()
                 .any(|u| u.as_str().is_some_and(|u| DataUrl::parse(u).is_some()))
         });
-        if p == Provider::Openai || !has_bytes {
+        if p.takes_reference_bytes() || !has_bytes {
             return Ok(request.clone());
         }
         let mut out = request.clone();

@@ -47,9 +47,9 @@ impl Client {
                         ..ctx.clone()
                     };
                     // Redact first: every cut the parser makes is then of clean text.
-                    let body = resp.body.redacted(self.cfg.target.api_key.expose());
+                    let body = resp.body.redacted(&self.guard);
                     match wire::parse_response(p, resp.status, &body, &ctx) {
-                        Ok(job) => return Ok(job),
+                        Ok(job) => return Ok(self.withhold_tainted(job)),
                         Err(e) => {
                             let status = resp.status;
                             // Refused before any work: safe to send again.

@@ -10,7 +10,7 @@ use crate::handle::Handle;
 use crate::io::Io;
 use crate::job::{Job, JobStatus};
 use crate::json::Json;
-use crate::provider::{Flow, Provider};
+use crate::provider::Flow;
 
 impl Client {
     /// [`Client::submit`] and [`Client::submit_streaming`]: validated and
@@ -29,6 +29,15 @@ impl Client {
             return Err(self.seal(Error::new(
                 ErrorCode::InvalidRequest,
                 "option `partialImages` must be 0, 1, 2 or 3",
+            )));
+        }
+        if opts.partial_images.is_some_and(|n| n > 0) && !self.provider().streams_partial_images() {
+            return Err(self.seal(Error::new(
+                ErrorCode::InvalidRequest,
+                format!(
+                    "{} does not stream partial images; leave out `partialImages`",
+                    self.provider().display_name()
+                ),
             )));
         }
         let original = request;
@@ -73,7 +82,7 @@ impl Client {
                 on_progress(&running);
                 let streaming = opts
                     .partial_images
-                    .filter(|_| self.provider() == Provider::Openai)
+                    .filter(|_| self.provider().streams_partial_images())
                     .zip(on_partial);
                 self.generate_now(io, &prepared, deadline, &mut handle, streaming)
                     .await
@@ -112,7 +121,7 @@ impl Client {
         } else {
             Resend::Unsafe
         };
-        let ctx = self.parse_context(prepared.request.output_format);
+        let ctx = self.parse_context(prepared.request.output_format, Some(prepared.request.rules));
         let job = self
             .send(
                 io,

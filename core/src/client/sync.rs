@@ -1,6 +1,6 @@
-//! The synchronous providers (getimg.ai, OpenAI): the images made during the
-//! submit, by N calls at once for getimg.ai's N images, by one call (maybe
-//! streamed, maybe a multipart edit with its images uploaded) for OpenAI.
+//! The synchronous providers: the images made during the submit, by N calls
+//! at once where a provider makes one image a call (getimg.ai), or by one
+//! call (maybe streamed, maybe a multipart upload of its images).
 
 use super::errors::unknown_with_key;
 use super::send::Resend;
@@ -9,8 +9,6 @@ use crate::error::Error;
 use crate::handle::Handle;
 use crate::io::Io;
 use crate::job::Job;
-use crate::wire;
-use crate::wire::openai::{self, EditImage};
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -27,37 +25,45 @@ impl Client {
     ) -> Result<(), Error> {
         let mut request = prepared.plan.request.clone();
         let mut fields = prepared.plan.multipart.as_ref().map(|m| m.fields.clone());
+        let p = self.provider();
         if let Some((n, _)) = &streaming {
-            openai::ask_to_stream(&mut request.body, fields.as_mut(), *n);
+            p.wire()
+                .ask_to_stream(&mut request.body, fields.as_mut(), *n);
         }
         if let Some(mp) = &prepared.plan.multipart {
-            // An OpenAI edit that uploads its images: each one decoded or
+            // An upload of the images (OpenAI's edits): each one decoded or
             // downloaded here, then the form.
+            let mask_max = prepared.request.limits.mask_max_bytes;
             let mut files = Vec::with_capacity(mp.files.len() + 1);
             for (i, u) in mp.files.iter().enumerate() {
                 let path = format!("references[{i}]");
                 let image = self.image_bytes(io, u, &path, deadline).await?;
-                files.push(image.part(EditImage::Reference(i))?);
+                files.push(image.part(p, mp.file_field, Some(i), mask_max)?);
             }
             if let Some(m) = &mp.mask {
                 let image = self.image_bytes(io, m, "mask", deadline).await?;
-                files.push(image.part(EditImage::Mask)?);
+                files.push(image.part(p, mp.file_field, None, mask_max)?);
             }
             let fields = fields.as_deref().unwrap_or(&mp.fields);
-            openai::encode_edit(&mut request, fields, &files, &io.new_id());
+            crate::multipart::encode_into(&mut request, fields, &files, &io.new_id());
         }
         // A generation can take minutes: its timeout is the deadline, not the
         // per-request timeout (fixed short timeouts lose billed images).
         let timeout = (deadline - io.now_ms()).max(1.0) as u64;
-        let ctx = self.parse_context(prepared.request.output_format);
+        let ctx = self.parse_context(prepared.request.output_format, Some(prepared.request.rules));
         if let Some((_, on_partial)) = streaming {
-            let job = self
-                .stream_once(io, &request, timeout, &ctx, on_partial)
-                .await
-                .map_err(|e| unknown_with_key(e, &prepared.key))?;
-            handle.job_id = job.id.clone();
-            handle.result = Some(job);
-            return Ok(());
+            let images = prepared.request.images();
+            let streamed = self
+                .stream_once(io, &request, timeout, &ctx, images, on_partial)
+                .await;
+            if let Some(job) = streamed.job {
+                handle.job_id = job.id.clone();
+                handle.result = Some(job);
+            }
+            return match streamed.error {
+                None => Ok(()),
+                Some(e) => Err(unknown_with_key(e, &prepared.key)),
+            };
         }
         let calls = (0..prepared.plan.calls)
             .map(|_| self.send(io, &request, timeout, deadline, Resend::Unsafe, &ctx))
@@ -66,9 +72,8 @@ impl Client {
         let (done, failed): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
         let jobs: Vec<Job> = done.into_iter().filter_map(Result::ok).collect();
         let errors: Vec<Error> = failed.into_iter().filter_map(Result::err).collect();
-        if !jobs.is_empty() {
-            // More than one call only for getimg.ai: one job of them all.
-            let merged = wire::getimg::merge_jobs(jobs);
+        // More than one call where a call makes one image: one job of them all.
+        if let Some(merged) = Job::merge(jobs, "calls' bills") {
             handle.job_id = merged.id.clone();
             handle.result = Some(merged);
         }

@@ -98,11 +98,9 @@ impl Client {
 
     /// Poll the handle's job once, retrying what is safe to retry.
     async fn poll<I: Io>(&self, io: &I, handle: &Handle, deadline: f64) -> Result<Job, Error> {
-        let p = self.provider();
         let id = handle.job_id.as_deref().unwrap_or_default();
-        let t = &self.cfg.target;
-        let req = wire::build_poll(p, &t.origin, &t.api_key, id)?;
-        let ctx = self.parse_context(handle.output_format.as_deref());
+        let req = wire::build_poll(&self.cfg.target, id)?;
+        let ctx = self.parse_context(handle.output_format.as_deref(), None);
         let mut job = self
             .send(io, &req, self.cfg.timeout_ms, deadline, Resend::Safe, &ctx)
             .await?;

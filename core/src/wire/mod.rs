@@ -1,33 +1,38 @@
-//! Each provider's wire format, sans-IO: requests out, responses in.
+//! What every provider's wire format shares, sans-IO: the plan of a
+//! submit, the context answers are read in, error answers in any of the
+//! providers' shapes, and the small builders the provider modules use. The
+//! paths, fields and answer shapes of each provider are in its own module
+//! (`crate::providers`).
 
-pub mod apiframe;
-pub mod getimg;
-pub mod gptimage2ai;
-pub mod openai;
+pub mod images_api;
 
 use crate::error::{Error, ErrorCode};
 /// The answers the parsers read (defined with the other HTTP values).
 pub use crate::http::ResponseBody;
-use crate::http::{self, ApiKey, Body, HttpRequest};
+use crate::http::{self, Body, HttpRequest};
 use crate::job::Job;
 use crate::json;
 use crate::json::Json;
 use crate::price::PriceOptions;
-use crate::provider::Provider;
+use crate::provider::{Model, Provider};
 use crate::request::ImageRequest;
+use crate::Target;
 
-/// Longest `Idempotency-Key` Apiframe accepts.
+/// Longest `Idempotency-Key` accepted (Apiframe's limit, the strictest documented).
 pub const IDEMPOTENCY_KEY_MAX: usize = 255;
 
-/// Reference images an OpenAI edit must upload: the server downloads each URL
-/// and sends the bytes as an `image[]` part alongside the text fields.
+/// Images a submit must upload as a multipart body: the server downloads
+/// each URL (or decodes each `data:` URL) and sends the bytes as file parts
+/// alongside the text fields.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MultipartPlan {
     /// Text form fields, in order.
     pub fields: Vec<(String, String)>,
-    /// Images to attach as `image[]`: URLs to download, or `data:` URLs.
+    /// Images to attach, as `file_field` parts: URLs to download, or `data:` URLs.
     pub files: Vec<String>,
-    /// The mask to attach as `mask`, likewise.
+    /// The form field of each image (`image[]`).
+    pub file_field: &'static str,
+    /// The mask to attach as the `mask` part, likewise.
     pub mask: Option<String>,
 }
 
@@ -38,7 +43,7 @@ pub struct SubmitPlan {
     pub request: HttpRequest,
     /// How many times to send it (getimg serves N images as N calls).
     pub calls: u32,
-    /// Set for OpenAI edits.
+    /// Set when the images are uploaded in a multipart body.
     pub multipart: Option<MultipartPlan>,
 }
 
@@ -49,8 +54,39 @@ pub struct ParseContext {
     pub price: PriceOptions,
     /// The `Retry-After` header, if any.
     pub retry_after: Option<String>,
-    /// The output format asked for (OpenAI's answer may not say).
+    /// The output format asked for (an answer may not say).
     pub output_format: Option<String>,
+    /// The model asked for, whose tariff prices the answer (default: the provider's).
+    pub model: Option<&'static Model>,
+}
+
+impl ParseContext {
+    /// The model whose tariff prices `provider`'s answer.
+    pub fn model_of(&self, provider: Provider) -> &'static Model {
+        self.model.unwrap_or_else(|| provider.default_model())
+    }
+}
+
+/// What one server-sent event of a streamed generation says.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StreamStep {
+    /// A partial image: its index (from 0) and base64 bytes.
+    Partial {
+        /// Which partial image of its image (from 0).
+        index: u32,
+        /// The image, base64.
+        b64: String,
+        /// Its type.
+        mime_type: String,
+        /// The size the event reports.
+        size: Option<String>,
+    },
+    /// A finished image, with the exact cost from `usage`.
+    Completed(Job),
+    /// The stream ended the job with an error.
+    Failed(Error),
+    /// Anything else (a future event type): skipped.
+    Other,
 }
 
 /// Check a caller's idempotency key: 1..255 visible ASCII characters.
@@ -69,23 +105,29 @@ pub fn check_idempotency_key(provider: Provider, key: &str) -> Result<(), Error>
     }
 }
 
-/// Build the submit request for `req` (already validated for `provider`).
+/// The headers of every request to `target`: its auth (unless a caller's
+/// header carries the credential instead), then the caller's own.
+fn headers_of(target: &Target) -> Vec<(String, String)> {
+    let mut h = if target.api_key.expose().is_empty() {
+        Vec::new()
+    } else {
+        target.provider.spec().auth.headers(&target.api_key)
+    };
+    h.extend(target.headers.iter().cloned());
+    h
+}
+
+/// Build the submit request for `req` (already validated for the provider).
 pub fn build_submit(
-    provider: Provider,
+    target: &Target,
     req: &ImageRequest,
-    origin: &str,
-    key: &ApiKey,
     idempotency_key: Option<&str>,
 ) -> Result<SubmitPlan, Error> {
+    let provider = target.provider;
     if let Some(k) = idempotency_key {
         check_idempotency_key(provider, k)?;
     }
-    let mut plan = match provider {
-        Provider::Apiframe => apiframe::submit(req, origin, key),
-        Provider::Gptimage2ai => gptimage2ai::submit(req, origin, key),
-        Provider::Getimg => getimg::submit(req, origin, key),
-        Provider::Openai => openai::submit(req, origin, key),
-    };
+    let mut plan = provider.wire().submit(target, req, headers_of(target));
     if let (Some(k), true) = (idempotency_key, provider.sends_idempotency_key()) {
         plan.request
             .headers
@@ -95,30 +137,27 @@ pub fn build_submit(
 }
 
 /// Build the poll request for an asynchronous provider's job.
-pub fn build_poll(
-    provider: Provider,
-    origin: &str,
-    key: &ApiKey,
-    job_id: &str,
-) -> Result<HttpRequest, Error> {
+pub fn build_poll(target: &Target, job_id: &str) -> Result<HttpRequest, Error> {
+    let provider = target.provider;
     if job_id.is_empty() {
         return Err(
             Error::new(ErrorCode::InvalidRequest, "the job id is empty").with_provider(provider)
         );
     }
     let id = http::encode_segment(job_id);
-    match provider {
-        Provider::Apiframe => Ok(get(format!("{origin}/v2/jobs/{id}"), apiframe::auth(key))),
-        Provider::Gptimage2ai => Ok(get(format!("{origin}/api/generate/{id}"), bearer(key))),
-        Provider::Getimg | Provider::Openai => Err(Error::new(
-            ErrorCode::InvalidRequest,
-            format!(
-                "{} answers synchronously; there is no job to poll",
-                provider.display_name()
-            ),
-        )
-        .with_provider(provider)),
-    }
+    provider
+        .wire()
+        .poll(target, headers_of(target), &id)
+        .ok_or_else(|| {
+            Error::new(
+                ErrorCode::InvalidRequest,
+                format!(
+                    "{} answers synchronously; there is no job to poll",
+                    provider.display_name()
+                ),
+            )
+            .with_provider(provider)
+        })
 }
 
 /// Parse any answer `provider` can send into a job, or a coded error.
@@ -151,13 +190,10 @@ pub fn parse_response(
             "the answer is not a JSON object",
         ));
     }
-    match provider {
-        Provider::Apiframe => apiframe::parse(value, ctx),
-        Provider::Gptimage2ai => gptimage2ai::parse(value, ctx),
-        Provider::Getimg => getimg::parse(value, ctx),
-        Provider::Openai => openai::parse(value, ctx),
-    }
-    .map_err(|e| e.with_status(status))
+    provider
+        .wire()
+        .parse(provider, value, ctx)
+        .map_err(|e| e.with_status(status))
 }
 
 /// A `DECODE` error for a 2xx answer of the wrong shape.
@@ -304,14 +340,8 @@ pub(crate) fn clean_text(s: &str, max: usize) -> String {
     out.trim().to_string()
 }
 
-pub(crate) fn bearer(key: &ApiKey) -> Vec<(String, String)> {
-    vec![(
-        "Authorization".to_string(),
-        format!("Bearer {}", key.expose()),
-    )]
-}
-
-fn get(url: String, mut headers: Vec<(String, String)>) -> HttpRequest {
+/// A `GET` of JSON with these headers.
+pub(crate) fn get(url: String, mut headers: Vec<(String, String)>) -> HttpRequest {
     headers.push(("Accept".to_string(), "application/json".to_string()));
     HttpRequest {
         method: "GET",

@@ -1,18 +1,112 @@
-//! getimg.ai: `POST /v2/images/generations`, answered when the image is done.
+//! getimg.ai (`getimg`): synchronous, `POST /v2/images/generations`, answered
+//! when the image is done; N images are N calls. From its model page and its
+//! Node SDK (`../seeds/getimg-model-page.txt`).
 
-use super::{bearer, decode_error, mime_of, post_json, str_or_num, ParseContext, SubmitPlan};
+use crate::assumptions as assumed;
 use crate::error::Error;
-use crate::http::ApiKey;
 use crate::job::{Image, Job, JobError, JobStatus};
 use crate::json;
 use crate::json::Json;
 use crate::price::{fmt_usd, round_usd, Cost};
-use crate::provider::Provider;
+use crate::provider::{
+    Auth, Field, Flow, Headers, Idempotency, Limits, Model, PartialImages, Provider, References,
+    Setup, Source, Spec, Tariff, Webhooks, Wire,
+};
 use crate::request::ImageRequest;
+use crate::wire::{decode_error, mime_of, post_json, str_or_num, ParseContext, SubmitPlan};
+use crate::Target;
+
+/// ASSUMED: getimg.ai has no count parameter (N images are N calls); we cap
+/// N at 10, like the other providers, so one request cannot fan out without bound.
+pub const COUNT_MAX: u32 = 10;
+
+/// ASSUMED: its typical call time.
+pub const TYPICAL_DURATION_MS: f64 = 15_000.0;
+
+/// The nine ratios getimg.ai serves.
+pub const NINE_RATIOS: &[&str] = &[
+    "1:1", "2:3", "3:2", "4:3", "3:4", "4:5", "16:9", "9:16", "21:9",
+];
+
+static LIMITS: Limits = Limits {
+    fields: &[
+        Field::Prompt,
+        Field::Model,
+        Field::References,
+        Field::AspectRatio,
+        Field::Resolution,
+        Field::OutputFormat,
+        Field::Count,
+    ],
+    prompt_max: assumed::UNDOCUMENTED_PROMPT_MAX,
+    aspect_ratios: NINE_RATIOS,
+    resolutions: &["1K", "2K"],
+    qualities: &[],
+    output_formats: &["png", "jpeg", "webp"],
+    backgrounds: &[],
+    input_fidelities: &[],
+    moderations: &[],
+    count: (1, COUNT_MAX),
+    references_max: 10,
+    size: None,
+    mask_max_bytes: 0,
+    edit_fields: None,
+};
+
+static MODELS: [Model; 1] = [Model {
+    id: "gpt-image-2",
+    wire_id: "gpt-image-2",
+    source: Source::Official,
+    limits: &LIMITS,
+    defaults: &[],
+    // $0.06 per 1K image, $0.12 per 2K image.
+    tariff: Tariff::UsdPerResolution(&[("1K", 0.06), ("2K", 0.12)]),
+}];
+
+/// getimg.ai, as data.
+pub static SPEC: Spec = Spec {
+    id: "getimg",
+    name: "getimg.ai",
+    api_root: "https://api.getimg.ai",
+    auth: Auth::Bearer,
+    flow: Flow::Sync,
+    idempotency: Idempotency {
+        sends_key: false,
+        replay_window_ms: None,
+    },
+    reports_progress: false,
+    typical_duration_ms: TYPICAL_DURATION_MS,
+    webhooks: Webhooks::None,
+    references: References::UrlsOnly,
+    partial_images: PartialImages::None,
+    images_per_call: 1,
+    models: &MODELS,
+    model_family: None,
+    style_examples: &[],
+    setup: &Setup::NONE,
+    wire: &GetimgWire,
+};
+
+struct GetimgWire;
+
+impl Wire for GetimgWire {
+    fn submit(&self, target: &Target, req: &ImageRequest, auth: Headers) -> SubmitPlan {
+        let root = &target.root;
+        SubmitPlan {
+            request: post_json(format!("{root}/v2/images/generations"), auth, body(req)),
+            calls: req.images(),
+            multipart: None,
+        }
+    }
+
+    fn parse(&self, p: Provider, v: &Json, _ctx: &ParseContext) -> Result<Job, Error> {
+        parse(p, v)
+    }
+}
 
 /// The JSON body of one getimg.ai call (one image; N images are N calls).
 pub fn body(req: &ImageRequest) -> Json {
-    let mut body = json!({ "model": "gpt-image-2", "prompt": req.prompt });
+    let mut body = json!({ "model": req.model, "prompt": req.prompt });
     if let Some(r) = req.aspect_ratio {
         body.set("aspect_ratio", json!(r));
     }
@@ -29,20 +123,7 @@ pub fn body(req: &ImageRequest) -> Json {
     body
 }
 
-pub(crate) fn submit(req: &ImageRequest, origin: &str, key: &ApiKey) -> SubmitPlan {
-    SubmitPlan {
-        request: post_json(
-            format!("{origin}/v2/images/generations"),
-            bearer(key),
-            body(req),
-        ),
-        calls: req.images(),
-        multipart: None,
-    }
-}
-
-pub(crate) fn parse(v: &Json, _ctx: &ParseContext) -> Result<Job, Error> {
-    let p = Provider::Getimg;
+fn parse(p: Provider, v: &Json) -> Result<Job, Error> {
     let raw = v
         .get("status")
         .and_then(Json::as_str)
@@ -122,62 +203,30 @@ pub(crate) fn parse(v: &Json, _ctx: &ParseContext) -> Result<Job, Error> {
     if matches!(status, JobStatus::Failed | JobStatus::Cancelled) {
         job.error = Some(JobError {
             code: raw.to_string(),
-            message: super::provider_message(v)
+            message: crate::wire::provider_message(v)
                 .unwrap_or_else(|| format!("the generation ended {raw}")),
         });
     }
     Ok(job)
 }
 
-/// One job from the N calls that made N images (getimg.ai serves N images
-/// as N calls): their ids joined by commas, their images, and the sum of their
-/// bills when every call has one. One job comes back as it is.
-pub(crate) fn merge_jobs(mut jobs: Vec<Job>) -> Job {
-    if jobs.len() == 1 {
-        return jobs.remove(0);
-    }
-    let mut merged = jobs[0].clone();
-    let mut ids = String::new();
-    for id in jobs.iter().filter_map(|j| j.id.as_deref()) {
-        if !ids.is_empty() {
-            ids.push(',');
-        }
-        ids.push_str(id);
-    }
-    merged.id = Some(ids);
-    merged.images = jobs.iter().flat_map(|j| j.images.clone()).collect();
-    let costs: Vec<&Cost> = jobs.iter().filter_map(|j| j.cost.as_ref()).collect();
-    merged.cost = (costs.len() == jobs.len()).then(|| {
-        let usd: f64 = costs.iter().filter_map(|c| c.usd).sum();
-        Cost {
-            provider: merged.provider,
-            images: merged.images.len() as u32,
-            credits: None,
-            usd: Some(round_usd(usd)),
-            exact: costs.iter().all(|c| c.exact),
-            basis: format!("the sum of {} calls' bills", jobs.len()),
-        }
-    });
-    merged
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::GETIMG;
+
+    fn merge_jobs(jobs: Vec<Job>) -> Job {
+        Job::merge(jobs, "calls' bills").unwrap()
+    }
 
     fn call(id: &str, usd: Option<f64>) -> Job {
-        let mut job = Job::new(
-            Provider::Getimg,
-            Some(id.into()),
-            JobStatus::Succeeded,
-            "completed",
-        );
+        let mut job = Job::new(GETIMG, Some(id.into()), JobStatus::Succeeded, "completed");
         job.images = vec![Image {
             url: Some(format!("https://img.example/{id}.png")),
             ..Image::default()
         }];
         job.cost = usd.map(|usd| Cost {
-            provider: Provider::Getimg,
+            provider: GETIMG,
             images: 1,
             credits: None,
             usd: Some(usd),

@@ -1,0 +1,32 @@
+//! The registry: every provider this package speaks to, one module each.
+//!
+//! A provider's module holds all it is: its spec as data (fields, values,
+//! defaults, limits, models, tariffs, capabilities), its wire format, and
+//! the assumptions it rests on. Adding a provider is a module here and a
+//! line in [`ALL`].
+
+pub mod apiframe;
+pub mod azure;
+pub mod getimg;
+pub mod gptimage2ai;
+pub mod openai;
+pub mod openrouter;
+
+use crate::provider::Provider;
+
+/// Apiframe.
+pub const APIFRAME: Provider = Provider::of(&apiframe::SPEC);
+/// GPTImage2.ai.
+pub const GPTIMAGE2AI: Provider = Provider::of(&gptimage2ai::SPEC);
+/// getimg.ai.
+pub const GETIMG: Provider = Provider::of(&getimg::SPEC);
+/// OpenAI.
+pub const OPENAI: Provider = Provider::of(&openai::SPEC);
+
+/// Azure OpenAI.
+pub const AZURE: Provider = Provider::of(&azure::SPEC);
+/// OpenRouter.
+pub const OPENROUTER: Provider = Provider::of(&openrouter::SPEC);
+
+/// Every provider, in a stable order.
+pub static ALL: &[Provider] = &[APIFRAME, GPTIMAGE2AI, GETIMG, OPENAI, AZURE, OPENROUTER];
