@@ -14,15 +14,21 @@ pub enum Provider {
     Getimg,
     /// OpenAI Images API: synchronous generations and multipart edits.
     OpenAi,
+    /// Azure OpenAI: synchronous, the deployments API and the v1 API.
+    Azure,
+    /// OpenRouter's image API: synchronous `POST /api/v1/images`.
+    OpenRouter,
 }
 
 impl Provider {
     /// All providers, in documentation order.
-    pub const ALL: [Provider; 4] = [
+    pub const ALL: [Provider; 6] = [
         Provider::Apiframe,
         Provider::GptImage2Ai,
         Provider::Getimg,
         Provider::OpenAi,
+        Provider::Azure,
+        Provider::OpenRouter,
     ];
 
     /// The provider's name on the sandbox's control endpoints and flags.
@@ -32,6 +38,8 @@ impl Provider {
             Provider::GptImage2Ai => "gptimage2ai",
             Provider::Getimg => "getimg",
             Provider::OpenAi => "openai",
+            Provider::Azure => "azure",
+            Provider::OpenRouter => "openrouter",
         }
     }
 
@@ -47,6 +55,8 @@ impl Provider {
             Provider::GptImage2Ai => "g2_sandbox",
             Provider::Getimg => "gi_sandbox",
             Provider::OpenAi => "sk-sandbox",
+            Provider::Azure => "azure-sandbox",
+            Provider::OpenRouter => "sk-or-sandbox",
         }
     }
 
@@ -154,7 +164,7 @@ USAGE: sandbox [FLAGS]
   --apiframe-result-shape SHAPE    string|array|object|mixed (default mixed)
   --time-scale F                   multiply every simulated duration (default 1)
   --asset-ttl SECS                 lifetime of generated image URLs (default 86400)
-  --key PROVIDER=KEY               accept KEY for PROVIDER (apiframe|gptimage2ai|getimg|openai); repeatable
+  --key PROVIDER=KEY               accept KEY for PROVIDER (apiframe|gptimage2ai|getimg|openai|azure|openrouter); repeatable
   --balance KEY=AMOUNT             starting balance of KEY: credits, or USD for getimg/openai; repeatable
   --fault-rate R                   random transient faults (429/500/502/503) with probability R
   --seed N                         seed of every random choice (default fixed)
@@ -224,7 +234,7 @@ impl Config {
                         .split_once('=')
                         .ok_or_else(|| format!("--key: expected PROVIDER=KEY, got {v}"))?;
                     let provider = Provider::parse(provider).ok_or_else(|| {
-                        format!("--key: unknown provider {provider} (apiframe|gptimage2ai|getimg|openai)")
+                        format!("--key: unknown provider {provider} (apiframe|gptimage2ai|getimg|openai|azure|openrouter)")
                     })?;
                     if key.is_empty() {
                         return Err("--key: the key is empty".into());
@@ -326,6 +336,20 @@ impl Config {
 
 #[cfg(test)]
 mod tests {
+    /// The keys clients read (sandbox/keys.mjs) are the sandbox's own.
+    #[test]
+    fn the_keys_clients_read_are_the_defaults() {
+        let file = include_str!("../keys.mjs");
+        for p in Provider::ALL {
+            let line = format!("  {}: \"{}\",", p.name(), p.default_key());
+            assert!(file.contains(&line), "sandbox/keys.mjs lacks `{line}`");
+        }
+        assert_eq!(
+            file.matches("_sandbox\"").count() + file.matches("-sandbox\"").count(),
+            Provider::ALL.len()
+        );
+    }
+
     use super::*;
 
     fn parse(args: &[&str]) -> Result<Config, String> {

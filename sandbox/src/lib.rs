@@ -23,6 +23,7 @@ pub mod faults;
 pub mod http;
 pub mod images;
 pub mod multipart;
+pub mod openapi;
 pub mod providers;
 pub mod rng;
 pub mod schedule;

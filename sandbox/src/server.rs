@@ -22,7 +22,9 @@ use crate::app::App;
 use crate::config::{Config, Provider};
 use crate::faults::{self, Endpoint, Fault, FaultKind};
 use crate::http::{self, Aborted, Body, Reply};
-use crate::providers::{self, apiframe, getimg, gptimage2ai, openai, Incoming, JobFault, Problem};
+use crate::providers::{
+    self, apiframe, azure, getimg, gptimage2ai, openai, openrouter, Incoming, JobFault, Problem,
+};
 
 /// Largest JSON body accepted.
 pub const MAX_JSON_BODY: usize = 1024 * 1024;
@@ -187,6 +189,10 @@ enum Operation {
     GetimgGenerate,
     OpenaiGenerations,
     OpenaiEdits,
+    AzureGenerations,
+    AzureEdits,
+    AzureV1Generations,
+    OpenrouterImages,
 }
 
 impl Operation {
@@ -196,6 +202,10 @@ impl Operation {
             Operation::Gptimage2Submit | Operation::Gptimage2Poll(_) => Provider::GptImage2Ai,
             Operation::GetimgGenerate => Provider::Getimg,
             Operation::OpenaiGenerations | Operation::OpenaiEdits => Provider::OpenAi,
+            Operation::AzureGenerations | Operation::AzureEdits | Operation::AzureV1Generations => {
+                Provider::Azure
+            }
+            Operation::OpenrouterImages => Provider::OpenRouter,
         }
     }
 
@@ -210,6 +220,7 @@ impl Operation {
 /// The route a method and path select: its label for statistics and what serves it.
 enum Route {
     Provider(Operation),
+    OpenrouterModels,
     Image(String),
     Ledger,
     Stats,
@@ -261,6 +272,30 @@ fn resolve(method: &Method, path: &str) -> (Route, String) {
             "POST /v1/images/edits",
             "POST",
         ),
+        // Any deployment name: every deployment runs gpt-image-2 (ASSUMED).
+        ["openai", "deployments", _, "images", "generations"] => (
+            Route::Provider(Operation::AzureGenerations),
+            "POST /openai/deployments/{deployment}/images/generations",
+            "POST",
+        ),
+        ["openai", "deployments", _, "images", "edits"] => (
+            Route::Provider(Operation::AzureEdits),
+            "POST /openai/deployments/{deployment}/images/edits",
+            "POST",
+        ),
+        ["openai", "v1", "images", "generations"] => (
+            Route::Provider(Operation::AzureV1Generations),
+            "POST /openai/v1/images/generations",
+            "POST",
+        ),
+        ["api", "v1", "images"] => (
+            Route::Provider(Operation::OpenrouterImages),
+            "POST /api/v1/images",
+            "POST",
+        ),
+        ["api", "v1", "images", "models"] => {
+            (Route::OpenrouterModels, "GET /api/v1/images/models", "GET")
+        }
         ["sandbox", "images", file] => (
             Route::Image(file.to_string()),
             "GET /sandbox/images/{file}",
@@ -302,6 +337,7 @@ async fn route(app: &Arc<App>, req: Request<HyperBody>) -> Reply {
     let query = req.uri().query().map(str::to_string);
     match route {
         Route::Provider(operation) => provider_request(app, operation, req).await,
+        Route::OpenrouterModels => providers::openrouter::models().into(),
         Route::Image(file) => serve_image(app, &file).await.into(),
         Route::Ledger => ledger(app, query.as_deref()).into(),
         Route::Stats => {
@@ -406,7 +442,7 @@ async fn provider_request(app: &Arc<App>, operation: Operation, req: Request<Hyp
         None => app.state().faults.draw(provider, operation.endpoint()),
     };
     let (parts, body) = req.into_parts();
-    let limit = if operation == Operation::OpenaiEdits {
+    let limit = if matches!(operation, Operation::OpenaiEdits | Operation::AzureEdits) {
         MAX_MULTIPART_BODY
     } else {
         MAX_JSON_BODY
@@ -437,6 +473,7 @@ async fn provider_request(app: &Arc<App>, operation: Operation, req: Request<Hyp
     };
     let incoming = Incoming {
         headers: &parts.headers,
+        query: parts.uri.query(),
         body,
     };
     let response = match &operation {
@@ -447,6 +484,14 @@ async fn provider_request(app: &Arc<App>, operation: Operation, req: Request<Hyp
         Operation::GetimgGenerate => getimg::generate(app, &incoming, job_fault).await,
         Operation::OpenaiGenerations => openai::generations(app, &incoming, job_fault).await,
         Operation::OpenaiEdits => openai::edits(app, &incoming, job_fault).await,
+        Operation::AzureGenerations => {
+            azure::generations(app, &incoming, job_fault, azure::Api::Deployments).await
+        }
+        Operation::AzureV1Generations => {
+            azure::generations(app, &incoming, job_fault, azure::Api::V1).await
+        }
+        Operation::AzureEdits => azure::edits(app, &incoming, job_fault).await,
+        Operation::OpenrouterImages => openrouter::images(app, &incoming, job_fault).await,
     };
     apply_late_fault(response, fault)
 }

@@ -62,7 +62,7 @@ impl Account {
                 Value::Null,
                 json!({"credits": self.balance}),
             ),
-            Provider::Getimg | Provider::OpenAi => (
+            Provider::Getimg | Provider::OpenAi | Provider::Azure | Provider::OpenRouter => (
                 Value::Null,
                 json!(usd(l.micro_usd)),
                 json!({"usd": usd(self.balance)}),

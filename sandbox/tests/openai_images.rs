@@ -48,9 +48,10 @@ async fn json_edits_take_data_urls_and_the_sandboxs_own_images_with_a_mask() {
     let r = sb.post_json("/v1/images/edits", &[AUTH], &body).await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     let out = r.json().unwrap();
+    // 85 + 170 per tile of the 1024x1024 image (4 tiles), four times at high fidelity.
     assert_eq!(
         out["usage"]["input_tokens_details"]["image_tokens"],
-        85 + 170 * 4
+        (85 + 170 * 4) * 4
     );
 
     // A URL of one of the sandbox's own images (a getimg result) is fetched.
@@ -328,11 +329,37 @@ async fn streaming_sends_partial_images_then_the_completed_one_as_the_schemas_sa
         .await;
     let kinds: Vec<String> = events(&r.body).into_iter().map(|(k, _)| k).collect();
     assert_eq!(kinds, ["image_edit.completed"]);
-    for bad in [
-        json!({ "partial_images": 4 }),
-        json!({ "n": 2 }),
-        json!({ "stream": "yes" }),
-    ] {
+    // n = 2: each image's partial images, then its own completed event; the first
+    // completed event counts the input tokens, each its own image's output tokens
+    // (100 more per partial image); the ledger bills them all, once.
+    let before = sb.ledger("sk-sandbox").await["usd"].as_f64().unwrap();
+    let r = sb
+        .post_json(
+            "/v1/images/generations",
+            &[AUTH],
+            &json!({"model": "gpt-image-2", "prompt": "two", "quality": "low", "size": "1024x1024", "stream": true, "partial_images": 1, "n": 2}),
+        )
+        .await;
+    let got = events(&r.body);
+    let kinds: Vec<&str> = got.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "image_generation.partial_image",
+            "image_generation.partial_image",
+            "image_generation.completed",
+            "image_generation.completed"
+        ]
+    );
+    let (first, second) = (&got[2].1["usage"], &got[3].1["usage"]);
+    assert_eq!(first["output_tokens"], 200 + 100);
+    assert_eq!(second["output_tokens"], 200 + 100);
+    assert_eq!(second["input_tokens"], 0);
+    assert!(first["input_tokens"].as_u64().unwrap() > 0);
+    let billed = sb.ledger("sk-sandbox").await["usd"].as_f64().unwrap() - before;
+    let tokens = first["input_tokens"].as_f64().unwrap() * 5.0 + 600.0 * 30.0;
+    assert!((billed - tokens / 1e6).abs() < 1e-9, "{billed}");
+    for bad in [json!({ "partial_images": 4 }), json!({ "stream": "yes" })] {
         let mut body = json!({"model": "gpt-image-2", "prompt": "p", "stream": true});
         for (k, v) in bad.as_object().unwrap() {
             body[k] = v.clone();

@@ -484,24 +484,6 @@ async fn openai_quota_runs_out_as_429_insufficient_quota() {
     assert!(r.header("retry-after").is_none());
 }
 
-/// A multipart body from (name, filename, bytes) parts.
-fn form(boundary: &str, parts: &[(&str, Option<&str>, Vec<u8>)]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (name, filename, data) in parts {
-        out.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-        match filename {
-            Some(f) => out.extend_from_slice(
-                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
-            ),
-            None => out.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
-        }
-        out.extend_from_slice(data);
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    out
-}
-
 fn text(name: &'static str, value: &str) -> (&'static str, Option<&'static str>, Vec<u8>) {
     (name, None, value.as_bytes().to_vec())
 }

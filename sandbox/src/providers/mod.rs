@@ -1,10 +1,12 @@
-//! The four provider APIs. Each module speaks its provider's wire format, including its
+//! The provider APIs. Each module speaks its provider's wire format, including its
 //! own error shape; this module holds what they share.
 
 pub mod apiframe;
+pub mod azure;
 pub mod getimg;
 pub mod gptimage2ai;
 pub mod openai;
+pub mod openrouter;
 
 use bytes::Bytes;
 use hyper::header::AUTHORIZATION;
@@ -19,6 +21,8 @@ use crate::http::Body;
 pub struct Incoming<'a> {
     /// Request headers.
     pub headers: &'a HeaderMap,
+    /// The query string, if any.
+    pub query: Option<&'a str>,
     /// Whole body.
     pub body: Bytes,
 }
@@ -90,6 +94,8 @@ pub fn problem(provider: Provider, problem: &Problem) -> Response<Body> {
         Provider::GptImage2Ai => gptimage2ai::problem(problem),
         Provider::Getimg => getimg::problem(problem),
         Provider::OpenAi => openai::problem(problem),
+        Provider::Azure => azure::problem(problem),
+        Provider::OpenRouter => openrouter::problem(problem),
     };
     match problem {
         Problem::RateLimited { retry_after } => {

@@ -16,8 +16,20 @@ use crate::images::{self, Format, ImageSpec};
 use crate::multipart;
 use crate::schedule::generation_ms;
 
-/// Accepted model ids.
-pub const MODELS: [&str; 2] = ["gpt-image-2", "gpt-image-2-2026-04-21"];
+/// Accepted model ids: gpt-image-2 and its snapshot (the OpenAPI document), and the
+/// later models (ASSUMED from third-party write-ups for 2.5, OpenAI's model page for 2.6).
+pub const MODELS: [&str; 5] = [
+    "gpt-image-2",
+    "gpt-image-2-2026-04-21",
+    "gpt-image-2.5-flare",
+    "gpt-image-2.5-sunburst",
+    "gpt-image-2.6-sunburst",
+];
+
+/// Whether a model takes `quality` xhigh and max (gpt-image-2.5 and later, ASSUMED).
+fn has_extra_qualities(model: &str) -> bool {
+    model.starts_with("gpt-image-2.5") || model.starts_with("gpt-image-2.6")
+}
 /// Longest prompt in characters.
 pub const MAX_PROMPT_CHARS: usize = 32_000;
 /// Most images per request.
@@ -35,11 +47,15 @@ pub const IMAGE_INPUT_MICRO_USD: i64 = 8;
 pub const IMAGE_OUTPUT_MICRO_USD: i64 = 30;
 
 /// Output tokens of one 1024x1024 image per quality: the published per-image prices
-/// (low $0.006, medium $0.053, high $0.211) divided by $30 per million tokens.
+/// (low $0.006, medium $0.053, high $0.211) divided by $30 per million tokens; for the
+/// later models' xhigh and max, which have no published price, ASSUMED twice and three
+/// times high.
 pub fn output_tokens_1024(quality: &str) -> f64 {
     match quality {
         "low" => 200.0,
         "medium" => 1767.0,
+        "xhigh" => 2.0 * 7033.0,
+        "max" => 3.0 * 7033.0,
         _ => 7033.0,
     }
 }
@@ -57,11 +73,32 @@ pub fn text_tokens(prompt: &str) -> u64 {
     (prompt.chars().count() as u64).div_ceil(4).max(1)
 }
 
-/// Image input tokens of an uploaded image: 85 plus 170 per 512x512 tile it covers.
-/// ASSUMED: OpenAI's vision tiling, which grows with the image's area.
-pub fn image_input_tokens(width: u32, height: u32) -> u64 {
-    85 + 170 * u64::from(width.div_ceil(512)) * u64::from(height.div_ceil(512))
+/// Image input tokens of an uploaded image. ASSUMED (OpenAI publishes no rule for
+/// image models): its vision tiling. The image is scaled down to fit 2048x2048, then
+/// so that its shorter side is at most 768; it costs 85 plus 170 per 512x512 tile it
+/// covers (at most 8 tiles, 1,445 tokens). With `input_fidelity: "high"` it costs four
+/// times that (ASSUMED, from fal's published gpt-image-1 figures: about 3,050 tokens
+/// for a 1024x1024 image at high fidelity).
+pub fn image_input_tokens(width: u32, height: u32, high_fidelity: bool) -> u64 {
+    let (mut w, mut h) = (f64::from(width.max(1)), f64::from(height.max(1)));
+    let fit = (2048.0 / w.max(h)).min(1.0);
+    w *= fit;
+    h *= fit;
+    let shorter = (768.0 / w.min(h)).min(1.0);
+    w = (w * shorter).round().max(1.0);
+    h = (h * shorter).round().max(1.0);
+    let tiles = (w / 512.0).ceil() as u64 * (h / 512.0).ceil() as u64;
+    let tokens = 85 + 170 * tiles;
+    if high_fidelity {
+        tokens * 4
+    } else {
+        tokens
+    }
 }
+
+/// Image output tokens each partial image of a stream adds (ASSUMED from OpenAI's
+/// image generation guide: "each partial image adds 100 image output tokens").
+pub const PARTIAL_IMAGE_OUTPUT_TOKENS: u64 = 100;
 
 /// An error in OpenAI's `{"error": {"message", "type", "param", "code"}}` shape.
 pub fn error(
@@ -79,10 +116,10 @@ pub fn error(
 
 /// A 400 `invalid_request_error` naming the parameter at fault.
 #[derive(Debug, PartialEq)]
-struct Invalid {
-    message: String,
-    param: String,
-    code: &'static str,
+pub(crate) struct Invalid {
+    pub message: String,
+    pub param: String,
+    pub code: &'static str,
 }
 
 impl Invalid {
@@ -153,21 +190,105 @@ pub fn problem(problem: &Problem) -> Response<Body> {
     }
 }
 
-/// Validated generation settings, shared by both endpoints.
+/// Validated generation settings, shared by both endpoints (and by the
+/// providers that speak OpenAI's Images API).
 #[derive(Debug, PartialEq)]
-struct Settings {
-    prompt: String,
-    n: u32,
-    quality: &'static str,
-    width: u32,
-    height: u32,
-    background: &'static str,
-    format: Format,
-    compression: Option<u8>,
+pub(crate) struct Settings {
+    pub prompt: String,
+    pub n: u32,
+    pub quality: &'static str,
+    pub width: u32,
+    pub height: u32,
+    pub background: &'static str,
+    pub format: Format,
+    pub compression: Option<u8>,
     /// `stream: true`: answer with server-sent events.
-    stream: bool,
-    /// Partial images to stream before the final one (0..3).
-    partial_images: u8,
+    pub stream: bool,
+    /// Partial images to stream before each final one (0..3).
+    pub partial_images: u8,
+    /// `input_fidelity: "high"` (edits).
+    pub high_fidelity: bool,
+}
+
+/// Who answers a generation: OpenAI, or a provider that serves its models
+/// with OpenAI's Images API and answers in its own shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    /// OpenAI itself; events named `image_generation.*` or `image_edit.*`.
+    OpenAi(&'static str),
+    /// Azure OpenAI: images with content filter results, no streaming.
+    Azure,
+    /// OpenRouter: `media_type` per image, `usage.cost`, data-only events ended by `[DONE]`.
+    OpenRouter,
+}
+
+impl Dialect {
+    fn problem(self, p: &Problem) -> Response<Body> {
+        match self {
+            Dialect::OpenAi(_) => problem(p),
+            Dialect::Azure => super::azure::problem(p),
+            Dialect::OpenRouter => super::openrouter::problem(p),
+        }
+    }
+
+    /// The answer when the key's balance cannot pay.
+    fn out_of_money(self) -> Response<Body> {
+        match self {
+            Dialect::OpenAi(_) => error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "insufficient_quota",
+                "You exceeded your current quota, please check your plan and billing details.",
+                None,
+                Some("insufficient_quota"),
+            ),
+            Dialect::Azure => super::azure::error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "429",
+                "Your resource's quota is exhausted.",
+            ),
+            Dialect::OpenRouter => super::openrouter::error(
+                StatusCode::PAYMENT_REQUIRED,
+                "Insufficient credits. Add more using https://openrouter.ai/credits",
+            ),
+        }
+    }
+
+    /// `usage` of one answer: tokens, and for OpenRouter the cost in dollars.
+    fn usage(self, input_text: u64, input_image: u64, output: u64, micro_usd: i64) -> Value {
+        match self {
+            Dialect::OpenRouter => json!({
+                "prompt_tokens": input_text + input_image,
+                "completion_tokens": output,
+                "total_tokens": input_text + input_image + output,
+                "cost": micro_usd as f64 / 1e6,
+            }),
+            _ => json!({
+                "input_tokens": input_text + input_image,
+                "input_tokens_details": {"image_tokens": input_image, "text_tokens": input_text},
+                "output_tokens": output,
+                "total_tokens": input_text + input_image + output,
+            }),
+        }
+    }
+
+    /// One image of `data`.
+    fn image(self, b64: String, s: &Settings) -> Value {
+        match self {
+            Dialect::OpenAi(_) => json!({ "b64_json": b64 }),
+            Dialect::Azure => {
+                json!({ "b64_json": b64, "content_filter_results": super::azure::clean_filters() })
+            }
+            Dialect::OpenRouter => json!({ "b64_json": b64, "media_type": s.format.mime() }),
+        }
+    }
+
+    /// One server-sent event.
+    fn event(self, kind: &str, data: &Value) -> bytes::Bytes {
+        match self {
+            Dialect::OpenRouter => bytes::Bytes::from(format!("data: {data}\n\n")),
+            _ => event(kind, data),
+        }
+    }
 }
 
 /// Text fields of a multipart edit (`CreateImageEditRequest`: no `moderation`).
@@ -320,6 +441,7 @@ fn parse_settings(
         }
     };
 
+    let model = text("model")?.unwrap_or_default();
     match text("model")? {
         Some(m) if MODELS.contains(&m) => {}
         Some(m) => {
@@ -374,11 +496,12 @@ fn parse_settings(
             "integer_above_max_value",
         ));
     }
-    let quality = one_of(
-        text("quality")?.unwrap_or("auto"),
-        "quality",
-        &["low", "medium", "high", "auto"],
-    )?;
+    let qualities: &[&'static str] = if has_extra_qualities(model) {
+        &["low", "medium", "high", "xhigh", "max", "auto"]
+    } else {
+        &["low", "medium", "high", "auto"]
+    };
+    let quality = one_of(text("quality")?.unwrap_or("auto"), "quality", qualities)?;
     let background = one_of(
         text("background")?.unwrap_or("auto"),
         "background",
@@ -422,13 +545,15 @@ fn parse_settings(
     };
     let size = text("size")?.unwrap_or("auto");
     let (width, height) = parse_size(size).map_err(|m| invalid(m, "size", "invalid_value"))?;
-    if allowed.contains(&"input_fidelity") {
+    let high_fidelity = if allowed.contains(&"input_fidelity") {
         one_of(
             text("input_fidelity")?.unwrap_or("low"),
             "input_fidelity",
             &["high", "low"],
-        )?;
-    }
+        )? == "high"
+    } else {
+        false
+    };
     if let Some(user) = text("user")? {
         if user.chars().count() > 256 {
             return Err(invalid(
@@ -466,14 +591,6 @@ fn parse_settings(
             ))
         }
     };
-    if stream && n > 1 {
-        // ASSUMED: the documents show streaming with one image; the sandbox streams n=1 only.
-        return Err(invalid(
-            "The sandbox streams one image per request; send n=1 with stream=true.".into(),
-            "n",
-            "invalid_value",
-        ));
-    }
     Ok(Settings {
         prompt: prompt.to_string(),
         n: n as u32,
@@ -485,6 +602,7 @@ fn parse_settings(
         compression,
         stream,
         partial_images,
+        high_fidelity,
     })
 }
 
@@ -516,7 +634,17 @@ pub async fn generations(app: &Arc<App>, req: &Incoming<'_>, fault: JobFault) ->
         ));
     };
     match parse_settings(fields, false, &GENERATION_FIELDS) {
-        Ok(settings) => generate(app, &key, settings, 0, fault, GENERATION_EVENTS).await,
+        Ok(settings) => {
+            generate(
+                app,
+                &key,
+                settings,
+                0,
+                fault,
+                Dialect::OpenAi(GENERATION_EVENTS),
+            )
+            .await
+        }
         Err(e) => e.response(),
     }
 }
@@ -586,11 +714,19 @@ pub async fn edits(app: &Arc<App>, req: &Incoming<'_>, fault: JobFault) -> Respo
         Ok(s) => s,
         Err(e) => return e.response(),
     };
-    let image_tokens = match check_edit_images(&images, mask.as_deref()) {
+    let image_tokens = match check_edit_images(&images, mask.as_deref(), settings.high_fidelity) {
         Ok(tokens) => tokens,
         Err(e) => return e.response(),
     };
-    generate(app, &key, settings, image_tokens, fault, EDIT_EVENTS).await
+    generate(
+        app,
+        &key,
+        settings,
+        image_tokens,
+        fault,
+        Dialect::OpenAi(EDIT_EVENTS),
+    )
+    .await
 }
 
 /// `POST /v1/images/edits` as JSON: `images: [{ image_url }]` and `mask: { image_url }`,
@@ -658,11 +794,19 @@ async fn json_edit(
             Err(e) => return e.response(),
         },
     };
-    let image_tokens = match check_edit_images(&images, mask.as_deref()) {
+    let image_tokens = match check_edit_images(&images, mask.as_deref(), settings.high_fidelity) {
         Ok(tokens) => tokens,
         Err(e) => return e.response(),
     };
-    generate(app, key, settings, image_tokens, fault, EDIT_EVENTS).await
+    generate(
+        app,
+        key,
+        settings,
+        image_tokens,
+        fault,
+        Dialect::OpenAi(EDIT_EVENTS),
+    )
+    .await
 }
 
 /// The bytes an `ImageRefParam` (`{ image_url }`) names.
@@ -691,35 +835,46 @@ async fn image_ref(app: &Arc<App>, v: &Value, param: &str) -> Result<Vec<u8>, In
         .get("image_url")
         .and_then(Value::as_str)
         .ok_or_else(|| bad("`image_url` must be a string".into()))?;
+    image_bytes(app, url).await.map_err(bad)
+}
+
+/// The bytes an image URL names: a base64 `data:` URL, or a URL of one of the
+/// sandbox's own images (ASSUMED: the sandbox fetches nothing else; the real
+/// APIs fetch any public URL). `Err` says why not.
+pub(crate) async fn image_bytes(app: &Arc<App>, url: &str) -> Result<Vec<u8>, String> {
     if url.len() > MAX_IMAGE_URL {
-        return Err(bad(format!("longer than {MAX_IMAGE_URL} characters")));
+        return Err(format!("longer than {MAX_IMAGE_URL} characters"));
     }
     if let Some(rest) = url.strip_prefix("data:") {
         let (meta, data) = rest
             .split_once(',')
-            .ok_or_else(|| bad("a malformed data URL".into()))?;
+            .ok_or_else(|| "a malformed data URL".to_string())?;
         if !meta.ends_with(";base64") {
-            return Err(bad("a data URL must be base64".into()));
+            return Err("a data URL must be base64".into());
         }
         return base64::engine::general_purpose::STANDARD
             .decode(data)
-            .map_err(|_| bad("the data URL is not valid base64".into()));
+            .map_err(|_| "the data URL is not valid base64".to_string());
     }
     let own = format!("{}/sandbox/images/", app.base_url);
     let file = url.strip_prefix(&own).ok_or_else(|| {
-        bad("the sandbox can fetch only its own images (or take data URLs)".into())
+        "the sandbox can fetch only its own images (or take data URLs)".to_string()
     })?;
     let (token, ext) = file
         .rsplit_once('.')
-        .ok_or_else(|| bad("no such image".into()))?;
+        .ok_or_else(|| "no such image".to_string())?;
     app.asset_bytes(token, ext)
         .await
         .map(|(bytes, _)| bytes.to_vec())
-        .ok_or_else(|| bad("the image could not be downloaded".into()))
+        .ok_or_else(|| "the image could not be downloaded".to_string())
 }
 
 /// Validates edit inputs and returns their image input tokens.
-fn check_edit_images(images: &[Vec<u8>], mask: Option<&[u8]>) -> Result<u64, Invalid> {
+pub(crate) fn check_edit_images(
+    images: &[Vec<u8>],
+    mask: Option<&[u8]>,
+    high_fidelity: bool,
+) -> Result<u64, Invalid> {
     if images.is_empty() {
         return Err(invalid(
             "Missing required parameter: 'image'.".into(),
@@ -756,7 +911,7 @@ fn check_edit_images(images: &[Vec<u8>], mask: Option<&[u8]>) -> Result<u64, Inv
             )
         })?;
         first_size.get_or_insert(size);
-        tokens += image_input_tokens(size.0, size.1);
+        tokens += image_input_tokens(size.0, size.1, high_fidelity);
     }
     if let Some(mask) = mask {
         let bad = |why: &str| invalid(format!("Invalid 'mask': {why}."), "mask", "invalid_mask");
@@ -778,30 +933,31 @@ const GENERATION_EVENTS: &str = "image_generation";
 /// See [`GENERATION_EVENTS`].
 const EDIT_EVENTS: &str = "image_edit";
 
-/// Prices, waits, renders and answers one generation (streamed when asked).
-async fn generate(
+/// Prices, waits, renders and answers one generation (streamed when asked),
+/// in `dialect`'s shape.
+pub(crate) async fn generate(
     app: &Arc<App>,
     key: &str,
     s: Settings,
     image_tokens: u64,
     fault: JobFault,
-    events: &'static str,
+    dialect: Dialect,
 ) -> Response<Body> {
     let text = text_tokens(&s.prompt);
-    let output = output_tokens(s.quality, s.width, s.height) * u64::from(s.n);
+    let partials = if s.stream {
+        u64::from(s.partial_images) * PARTIAL_IMAGE_OUTPUT_TOKENS
+    } else {
+        0
+    };
+    let per_image = output_tokens(s.quality, s.width, s.height) + partials;
+    let output = per_image * u64::from(s.n);
     let price = (text as i64) * TEXT_INPUT_MICRO_USD
         + (image_tokens as i64) * IMAGE_INPUT_MICRO_USD
         + (output as i64) * IMAGE_OUTPUT_MICRO_USD;
     let delay = {
         let mut state = app.state();
         if state.reserve(key, price).is_err() {
-            return error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "insufficient_quota",
-                "You exceeded your current quota, please check your plan and billing details.",
-                None,
-                Some("insufficient_quota"),
-            );
+            return dialect.out_of_money();
         }
         let median = match s.quality {
             "low" => 10.0,
@@ -812,37 +968,41 @@ async fn generate(
         let median = median * area.sqrt() * (1.0 + 0.1 * f64::from(s.n - 1));
         generation_ms(&mut state.rng, median, app.config.time_scale)
     };
-    let usage = json!({
-        "input_tokens": text + image_tokens,
-        "input_tokens_details": {"image_tokens": image_tokens, "text_tokens": text},
-        "output_tokens": output,
-        "total_tokens": text + image_tokens + output,
-    });
+    let usage = dialect.usage(text, image_tokens, output, price);
     if s.stream {
-        return stream(app, key, s, price, usage, delay, fault, events);
+        // ASSUMED: a streamed request of n images sends each image's partial images and
+        // its own completed event; the first completed event's usage counts the input
+        // tokens, and each counts its own image's output tokens.
+        let usages = (0..s.n)
+            .map(|i| {
+                let (text, image) = if i == 0 { (text, image_tokens) } else { (0, 0) };
+                let micro_usd = (text as i64) * TEXT_INPUT_MICRO_USD
+                    + (image as i64) * IMAGE_INPUT_MICRO_USD
+                    + (per_image as i64) * IMAGE_OUTPUT_MICRO_USD;
+                dialect.usage(text, image, per_image, micro_usd)
+            })
+            .collect();
+        return stream(app, key, s, price, usages, delay, fault, dialect);
     }
     tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
     if fault.fail {
         app.state().refund(key, price);
-        return problem(&Problem::Upstream(500));
+        return dialect.problem(&Problem::Upstream(500));
     }
     let specs: Vec<ImageSpec> = (0..s.n).map(|i| spec(&s, i, s.width, s.height)).collect();
     let encoded = match render_all(specs).await {
         Some(encoded) => encoded,
         None => {
             app.state().refund(key, price);
-            return problem(&Problem::Upstream(500));
+            return dialect.problem(&Problem::Upstream(500));
         }
     };
     app.state().charge(key, price, s.n, price);
     let created = app.clock.unix_ms(app.now()) / 1000;
-    let data: Vec<Value> = encoded
-        .into_iter()
-        .map(|b| json!({ "b64_json": b }))
-        .collect();
-    json(
-        StatusCode::OK,
-        &json!({
+    let data: Vec<Value> = encoded.into_iter().map(|b| dialect.image(b, &s)).collect();
+    let answer = match dialect {
+        Dialect::OpenRouter => json!({ "created": created, "data": data, "usage": usage }),
+        _ => json!({
             "created": created,
             "background": if s.background == "auto" { "opaque" } else { s.background },
             "data": data,
@@ -851,7 +1011,8 @@ async fn generate(
             "size": format!("{}x{}", s.width, s.height),
             "usage": usage,
         }),
-    )
+    };
+    json(StatusCode::OK, &answer)
 }
 
 /// The image `index` of a generation, at `width`x`height`.
@@ -883,19 +1044,25 @@ fn event(kind: &str, data: &Value) -> bytes::Bytes {
     bytes::Bytes::from(format!("event: {kind}\ndata: {data}\n\n"))
 }
 
-/// `stream: true`: `partial_images` partial images (a quarter of each edge, spread over
-/// the generation time), then the completed image with its `usage`; or an `error` event.
+/// `stream: true`: for each of the n images, `partial_images` partial images (a quarter
+/// of each edge, spread over the generation time), then its completed event with its
+/// `usage`; or an `error` event.
 #[allow(clippy::too_many_arguments)]
 fn stream(
     app: &Arc<App>,
     key: &str,
     s: Settings,
     price: i64,
-    usage: Value,
+    usages: Vec<Value>,
     delay: u64,
     fault: JobFault,
-    events: &'static str,
+    dialect: Dialect,
 ) -> Response<Body> {
+    // OpenRouter's events carry OpenAI's generation event types.
+    let events = match dialect {
+        Dialect::OpenAi(events) => events,
+        _ => GENERATION_EVENTS,
+    };
     let (body, tx) = Body::channel();
     let (app, key) = (app.clone(), key.to_string());
     tokio::spawn(async move {
@@ -907,55 +1074,86 @@ fn stream(
         } else {
             "auto".to_string()
         };
-        let meta = json!({
+        let meta = if dialect == Dialect::OpenRouter {
+            json!({})
+        } else {
+            json!({
             "created_at": created,
             "size": size,
             "quality": if s.quality == "auto" { "high" } else { s.quality },
             "background": if s.background == "auto" { "opaque" } else { s.background },
             "output_format": s.format.name(),
-        });
-        let parts = u64::from(s.partial_images);
-        let step = delay / (parts + 1);
-        for i in 0..s.partial_images {
-            tokio::time::sleep(std::time::Duration::from_millis(step)).await;
-            let small = spec(&s, 0, (s.width / 4).max(16), (s.height / 4).max(16));
-            let Some(b64) = render_all(vec![small])
-                .await
-                .and_then(|v| v.into_iter().next())
-            else {
-                break;
-            };
-            let mut data = meta.clone();
-            data["type"] = json!(format!("{events}.partial_image"));
-            data["b64_json"] = json!(b64);
-            data["partial_image_index"] = json!(i);
-            if tx
-                .send(event(&format!("{events}.partial_image"), &data))
-                .await
-                .is_err()
-            {
-                // The client went away; the generation still happens and is billed.
-                break;
+            })
+        };
+        let mut tx = Some(tx);
+        // Send an event while the client listens; the generation goes on (and is
+        // billed) after it leaves.
+        let send = |tx: &mut Option<tokio::sync::mpsc::Sender<bytes::Bytes>>,
+                    bytes: bytes::Bytes| {
+            let sender = tx.take();
+            async move {
+                match sender {
+                    Some(t) if t.send(bytes).await.is_ok() => Some(t),
+                    _ => None,
+                }
             }
+        };
+        let parts = u64::from(s.partial_images);
+        let step = delay / (u64::from(s.n) * (parts + 1)).max(1);
+        let mut finals = Vec::new();
+        for image in 0..s.n {
+            for i in 0..s.partial_images {
+                tokio::time::sleep(std::time::Duration::from_millis(step)).await;
+                let small = spec(&s, image, (s.width / 4).max(16), (s.height / 4).max(16));
+                let Some(b64) = render_all(vec![small])
+                    .await
+                    .and_then(|v| v.into_iter().next())
+                else {
+                    break;
+                };
+                let mut data = meta.clone();
+                data["type"] = json!(format!("{events}.partial_image"));
+                data["b64_json"] = json!(b64);
+                data["partial_image_index"] = json!(i);
+                tx = send(
+                    &mut tx,
+                    dialect.event(&format!("{events}.partial_image"), &data),
+                )
+                .await;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(step)).await;
+            let rendered = if fault.fail {
+                None
+            } else {
+                render_all(vec![spec(&s, image, s.width, s.height)]).await
+            };
+            let Some(b64) = rendered.and_then(|v| v.into_iter().next()) else {
+                app.state().refund(&key, price);
+                let e = json!({"type": "error", "error": {"type": "server_error", "message": "The server had an error while processing your request.", "code": null, "param": null}});
+                let _ = send(&mut tx, dialect.event("error", &e)).await;
+                return;
+            };
+            finals.push(b64);
         }
-        tokio::time::sleep(std::time::Duration::from_millis(delay - step * parts)).await;
-        let rendered = if fault.fail {
-            None
-        } else {
-            render_all(vec![spec(&s, 0, s.width, s.height)]).await
-        };
-        let Some(b64) = rendered.and_then(|v| v.into_iter().next()) else {
-            app.state().refund(&key, price);
-            let e = json!({"type": "error", "error": {"type": "server_error", "message": "The server had an error while processing your request.", "code": null, "param": null}});
-            let _ = tx.send(event("error", &e)).await;
-            return;
-        };
         app.state().charge(&key, price, s.n, price);
-        let mut data = meta;
-        data["type"] = json!(format!("{events}.completed"));
-        data["b64_json"] = json!(b64);
-        data["usage"] = usage;
-        let _ = tx.send(event(&format!("{events}.completed"), &data)).await;
+        for (b64, usage) in finals.into_iter().zip(usages) {
+            let mut data = meta.clone();
+            data["type"] = json!(format!("{events}.completed"));
+            data["b64_json"] = json!(b64);
+            data["usage"] = usage;
+            if dialect == Dialect::OpenRouter {
+                data["created"] = json!(created);
+                data["media_type"] = json!(s.format.mime());
+            }
+            tx = send(
+                &mut tx,
+                dialect.event(&format!("{events}.completed"), &data),
+            )
+            .await;
+        }
+        if dialect == Dialect::OpenRouter {
+            let _ = send(&mut tx, bytes::Bytes::from_static(b"data: [DONE]\n\n")).await;
+        }
     });
     let mut response = Response::new(body);
     response.headers_mut().insert(
@@ -989,7 +1187,11 @@ mod tests {
         assert_eq!(output_tokens("auto", 1024, 1024), 7033);
         assert!(output_tokens("high", 1536, 1024) > 7033);
         assert_eq!(text_tokens("abcdefgh"), 2);
-        assert_eq!(image_input_tokens(1024, 1024), 85 + 170 * 4);
+        assert_eq!(image_input_tokens(1024, 1024, false), 85 + 170 * 4);
+        // Scaled to fit 2048x2048, then to a shorter side of 768: never above 8 tiles.
+        assert_eq!(image_input_tokens(4096, 4096, false), 85 + 170 * 4);
+        assert_eq!(image_input_tokens(1000, 3000, false), 85 + 170 * 8);
+        assert_eq!(image_input_tokens(512, 512, true), (85 + 170) * 4);
     }
 
     #[test]
@@ -1014,7 +1216,6 @@ mod tests {
             json!({"model": "gpt-image-2", "prompt": "p", "output_format": "jpeg", "output_compression": 101}),
             json!({"model": "gpt-image-2", "prompt": "p", "moderation": "none"}),
             json!({"model": "gpt-image-2", "prompt": "p", "style": "vivid"}),
-            json!({"model": "gpt-image-2", "prompt": "p", "stream": true, "n": 2}),
             json!({"model": "gpt-image-2", "prompt": "p", "partial_images": 5}),
         ] {
             assert!(ok(bad.clone()).is_err(), "{bad}");

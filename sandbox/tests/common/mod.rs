@@ -20,6 +20,8 @@ pub const APIFRAME: &str = "afk_sandbox";
 pub const GPTIMAGE2: &str = "g2_sandbox";
 pub const GETIMG: &str = "gi_sandbox";
 pub const OPENAI: &str = "sk-sandbox";
+pub const AZURE: &str = "azure-sandbox";
+pub const OPENROUTER: &str = "sk-or-sandbox";
 
 /// A slower time scale for tests that must see a job mid-run (~15 s jobs take ~750 ms).
 pub const WATCHABLE_TIME_SCALE: f64 = 0.05;
@@ -280,4 +282,22 @@ impl Receiver {
         }
         panic!("receiver got {} requests, expected {n}", self.all().len());
     }
+}
+
+/// A multipart body from (name, filename, bytes) parts.
+pub fn form(boundary: &str, parts: &[(&str, Option<&str>, Vec<u8>)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, filename, data) in parts {
+        out.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match filename {
+            Some(f) => out.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            ),
+            None => out.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
+        }
+        out.extend_from_slice(data);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    out
 }
