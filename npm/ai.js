@@ -1,11 +1,15 @@
-// gpt-image-edge/ai: GPT Image 2 through Apiframe, GPTImage2.ai, getimg.ai or
-// OpenAI as a Vercel AI SDK image model (ImageModelV4), with this package's
-// guarantee that a retry never bills twice.
+// gpt-image-edge/ai: GPT Image models through any provider this package speaks
+// to, as a Vercel AI SDK image model (ImageModelV4), with this package's
+// guarantee that a retry never bills twice. What each provider and model can
+// do comes from the core's own providerInfo().
 import { APICallError, InvalidArgumentError } from "@ai-sdk/provider";
 import { ImageClient, providerInfo, validateRequest } from "gpt-image-edge";
 
-/** Images one call makes at most, per provider (getimg.ai: one image a call). */
-export const MAX_IMAGES_PER_CALL = { apiframe: 10, gptimage2ai: 4, getimg: 1, openai: 10 };
+/** The one error class of the package (the same as `gpt-image-edge`'s). */
+export { GptImageError } from "gpt-image-edge";
+
+/** Images one call makes at most, per provider (getimg.ai: one image a call), from providerInfo(). */
+export const MAX_IMAGES_PER_CALL = Object.fromEntries(Object.entries(providerInfo()).map(([id, p]) => [id, p.imagesPerCall]));
 
 /** Largest image downloaded for a URL result (the providers' own 50 MB cap). */
 const MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024;
@@ -55,8 +59,8 @@ class BatchKeys {
   }
 }
 
-async function download(url, abortSignal) {
-  const res = await fetch(url, { signal: abortSignal, redirect: "follow", credentials: "omit" });
+async function download(url, abortSignal, fetchImpl = globalThis.fetch) {
+  const res = await fetchImpl.call(globalThis, url, { signal: abortSignal, redirect: "follow", credentials: "omit" });
   if (!res.ok) throw new Error(`downloading the image answered ${res.status}`);
   const declared = Number(res.headers.get("content-length"));
   if (Number.isFinite(declared) && declared > MAX_DOWNLOAD_BYTES) throw new Error("the image is over 50 MB");
@@ -110,7 +114,8 @@ function imageModel(client, options, modelId, keys) {
       if (aspectRatio) request.aspectRatio = aspectRatio;
       if (files && files.length) request.references = files.map(reference);
       if (mask) request.mask = reference(mask);
-      if (seed != null) warnings.push({ type: "unsupported", feature: "seed", details: "GPT Image 2 takes no seed" });
+      if (modelId !== undefined) request.model = modelId;
+      if (seed != null) warnings.push({ type: "unsupported", feature: "seed", details: "GPT Image models take no seed" });
       const checked = validateRequest(provider, request, { allowLocalUrls: local, strict: options.strict === true });
       if (!checked.ok) {
         const first = checked.errors[0];
@@ -133,7 +138,7 @@ function imageModel(client, options, modelId, keys) {
       }
       const images = [];
       for (const image of job.images) {
-        images.push(image.b64 ? bytesFromBase64(image.b64) : await download(image.url, abortSignal));
+        images.push(image.b64 ? bytesFromBase64(image.b64) : await download(image.url, abortSignal, options.fetch));
       }
       const perImage = job.images.map((i) => ({
         ...(i.url ? { url: i.url } : {}),
@@ -163,6 +168,6 @@ export function createGptImage(options) {
   const { onProgress, ...clientOptions } = options;
   const client = new ImageClient(clientOptions);
   const keys = new BatchKeys();
-  const image = (modelId = "gpt-image-2") => imageModel(client, options, modelId, keys);
+  const image = (modelId = providerInfo()[client.provider].defaultModel) => imageModel(client, options, modelId, keys);
   return { image, imageModel: image };
 }

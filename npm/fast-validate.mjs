@@ -34,9 +34,11 @@ function plainHttpsUrl(s) {
   return m !== null && !INTERNAL_LABELS.has(m[1]);
 }
 
-/** Per provider: field name -> check of a present value (true: certainly fine). */
+/** Per model: field name -> check of a present value (true: certainly fine). */
 function compile(p) {
   const checks = new Map();
+  // Where edits take fewer fields than generations, the fields they take.
+  checks.editFields = p.editFields ? new Set(p.editFields) : null;
   const supported = new Set(p.fields);
   checks.set("prompt", (v) => typeof v === "string" && v.length <= p.promptMaxLength && VISIBLE.test(v));
   for (const [field, list] of Object.entries(LISTED)) {
@@ -54,8 +56,17 @@ function compile(p) {
       return true;
     });
   }
-  // OpenAI judges `moderation` on edits by the whole request (JSON edits only): left to the core.
-  return { checks, moderationNeedsCore: p.id === "openai" };
+  return checks;
+}
+
+/** Per provider: its default model's checks, and each listed model's (by id). */
+function compileProvider(p) {
+  const checks = compile(p);
+  // A provider with several APIs judges every model by its API's rules: the
+  // default API's here (the top level); another API is named in the options,
+  // which send the request to the core.
+  const models = new Map(p.models.map((m) => [m.id, p.surfaces.length > 0 ? checks : compile(m)]));
+  return { checks, models };
 }
 
 /**
@@ -65,7 +76,7 @@ function compile(p) {
 export function fastValidate(providerInfo, validateInWasm) {
   let compiled = null;
   const rulesFor = (provider) => {
-    compiled ??= new Map(Object.entries(providerInfo()).map(([id, p]) => [id, compile(p)]));
+    compiled ??= new Map(Object.entries(providerInfo()).map(([id, p]) => [id, compileProvider(p)]));
     return typeof provider === "string" ? compiled.get(provider) : undefined;
   };
 
@@ -73,11 +84,19 @@ export function fastValidate(providerInfo, validateInWasm) {
   function certainlyValid(provider, request, options) {
     if (options !== undefined) {
       if (!plainObject(options)) return false;
+      for (const key of Object.keys(options)) if (key !== "strict" && key !== "allowLocalUrls") return false;
       const { strict, allowLocalUrls } = options;
       if ((strict !== undefined && typeof strict !== "boolean") || (allowLocalUrls !== undefined && typeof allowLocalUrls !== "boolean")) return false;
     }
     const rules = rulesFor(provider);
     if (rules === undefined || !plainObject(request)) return false;
+    // The model's own rules; a model the provider does not list is the core's to judge.
+    let checks = rules.checks;
+    const model = request.model;
+    if (model !== undefined && model !== null) {
+      checks = typeof model === "string" ? rules.models.get(model) : undefined;
+      if (checks === undefined) return false;
+    }
     let prompt = false;
     let references = false;
     let moderation = false;
@@ -87,7 +106,8 @@ export function fastValidate(providerInfo, validateInWasm) {
       const v = request[key];
       // Dropped by the conversion to JSON, as JSON.stringify drops them.
       if (v === undefined || typeof v === "function" || typeof v === "symbol") continue;
-      const check = rules.checks.get(key);
+      if (key === "model") continue; // judged above
+      const check = checks.get(key);
       if (check === undefined) return false;
       if (v === null) continue; // a supported field left unset
       if (!check(v)) return false;
@@ -95,7 +115,16 @@ export function fastValidate(providerInfo, validateInWasm) {
       else if (key === "references") references = true;
       else if (key === "moderation") moderation = true;
     }
-    return prompt && !(moderation && references && rules.moderationNeedsCore);
+    // An edit where edits take fewer fields: each field must be one of them.
+    if (references && checks.editFields !== null) {
+      for (let i = 0; i < keys.length; i++) {
+        const v = request[keys[i]];
+        if (v !== undefined && v !== null && keys[i] !== "model" && !checks.editFields.has(keys[i])) return false;
+      }
+    }
+    // A combination only some forms of a provider's API take (OpenAI takes `moderation`
+    // on edits only as JSON) is judged by the whole request: that is the core's.
+    return prompt && !(moderation && references);
   }
 
   function validateRequest(provider, request, options) {

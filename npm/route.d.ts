@@ -4,7 +4,7 @@ import type { ImageClientOptions, ImageRequest, ProviderId, Quality, OutputForma
 
 /** What browsers may ask for through the route. */
 export interface RouteAllow {
-  /** Request fields a browser may set (the prompt always). Default: all but `references` and `webhookUrl`. */
+  /** Request fields a browser may set (the prompt always). Default: all but `references`, `mask`, `webhookUrl` and `user`. */
   fields?: (Exclude<keyof ImageRequest, "webhookUrl">)[];
   /** Whether browsers may send reference image URLs (default false). */
   references?: boolean;
@@ -41,15 +41,13 @@ export type RouteLimitDecision = true | { retryAfterMs: number } | { reason: "bu
 
 /** A verified webhook: the job it is about and the provider's event exactly as sent. */
 export interface RouteWebhookEvent {
-  provider: "apiframe";
+  provider: ProviderId;
   jobId: string;
   event: Record<string, unknown>;
 }
 
-interface RouteHandlerBaseOptions extends ImageClientOptions {
-  provider: ProviderId;
-  /** Stays on the server: never in a response, a token or an error. */
-  apiKey: string;
+/** The route's own options; the client's (`ImageClientOptions`: provider, key, settings) go beside them. */
+interface RouteOwnOptions {
   /** At least 32 characters of random text: seals the status tokens and keys the derived idempotency keys. */
   secret: string;
   /** Where the routes live (default "/api/images"): POST {basePath}/generate, GET {basePath}/jobs/{token}, POST {basePath}/webhook. */
@@ -62,10 +60,33 @@ interface RouteHandlerBaseOptions extends ImageClientOptions {
   maxCostUsd?: number;
   /** Your rate limits and spending caps, asked before every submit. */
   limit?: (question: RouteLimitQuestion) => RouteLimitDecision | Promise<RouteLimitDecision>;
-  /** Cross-origin callers allowed besides the route's own origin ("*" for any). */
+  /** Cross-origin callers allowed besides the route's own origin ("*" for any), served with CORS headers. */
   allowedOrigins?: string[];
+  /**
+   * The site's own origin(s) as browsers see them (`https://app.example.com`). Set it when the
+   * server cannot know it: a browser that sends no `Sec-Fetch-Site` is then served only when its
+   * `Origin` is one of these. Without it, such an `Origin` must name the `Host` the request was
+   * sent to (the scheme is not compared, as proxies that end TLS change it).
+   */
+  publicOrigin?: string | string[];
   /** Largest request body in bytes (default 65536); larger gets 413. */
   maxBodyBytes?: number;
+  /** How long a request body may take to arrive, in ms (default 10000); later gets 408. */
+  bodyTimeoutMs?: number;
+  /**
+   * Told of every failure, server-side: a provider refusing the key, an outage, a failed job
+   * (with the provider's own words, the key hidden in every form), a hook that threw. The caller
+   * sees only the coded message. Default: one line on `console.error`.
+   */
+  onError?: (report: RouteReport) => void | Promise<void>;
+  /**
+   * A store shared by every instance of the route (a Durable Object, Redis, KV), so that a
+   * webhook delivered twice, to any instance, is handed to `onWebhook` once. `claim` resolves to
+   * true the first time it sees a key (and keeps it `ttlMs`), false after; `release` forgets a key
+   * whose handling failed, so the provider's retry is handed on. Each instance also remembers
+   * deliveries itself.
+   */
+  replayStore?: { claim(key: string, ttlMs: number): boolean | Promise<boolean>; release?(key: string): void | Promise<void> };
   /** Lifetime of a status token in ms (default 24 hours). */
   tokenTtlMs?: number;
   /** Event streams (`Accept: text/event-stream` on generate): a comment line at least this often, in ms (default 15000). */
@@ -79,23 +100,41 @@ interface RouteHandlerBaseOptions extends ImageClientOptions {
   onWebhook?: (event: RouteWebhookEvent) => void | Promise<void>;
 }
 
+/** What `onError` is told. */
+export interface RouteReport {
+  /** Where: "generate", "job", "stream", "webhook", "authorize", "limit" or "route". */
+  route: string;
+  /** The principal `authorize` named, when known. */
+  principal: string | null;
+  /** The status and code the caller got. */
+  status: number;
+  code: string;
+  /** What went wrong, as the server may know it: the client error's fields, or the provider's reason for a failed job. */
+  error: { code: string; message: string; status?: number | null; provider?: string | null; [field: string]: unknown };
+}
+
 /** A route for your users: `authorize` names who is calling. */
-export interface AuthorizedRouteOptions extends RouteHandlerBaseOptions {
+export interface AuthorizedOptions extends RouteOwnOptions {
   /**
    * Your authentication: return the caller's principal (a non-empty string naming the user or
    * tenant) to allow the call; anything else (false, null, "", a throw) is 401. Jobs, tokens and
-   * idempotency keys belong to the principal: another principal's token is 404.
+   * idempotency keys belong to the principal: another principal's token is 404. A string that is
+   * not well-formed text (a lone UTF-16 surrogate) is refused with 500 and reported.
    */
   authorize: (request: Request) => string | null | undefined | false | Promise<string | null | undefined | false>;
   public?: false;
 }
 
 /** A demo open to everyone: one anonymous principal, callers' Idempotency-Key headers ignored. */
-export interface PublicRouteOptions extends RouteHandlerBaseOptions {
+export interface PublicOptions extends RouteOwnOptions {
   public: true;
   authorize?: undefined;
 }
 
+/** A route for your users (the provider's key stays on the server: never in a response, a token or an error). */
+export type AuthorizedRouteOptions = ImageClientOptions & AuthorizedOptions;
+/** A public demo route. */
+export type PublicRouteOptions = ImageClientOptions & PublicOptions;
 export type RouteHandlerOptions = AuthorizedRouteOptions | PublicRouteOptions;
 
 /** A Fetch API handler: Cloudflare Workers `fetch`, Next.js route handlers, Node 20 servers. */
@@ -117,14 +156,15 @@ export interface RouteJob {
   status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
   progress: number | null;
   images: { url?: string; b64?: string; mimeType: string | null; width: number | null; height: number | null; expiresAt?: string }[];
-  error: { code: string; message: string } | null;
+  /** The package's own code and message: the provider's words go to `onError`, never to the caller. */
+  error: { code: "JOB_FAILED" | "JOB_CANCELLED"; message: string } | null;
   cost: { credits: number | null; usd: number | null; exact: boolean } | null;
 }
 
 /** Every refusal: `{ error: { code, message, issues? } }`. */
 export interface RouteRefusal {
   error: {
-    code: "INVALID_REQUEST" | "UNAUTHORIZED" | "BUDGET_EXCEEDED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "TOO_LARGE" | "RATE_LIMITED" | "PROVIDER_ERROR" | "OUTCOME_UNKNOWN" | "TIMEOUT" | "JOB_FAILED" | "INTERNAL";
+    code: "INVALID_REQUEST" | "UNAUTHORIZED" | "BUDGET_EXCEEDED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "IDEMPOTENCY_MISMATCH" | "RATE_LIMITED" | "PROVIDER_ERROR" | "OUTCOME_UNKNOWN" | "TIMEOUT" | "JOB_FAILED" | "INTERNAL";
     message: string;
     issues?: import("./index.js").Issue[];
   };
@@ -139,6 +179,6 @@ export interface RouteRefusal {
 export type RouteEvent =
   | { event: "accepted"; data: { token: string | null; estimate: RouteAccepted["estimate"] } }
   | { event: "progress"; data: { status: RouteJob["status"]; progress: number | null } }
-  | { event: "partial_image"; data: { index: number; b64: string; mimeType: string; size: string | null } }
+  | { event: "partial_image"; data: { index: number; b64: string; mimeType: string | null; size: string | null } }
   | { event: "completed"; data: RouteJob }
   | { event: "error"; data: RouteRefusal & { status: number; token?: string; retryAfterSecs?: number } };

@@ -7,20 +7,24 @@ use crate::convert::{
 use crate::images::request_text;
 use crate::runtime::hmac_sha256_verify;
 use gpt_image_core::json;
+use gpt_image_core::provider::ModelChoice;
 use gpt_image_core::{
     build_poll_request, build_submit_request, estimate_cost, parse_job, price, validate_request,
-    webhook, ApiKey, Body, Error, ErrorCode, HttpRequest, Issue, IssueCode, Json, ParseContext,
-    Plan, PriceOptions, ResponseBody, Target, ValidateOptions,
+    webhook, Body, Error, ErrorCode, HttpRequest, Issue, IssueCode, Json, Model, ParseContext,
+    Plan, PriceOptions, Provider, ResponseBody, Target, ValidateOptions,
 };
 use wasm_bindgen::prelude::*;
 
-fn validate_options(options: &JsValue) -> Result<ValidateOptions, JsValue> {
+/// `{ strict?, allowLocalUrls? }`, and the setting that chooses the
+/// provider's API where it has several (Azure's `apiVersion`).
+fn validate_options(p: Provider, options: &JsValue) -> Result<ValidateOptions, JsValue> {
     if options.is_undefined() {
         return Ok(ValidateOptions::default());
     }
     Ok(ValidateOptions {
         strict: opt_bool(options, "strict")?.unwrap_or(false),
         allow_local_urls: opt_bool(options, "allowLocalUrls")?.unwrap_or(false),
+        surface: crate::convert::surface_option(p, options)?,
     })
 }
 
@@ -38,6 +42,8 @@ pub(crate) fn price_options(options: &JsValue) -> Result<PriceOptions, JsValue> 
     Ok(PriceOptions {
         plan,
         credit_price_usd: opt_number(options, "creditPriceUsd")?,
+        partial_images: crate::convert::opt_whole(options, "partialImages", 0, 3)?
+            .map_or(0, |n| n as u8),
     })
 }
 
@@ -54,7 +60,6 @@ pub fn validate_request_text(
     text: &str,
     options: JsValue,
 ) -> Result<String, JsValue> {
-    let opts = validate_options(&options)?;
     let refused = |issue: Issue| {
         stringify(&json!({ "ok": false, "errors": [issue.to_json()], "warnings": [] }))
     };
@@ -62,6 +67,7 @@ pub fn validate_request_text(
         Ok(p) => p,
         Err(issue) => return Ok(refused(issue)),
     };
+    let opts = validate_options(p, &options)?;
     let value = match value_of_text(text) {
         Ok(v) => v,
         // Larger or deeper than any request: refused before it is walked.
@@ -138,7 +144,7 @@ pub fn estimate_cost_text(
 ) -> Result<String, JsValue> {
     let p = provider_named(provider_id)?;
     let price = price_options(&options)?;
-    let opts = validate_options(&options)?;
+    let opts = validate_options(p, &options)?;
     let value = value_of_text(text).map_err(|e| js_error(&e))?;
     estimate_cost(p, &value, opts, &price)
         .map(|c| stringify(&c.to_json()))
@@ -157,18 +163,46 @@ pub fn estimate_cost_js(
     Ok(js_sys::JSON::parse(&cost).unwrap_or(JsValue::NULL))
 }
 
-/// The exact price of an OpenAI answer from its `usage` block.
-#[wasm_bindgen(js_name = openaiCostFromUsage, skip_typescript)]
-pub fn openai_cost_from_usage_js(usage: JsValue, images: Option<u32>) -> Result<JsValue, JsValue> {
+/// The exact price of a token-billed answer from its `usage` block:
+/// `costFromUsage(provider, usage, { model?, images? })`.
+#[wasm_bindgen(js_name = costFromUsage, skip_typescript)]
+pub fn cost_from_usage_js(
+    provider_id: JsValue,
+    usage: JsValue,
+    options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let p = provider(&provider_id)?;
+    let model = model_option(p, &options)?;
+    let images = crate::convert::opt_whole(&options, "images", 1, 100)?.unwrap_or(1.0) as u32;
     let value = to_json(&usage)?;
-    price::openai_cost_from_usage(&value, images.unwrap_or(1))
+    price::cost_from_usage(p, model, &value, images)
         .map(|c| from_json(&c.to_json()))
         .ok_or_else(|| {
             js_error(&Error::new(
                 ErrorCode::Decode,
-                "usage must have numeric input_tokens and output_tokens",
+                format!(
+                    "usage must have numeric input_tokens and output_tokens, for a model {} bills by tokens",
+                    p.display_name()
+                ),
             ))
         })
+}
+
+/// The `model` option: a model the provider lists, or its default.
+fn model_option(p: Provider, options: &JsValue) -> Result<&'static Model, JsValue> {
+    match opt_string(options, "model")? {
+        None => Ok(p.default_model()),
+        Some(id) => match p.model(&id) {
+            ModelChoice::Listed(m) | ModelChoice::Unlisted(m) => Ok(m),
+            ModelChoice::Unknown => Err(js_error(&Error::new(
+                ErrorCode::InvalidRequest,
+                format!(
+                    "option `model`: \"{id}\" is not a model {} sells",
+                    p.display_name()
+                ),
+            ))),
+        },
+    }
 }
 
 /// `provider_info()` rendered at compile time (see build.rs).
@@ -181,17 +215,7 @@ pub fn provider_info_js() -> JsValue {
 }
 
 fn target(provider_id: &JsValue, options: &JsValue) -> Result<Target, JsValue> {
-    let p = provider(provider_id)?;
-    let key = opt_string(options, "apiKey")?
-        .filter(|k| !k.is_empty())
-        .ok_or_else(|| {
-            js_error(
-                &Error::new(ErrorCode::InvalidRequest, "option `apiKey` is required")
-                    .with_provider(p),
-            )
-        })?;
-    let base = opt_string(options, "baseUrl")?;
-    Target::new(p, ApiKey::new(key), base.as_deref()).map_err(|e| js_error(&e))
+    crate::convert::target_option(provider(provider_id)?, options)
 }
 
 /// `{ method, url, headers, body }` as JavaScript (body: string, bytes or null).
@@ -246,7 +270,7 @@ pub fn build_submit_request_js(
         "calls": plan.calls,
         "idempotencyKey": if t.provider.sends_idempotency_key() { Some(&key) } else { None },
         "warnings": gpt_image_core::json::array(&mut warnings.iter().map(|w| w.to_json())),
-        "form": match (&plan.multipart, plan.request.url.ends_with("/edits")) {
+        "form": match (&plan.multipart, plan.request.url.split('?').next().unwrap_or_default().ends_with("/edits")) {
             (Some(_), _) => "multipart",
             (None, true) => "json-edit",
             (None, false) => "json",
@@ -254,7 +278,7 @@ pub fn build_submit_request_js(
         "multipart": plan.multipart.as_ref().map(|m| json!({
             "fields": gpt_image_core::json::array(&mut m.fields.iter().map(|(k, v)| json!([k, v]))),
             "files": gpt_image_core::json::array(
-                &mut m.files.iter().map(|u| json!({ "name": "image[]", "url": u }))
+                &mut m.files.iter().map(|u| json!({ "name": m.file_field, "url": u }))
                     .chain(m.mask.iter().map(|u| json!({ "name": "mask", "url": u }))),
             ),
         })),
@@ -322,6 +346,7 @@ pub fn parse_job_js(
         price: price_options(&options)?,
         retry_after,
         output_format: opt_string(&options, "outputFormat")?,
+        model: Some(model_option(p, &options)?),
     };
     parse_job(p, status, &body, &ctx)
         .map(|j| from_json(&j.to_json()))
@@ -344,13 +369,13 @@ pub(crate) fn body_bytes(body: &JsValue) -> Result<Vec<u8>, JsValue> {
     }
 }
 
-/// Verify an Apiframe webhook: `{ provider: "apiframe", apiKey, body, signature }`,
+/// Verify a webhook of a provider that signs them: `{ provider, apiKey, body, signature }`,
 /// body as the raw string or bytes. Resolves to true or false (never rejects for
 /// a bad signature); the HMAC comparison is WebCrypto's, in constant time.
 #[wasm_bindgen(js_name = verifyWebhook, skip_typescript)]
 pub fn verify_webhook_js(options: JsValue) -> Result<js_sys::Promise, JsValue> {
     let p = provider(&get(&options, "provider"))?;
-    if p != gpt_image_core::Provider::Apiframe {
+    if !p.signs_webhooks() {
         return Err(js_error(&Error::new(
             ErrorCode::InvalidRequest,
             format!("{} documents no webhook signatures", p.display_name()),

@@ -5,11 +5,11 @@ use crate::convert::{
     from_json, get, js_error, opt_bool, opt_duration, opt_number, opt_string, opt_whole, provider,
     to_json,
 };
-use crate::io::WasmIo;
+use crate::io::{Transport, WasmIo};
 use crate::runtime::{is_abort_signal, is_browser_like};
 use gpt_image_core::client::{Client, ClientConfig, PartialImage, SubmitOptions, WaitOptions};
 use gpt_image_core::handle::Handle;
-use gpt_image_core::{ApiKey, Error, ErrorCode, Job, Json, Target};
+use gpt_image_core::{Error, ErrorCode, Job, Json};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -20,12 +20,23 @@ use wasm_bindgen_futures::future_to_promise;
 #[wasm_bindgen(skip_typescript)]
 pub struct ImageClient {
     inner: Rc<Client>,
-    /// `uploadReference(bytes, mimeType)`: stores byte images for URL-only providers.
-    uploader: Option<js_sys::Function>,
+    /// The caller's `uploadReference` and `fetch`.
+    transport: Transport,
 }
 
 fn invalid(message: &str) -> JsValue {
     js_error(&Error::new(ErrorCode::InvalidRequest, message))
+}
+
+/// An optional function option.
+fn function_option(options: &JsValue, name: &str) -> Result<Option<js_sys::Function>, JsValue> {
+    match get(options, name) {
+        v if v.is_undefined() || v.is_null() => Ok(None),
+        v => v
+            .dyn_into::<js_sys::Function>()
+            .map(Some)
+            .map_err(|_| invalid(&format!("option `{name}` must be a function"))),
+    }
 }
 
 /// `signal` and `onProgress` from a call's options.
@@ -107,15 +118,6 @@ impl ImageClient {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<ImageClient, JsValue> {
         let p = provider(&get(&options, "provider"))?;
-        let key = match opt_string(&options, "apiKey")? {
-            Some(k) if !k.trim().is_empty() => k,
-            _ => {
-                return Err(js_error(
-                    &Error::new(ErrorCode::InvalidRequest, "option `apiKey` is required")
-                        .with_provider(p),
-                ))
-            }
-        };
         if is_browser_like() && !opt_bool(&options, "dangerouslyAllowBrowser")?.unwrap_or(false) {
             return Err(js_error(
                 &Error::new(
@@ -125,8 +127,7 @@ impl ImageClient {
                 .with_provider(p),
             ));
         }
-        let base = opt_string(&options, "baseUrl")?;
-        let target = Target::new(p, ApiKey::new(key), base.as_deref()).map_err(|e| js_error(&e))?;
+        let target = crate::convert::target_option(p, &options)?;
         let mut cfg = ClientConfig::new(target);
         if let Some(ms) = opt_duration(&options, "timeoutMs")? {
             cfg.timeout_ms = ms as u64;
@@ -140,23 +141,20 @@ impl ImageClient {
         if let Some(n) = opt_whole(&options, "maxReferenceBytes", 1, 52_428_800)? {
             cfg.max_reference_bytes = n as usize;
         }
-        let uploader = match get(&options, "uploadReference") {
-            v if v.is_undefined() || v.is_null() => None,
-            v => Some(
-                v.dyn_into::<js_sys::Function>()
-                    .map_err(|_| invalid("option `uploadReference` must be a function"))?,
-            ),
+        let transport = Transport {
+            uploader: function_option(&options, "uploadReference")?,
+            fetch: function_option(&options, "fetch")?,
         };
         Ok(ImageClient {
             inner: Rc::new(Client::new(cfg)),
-            uploader,
+            transport,
         })
     }
 
-    /// The core client and the uploader (for the route handler).
+    /// The core client and its transport (for the route handler).
     #[cfg(feature = "route")]
-    pub(crate) fn into_parts(self) -> (Rc<Client>, Option<js_sys::Function>) {
-        (self.inner, self.uploader)
+    pub(crate) fn into_parts(self) -> (Rc<Client>, Transport) {
+        (self.inner, self.transport)
     }
 
     /// The provider id.
@@ -169,7 +167,7 @@ impl ImageClient {
     #[wasm_bindgen(js_name = toJSON)]
     pub fn to_json_js(&self) -> JsValue {
         let t = &self.inner.config().target;
-        from_json(&gpt_image_core::json!({ "provider": t.provider.id(), "baseUrl": t.origin }))
+        from_json(&gpt_image_core::json!({ "provider": t.provider.id(), "baseUrl": t.root }))
     }
 
     /// `ImageClient(provider)`.
@@ -276,9 +274,9 @@ enum Op {
 impl ImageClient {
     fn spawn(&self, op: Op, subject: JsValue, options: JsValue) -> js_sys::Promise {
         let client = self.inner.clone();
-        let uploader = self.uploader.clone();
+        let transport = self.transport.clone();
         future_to_promise(async move {
-            run(&client, uploader, op, &subject, &options)
+            run(&client, &transport, op, &subject, &options)
                 .await
                 .map_err(|e| js_error(&e))
         })
@@ -287,13 +285,13 @@ impl ImageClient {
 
 async fn run(
     client: &Client,
-    uploader: Option<js_sys::Function>,
+    transport: &Transport,
     op: Op,
     subject: &JsValue,
     options: &JsValue,
 ) -> Result<JsValue, Error> {
     let (signal, on_progress) = call_options(options).map_err(option_error)?;
-    let io = WasmIo::new(signal).with_uploader(uploader);
+    let io = WasmIo::new(signal, transport);
     let mut report = progress_reporter(on_progress);
     let out = match op {
         Op::Generate | Op::Submit => {

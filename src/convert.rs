@@ -3,12 +3,10 @@
 //! `JSON.parse` reads it coming out), not field by field; no serde (it
 //! would double the module).
 
-use gpt_image_core::{Error, ErrorCode, Issue, IssueCode, Json, Provider};
+use gpt_image_core::provider::Surface;
+use gpt_image_core::{Error, ErrorCode, Issue, IssueCode, Json, Provider, Target, TargetOptions};
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
-
-/// The `name` of every error this package throws.
-pub const ERROR_NAME: &str = "GptImageError";
 
 #[wasm_bindgen(module = "/src/json.js")]
 extern "C" {
@@ -74,18 +72,29 @@ pub fn parse_text(text: &str) -> gpt_image_core::ResponseBody {
     gpt_image_core::ResponseBody::from_text_with(text, host_number)
 }
 
-/// A JavaScript `Error` carrying the core error's fields (`code`, `status`, ...).
+#[wasm_bindgen(module = "/src/errors.js")]
+extern "C" {
+    /// A `GptImageError` from a message and the other fields as JSON text.
+    #[wasm_bindgen(js_name = gptImageError)]
+    fn gpt_image_error(message: &str, fields_json: &str) -> JsValue;
+}
+
+/// A `GptImageError` (the package's one error class) carrying the core
+/// error's fields (`code`, `status`, ...).
 pub fn js_error(e: &Error) -> JsValue {
-    let err = js_sys::Error::new(&e.message);
-    err.set_name(ERROR_NAME);
-    if let Json::Object(fields) = e.to_json() {
-        for (k, v) in fields.iter() {
-            if k != "message" {
-                let _ = Reflect::set(&err, &JsValue::from_str(k), &from_json(v));
-            }
-        }
+    let mut fields = e.to_json();
+    if let Json::Object(map) = &mut fields {
+        map.remove("message");
     }
-    err.into()
+    gpt_image_error(&e.message, &stringify(&fields))
+}
+
+/// The message of a thrown value (an Error's `message`, or the value as text).
+pub fn thrown(e: &JsValue) -> String {
+    get(e, "message")
+        .as_string()
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "it threw".to_string())
 }
 
 /// `obj[key]`, or `undefined` when `obj` is not an object.
@@ -181,10 +190,14 @@ pub fn opt_range(
 /// The provider named `id`, or the issue that says which exist.
 pub fn provider_of(id: &str) -> Result<Provider, Issue> {
     Provider::from_id(id).ok_or_else(|| {
+        let ids: Vec<&str> = Provider::all().iter().map(|p| p.id()).collect();
         Issue::new(
             "provider",
             IssueCode::NotAllowed,
-            "unknown provider; use one of apiframe, gptimage2ai, getimg, openai",
+            format!(
+                "unknown provider; use one of {}",
+                gpt_image_core::text::list(&ids)
+            ),
         )
     })
 }
@@ -201,4 +214,71 @@ pub fn provider_named(id: &str) -> Result<Provider, JsValue> {
         e.issues = vec![issue];
         js_error(&e)
     })
+}
+
+/// The target the options describe for `p`: `apiKey`, `baseUrl`, `headers`,
+/// and the provider's settings by name (Azure's `deployment`, `apiVersion`).
+pub fn target_option(p: Provider, options: &JsValue) -> Result<Target, JsValue> {
+    let mut settings = Vec::new();
+    for s in p.setup().settings {
+        if let Some(v) = opt_string(options, s.name)? {
+            settings.push((s.name.to_string(), v));
+        }
+    }
+    let o = TargetOptions {
+        api_key: opt_string(options, "apiKey")?,
+        base_url: opt_string(options, "baseUrl")?,
+        headers: headers_option(options).map_err(|e| js_error(&e.with_provider(p)))?,
+        settings,
+    };
+    Target::build(p, o).map_err(|e| js_error(&e))
+}
+
+/// The provider's API the options choose (Azure's `apiVersion`), where it
+/// has several; `None`: its default one.
+pub fn surface_option(p: Provider, options: &JsValue) -> Result<Option<&'static Surface>, JsValue> {
+    let setup = p.setup();
+    if setup.surfaces.is_empty() {
+        return Ok(None);
+    }
+    let Some(value) = opt_string(options, setup.surface_setting)? else {
+        return Ok(None);
+    };
+    p.surface(Some(&value)).map(Some).ok_or_else(|| {
+        js_error(
+            &Error::new(
+                ErrorCode::InvalidRequest,
+                format!(
+                    "option `{}`: no API of {} answers to \"{value}\"",
+                    setup.surface_setting,
+                    p.display_name()
+                ),
+            )
+            .with_provider(p),
+        )
+    })
+}
+
+/// The `headers` option: an object of string values (a `Headers` too), in order.
+pub fn headers_option(options: &JsValue) -> Result<Vec<(String, String)>, Error> {
+    let v = get(options, "headers");
+    if v.is_undefined() || v.is_null() {
+        return Ok(Vec::new());
+    }
+    let bad = || {
+        Error::new(
+            ErrorCode::InvalidRequest,
+            "option `headers` must be an object of header names and string values",
+        )
+    };
+    let entries = crate::runtime::header_entries(&v).map_err(|_| bad())?;
+    let mut out = Vec::new();
+    for pair in js_sys::Array::from(&entries).iter() {
+        let pair = js_sys::Array::from(&pair);
+        match (pair.get(0).as_string(), pair.get(1).as_string()) {
+            (Some(k), Some(v)) => out.push((k, v)),
+            _ => return Err(bad()),
+        }
+    }
+    Ok(out)
 }

@@ -11,27 +11,61 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, RequestCredentials, RequestRedirect};
 
+/// What a client was given to reach the world with: the caller's
+/// `uploadReference` and `fetch`, if any.
+#[derive(Clone, Default)]
+pub struct Transport {
+    /// `uploadReference(bytes, mimeType)`: stores byte images for URL-only providers.
+    pub uploader: Option<js_sys::Function>,
+    /// A Fetch-compatible function that carries every request (default: the global `fetch`).
+    pub fetch: Option<js_sys::Function>,
+}
+
 /// I/O for one client call, carrying that call's AbortSignal.
 pub struct WasmIo {
     /// The caller's AbortSignal, or `undefined`.
     signal: JsValue,
-    /// The caller's `uploadReference`, if given.
-    uploader: Option<js_sys::Function>,
+    /// The caller's `uploadReference` and `fetch`.
+    transport: Transport,
 }
 
 impl WasmIo {
-    /// I/O that stops when `signal` aborts.
-    pub fn new(signal: Option<AbortSignal>) -> WasmIo {
+    /// I/O through `transport` that stops when `signal` aborts.
+    pub fn new(signal: Option<AbortSignal>, transport: &Transport) -> WasmIo {
         WasmIo {
             signal: signal.map_or(JsValue::UNDEFINED, JsValue::from),
-            uploader: None,
+            transport: transport.clone(),
         }
     }
 
-    /// The same, storing byte images through `uploadReference`.
-    pub fn with_uploader(mut self, uploader: Option<js_sys::Function>) -> WasmIo {
-        self.uploader = uploader;
-        self
+    /// Send a built request through the caller's `fetch`, or the global one.
+    async fn dispatch(
+        &self,
+        request: gloo_net::http::Request,
+        ctl: &RequestControl,
+    ) -> Result<gloo_net::http::Response, TransportError> {
+        let Some(f) = &self.transport.fetch else {
+            return request
+                .send()
+                .await
+                .map_err(|e| self.failure(ctl, e.to_string()));
+        };
+        let raw: web_sys::Request = request.into();
+        // Called on the global object: a `fetch` detached from it would throw.
+        let answer = f
+            .call1(&js_sys::global(), &raw)
+            .map_err(|e| self.failure(ctl, crate::convert::thrown(&e)))?;
+        let value = JsFuture::from(js_sys::Promise::resolve(&answer))
+            .await
+            .map_err(|e| self.failure(ctl, crate::convert::thrown(&e)))?;
+        value
+            .dyn_into::<web_sys::Response>()
+            .map(gloo_net::http::Response::from)
+            .map_err(|_| TransportError::Network {
+                message: "the fetch option resolved to something that is not a Response"
+                    .to_string(),
+                maybe_sent: true,
+            })
     }
 
     fn failure(&self, ctl: &RequestControl, message: String) -> TransportError {
@@ -86,10 +120,7 @@ impl WasmIo {
             Body::Bytes(bytes) => b.body(js_sys::Uint8Array::from(bytes.as_slice())),
         };
         let request = built.map_err(|e| self.failure(ctl, e.to_string()))?;
-        request
-            .send()
-            .await
-            .map_err(|e| self.failure(ctl, e.to_string()))
+        self.dispatch(request, ctl).await
     }
 }
 
@@ -178,10 +209,7 @@ impl Io for WasmIo {
                 .abort_signal(Some(ctl.signal().unchecked_ref()))
                 .build()
                 .map_err(|e| self.failure(&ctl, e.to_string()))?;
-            let resp = request
-                .send()
-                .await
-                .map_err(|e| self.failure(&ctl, e.to_string()))?;
+            let resp = self.dispatch(request, &ctl).await?;
             let status = resp.status();
             let location = resp.headers().get("location");
             let body = if (200..300).contains(&status) {
@@ -213,7 +241,7 @@ impl Io for WasmIo {
         bytes: Vec<u8>,
         mime: &str,
     ) -> Result<Option<String>, TransportError> {
-        let Some(f) = &self.uploader else {
+        let Some(f) = &self.transport.uploader else {
             return Ok(None);
         };
         let url = JsFuture::from(crate::images::call_uploader(f, &bytes, mime))

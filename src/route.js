@@ -5,14 +5,15 @@
 export function requestInfo(request) {
   const url = new URL(request.url);
   const h = request.headers;
-  // The site's own origin as the browser sees it: the Host it asked for (a
-  // framework may hand the handler a request.url on localhost).
-  const host = h.get("host");
   return {
     method: request.method,
     path: url.pathname,
-    ownOrigin: host ? `${url.protocol}//${host}` : url.origin,
+    // The authority the browser asked for (a framework may hand the handler a
+    // request.url on localhost, or with the scheme a proxy in front changed).
+    host: h.get("host") || url.host,
     origin: h.get("origin"),
+    secFetchSite: h.get("sec-fetch-site"),
+    contentType: h.get("content-type"),
     idempotencyKey: h.get("idempotency-key"),
     accept: h.get("accept"),
     signature: h.get("x-webhook-signature"),
@@ -20,25 +21,39 @@ export function requestInfo(request) {
 }
 
 /**
- * The body's bytes (a Uint8Array), or null when it is longer than `maxBytes`:
- * the declared length is checked first, and the bytes are counted while reading.
+ * The body's bytes within limits: `{ bytes }`, `{ tooLarge: true }` (the declared length is
+ * judged first, then the bytes are counted as they come), or `{ timeout: true }` when the
+ * whole body has not arrived within `timeoutMs` (a body that trickles in cannot hold the
+ * request open).
  */
-export async function readBody(request, maxBytes) {
+export async function readBody(request, maxBytes, timeoutMs) {
   const declared = Number(request.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > maxBytes) return null;
-  if (!request.body) return new Uint8Array(0);
+  if (Number.isFinite(declared) && declared > maxBytes) return { tooLarge: true };
+  if (!request.body) return { bytes: new Uint8Array(0) };
   const reader = request.body.getReader();
+  let timer;
+  const late = new Promise((resolve) => {
+    timer = setTimeout(() => resolve(null), timeoutMs);
+  });
   const chunks = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return null;
+  try {
+    for (;;) {
+      const next = await Promise.race([reader.read(), late]);
+      if (next === null) {
+        reader.cancel().catch(() => {});
+        return { timeout: true };
+      }
+      if (next.done) break;
+      size += next.value.byteLength;
+      if (size > maxBytes) {
+        reader.cancel().catch(() => {});
+        return { tooLarge: true };
+      }
+      chunks.push(next.value);
     }
-    chunks.push(value);
+  } finally {
+    clearTimeout(timer);
   }
   const all = new Uint8Array(size);
   let offset = 0;
@@ -46,7 +61,7 @@ export async function readBody(request, maxBytes) {
     all.set(c, offset);
     offset += c.byteLength;
   }
-  return all;
+  return { bytes: all };
 }
 
 /**
@@ -76,6 +91,43 @@ export function readJson(bytes, maxEntries) {
   if (why === "many") return { tooMany: true };
   if (why === "deep") return { invalid: true };
   return { value };
+}
+
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * What `authorize` returned: `{ principal }` for a non-empty string of well-formed text,
+ * `{ malformed: true }` for a string with a lone surrogate (which would read as U+FFFD, the
+ * same as any other such string: two users would become one), `{}` for anything else.
+ */
+export function principalOf(value) {
+  if (typeof value !== "string" || value.length === 0) return {};
+  const wellFormed = typeof value.isWellFormed === "function" ? value.isWellFormed() : !loneSurrogate.test(value);
+  return wellFormed ? { principal: value } : { malformed: true };
+}
+
+/** The owner's report, when no `onError` is given: one line on the server's error log. */
+export function logReport(report) {
+  const e = report.error || {};
+  console.error(`gpt-image-edge route: ${report.route} answered ${report.status} ${report.code}: ${e.code || ""} ${e.message || ""}`.trim());
+}
+
+/** Lower-case hex SHA-256 of bytes (copied first: a view into WebAssembly memory moves). */
+export async function sha256Hex(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes.slice()));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * A promise and the function that settles it, for a replayed request to wait on the first
+ * one's answer.
+ */
+export function deferred() {
+  let resolve;
+  const promise = new Promise((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
 }
 
 const eventEncoder = new TextEncoder();
@@ -208,4 +260,78 @@ export async function keyedHex(secret, text) {
   }
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await key, encoder.encode(text)));
   return Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Most idempotent answers kept at once, their bytes, and how long (a day). */
+const MAX_ANSWERS = 10000;
+const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+const ANSWER_TTL_MS = 86400000;
+/** Most webhook deliveries remembered at once. */
+const MAX_DELIVERIES = 100000;
+
+/**
+ * What a route remembers between requests, in this instance: the first answer under each
+ * derived idempotency key (its body's digest and a promise of its reply), and the webhook
+ * deliveries already handed on. Maps keep insertion order: the oldest go first.
+ */
+export class RouteMemory {
+  constructor() {
+    this.answers = new Map();
+    this.answerBytes = 0;
+    this.deliveries = new Map();
+  }
+
+  /** `{ digest, reply }` of the first request under `key`, while it is kept. */
+  answer(key, now) {
+    const a = this.answers.get(key);
+    if (a && a.expiresAt <= now) {
+      this.forget(key);
+      return undefined;
+    }
+    return a;
+  }
+
+  /** Keep the first request's digest and the promise of its reply. */
+  keep(key, digest, reply, now) {
+    while (this.answers.size >= MAX_ANSWERS) this.forget(this.answers.keys().next().value);
+    this.answers.set(key, { digest, reply, expiresAt: now + ANSWER_TTL_MS, bytes: 0 });
+  }
+
+  /** The first reply is `bytes` long: count it, and let the oldest go while too much is kept. */
+  settled(key, bytes) {
+    const a = this.answers.get(key);
+    if (a) {
+      a.bytes = bytes;
+      this.answerBytes += bytes;
+    }
+    while (this.answerBytes > MAX_ANSWER_BYTES && this.answers.size > 1) this.forget(this.answers.keys().next().value);
+  }
+
+  /** Forget `key`: its first request was refused before anything was sent. */
+  forget(key) {
+    const a = this.answers.get(key);
+    if (a) {
+      this.answerBytes -= a.bytes;
+      this.answers.delete(key);
+    }
+  }
+
+  /** Record a delivery; false when it was seen before and is still remembered. */
+  firstDelivery(digest, now, memoryMs) {
+    const until = this.deliveries.get(digest);
+    if (until !== undefined && until > now) return false;
+    this.deliveries.delete(digest);
+    while (this.deliveries.size >= MAX_DELIVERIES) this.deliveries.delete(this.deliveries.keys().next().value);
+    for (const [d, t] of this.deliveries) {
+      if (t > now) break;
+      this.deliveries.delete(d);
+    }
+    this.deliveries.set(digest, now + memoryMs);
+    return true;
+  }
+
+  /** Forget a delivery whose handling failed: the provider's retry is new. */
+  forgetDelivery(digest) {
+    this.deliveries.delete(digest);
+  }
 }

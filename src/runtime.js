@@ -151,3 +151,10 @@ async function verifyCopies(keyText, body, signature) {
   const key = await subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
   return subtle.verify("HMAC", key, signature, body);
 }
+
+/** `[[name, value], ...]` of a headers option: a plain object or a `Headers`, string values only. */
+export function headerEntries(v) {
+  const entries = typeof Headers !== "undefined" && v instanceof Headers ? [...v] : typeof v === "object" ? Object.entries(v) : null;
+  if (!entries || entries.some(([, value]) => typeof value !== "string")) throw new TypeError("headers");
+  return entries;
+}

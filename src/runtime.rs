@@ -39,4 +39,9 @@ extern "C" {
     /// Whether the value is an AbortSignal.
     #[wasm_bindgen(js_name = isAbortSignal)]
     pub fn is_abort_signal(v: &JsValue) -> bool;
+
+    /// `[[name, value], ...]` of a headers option (an object or a `Headers`);
+    /// throws when a value is not a string.
+    #[wasm_bindgen(js_name = headerEntries, catch)]
+    pub fn header_entries(v: &JsValue) -> Result<JsValue, JsValue>;
 }
