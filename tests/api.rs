@@ -230,9 +230,16 @@ async fn webhook_signatures_verify_from_text_and_bytes() {
 }
 
 #[wasm_bindgen_test]
-fn provider_info_lists_all_four() {
+fn provider_info_lists_every_provider() {
     let info = provider_info_js();
-    for id in ["apiframe", "gptimage2ai", "getimg", "openai"] {
+    for id in [
+        "apiframe",
+        "gptimage2ai",
+        "getimg",
+        "openai",
+        "azure",
+        "openrouter",
+    ] {
         let p = get(&info, id);
         assert_eq!(s(&p, "id"), id);
         assert!(len(&get(&p, "fields")) > 0);

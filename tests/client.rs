@@ -9,12 +9,42 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
-const KEYS: [(&str, &str); 4] = [
-    ("apiframe", "afk_sandbox"),
-    ("gptimage2ai", "g2_sandbox"),
-    ("getimg", "gi_sandbox"),
-    ("openai", "sk-sandbox"),
-];
+/// The sandbox's keys, from the one file every test reads them from.
+const KEYS_FILE: &str = include_str!("../sandbox/keys.mjs");
+
+/// `(provider, key)` of each `  provider: "key",` line of the keys file.
+fn keys() -> Vec<(&'static str, &'static str)> {
+    KEYS_FILE
+        .lines()
+        .filter_map(|l| {
+            let (id, rest) = l.trim().split_once(": \"")?;
+            Some((id, rest.strip_suffix("\",")?))
+        })
+        .collect()
+}
+
+/// `(name, value)` of the settings the keys file gives `provider` (Azure's
+/// deployment), from its `  provider: { name: "value" },` line.
+fn settings(provider: &str) -> Vec<(&'static str, &'static str)> {
+    let prefix = format!("  {provider}: {{ ");
+    KEYS_FILE
+        .lines()
+        .filter_map(|l| l.strip_prefix(prefix.as_str())?.strip_suffix(" },"))
+        .flat_map(|inner| inner.split(", "))
+        .filter_map(|pair| {
+            let (name, value) = pair.split_once(": \"")?;
+            Some((name, value.strip_suffix('"')?))
+        })
+        .collect()
+}
+
+fn key(provider: &str) -> &'static str {
+    keys()
+        .into_iter()
+        .find(|(p, _)| *p == provider)
+        .map(|(_, k)| k)
+        .expect("the provider's sandbox key")
+}
 
 fn sandbox() -> &'static str {
     match option_env!("SANDBOX_URL") {
@@ -41,6 +71,9 @@ fn options(provider: &str, key: &str, allow_browser: bool) -> JsValue {
     Reflect::set(&o, &"apiKey".into(), &key.into()).unwrap();
     Reflect::set(&o, &"baseUrl".into(), &sandbox().into()).unwrap();
     Reflect::set(&o, &"typicalDurationMs".into(), &JsValue::from_f64(300.0)).unwrap();
+    for (name, value) in settings(provider) {
+        Reflect::set(&o, &name.into(), &value.into()).unwrap();
+    }
     Reflect::set(
         &o,
         &"dangerouslyAllowBrowser".into(),
@@ -67,7 +100,7 @@ fn a_keyed_client_refuses_a_browser_unless_told() {
 
 #[wasm_bindgen_test]
 async fn every_provider_generates_an_image() {
-    for (provider, key) in KEYS {
+    for (provider, key) in keys() {
         let client = ImageClient::new(options(provider, key, true)).unwrap();
         let request = JSON::parse(r#"{ "prompt": "a lighthouse at dusk" }"#).unwrap();
         let job = JsFuture::from(client.generate(request, JsValue::UNDEFINED))
@@ -86,14 +119,14 @@ async fn every_provider_generates_an_image() {
 
 #[wasm_bindgen_test]
 async fn a_handle_resumes_in_a_fresh_client() {
-    let client = ImageClient::new(options("apiframe", "afk_sandbox", true)).unwrap();
+    let client = ImageClient::new(options("apiframe", key("apiframe"), true)).unwrap();
     let request = JSON::parse(r#"{ "prompt": "resume me", "quality": "low" }"#).unwrap();
     let handle = JsFuture::from(client.submit(request, JsValue::UNDEFINED))
         .await
         .unwrap();
     let text = JSON::stringify(&handle).unwrap().as_string().unwrap();
-    assert!(!text.contains("afk_sandbox"));
-    let fresh = ImageClient::new(options("apiframe", "afk_sandbox", true)).unwrap();
+    assert!(!text.contains(key("apiframe")));
+    let fresh = ImageClient::new(options("apiframe", key("apiframe"), true)).unwrap();
     let job = JsFuture::from(fresh.wait_for(text.into(), JsValue::UNDEFINED))
         .await
         .unwrap();
@@ -102,7 +135,7 @@ async fn a_handle_resumes_in_a_fresh_client() {
 
 #[wasm_bindgen_test]
 async fn an_aborted_signal_stops_before_sending() {
-    let client = ImageClient::new(options("apiframe", "afk_sandbox", true)).unwrap();
+    let client = ImageClient::new(options("apiframe", key("apiframe"), true)).unwrap();
     let abort = get(&js_sys::global(), "AbortSignal");
     let aborted = js_sys::Function::from(get(&abort, "abort"))
         .call0(&abort)

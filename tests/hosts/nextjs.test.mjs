@@ -8,6 +8,7 @@ import { cpSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { readFileSync } from "node:fs";
+import { SANDBOX_KEYS } from "../../sandbox/keys.mjs";
 import { test } from "../js/harness.mjs";
 import { startSandbox } from "../js/sandbox.mjs";
 import { usePage } from "./page.mjs";
@@ -42,7 +43,7 @@ async function generateThrough(base, route) {
   }
   assert.equal(job.status, "succeeded", JSON.stringify(job));
   assert.equal(job.images.length, 1);
-  assert.ok(!JSON.stringify(job).includes("afk_sandbox"));
+  assert.ok(!JSON.stringify(job).includes(SANDBOX_KEYS.apiframe));
   // The same as an event stream, through the framework's own response path.
   const streamed = await fetch(`${base}${route}/generate`, { method: "POST", headers: { ...headers, accept: "text/event-stream" }, body });
   assert.equal(streamed.status, 200);
@@ -53,7 +54,7 @@ async function generateThrough(base, route) {
   assert.equal(events.at(-1), "completed", text.slice(-300));
   const last = JSON.parse(/data: (.*)\n\n$/.exec(text)[1]);
   assert.equal(last.status, "succeeded", JSON.stringify(last));
-  assert.ok(!text.includes("afk_sandbox"));
+  assert.ok(!text.includes(SANDBOX_KEYS.apiframe));
 }
 
 for (const bundler of ["turbopack", "webpack"]) {
@@ -69,7 +70,7 @@ for (const bundler of ["turbopack", "webpack"]) {
     const port = await freePort();
     const server = await startServer(bin.node24, [bin.next, "start", "-H", "127.0.0.1", "-p", String(port)], {
       cwd: app,
-      env: { APIFRAME_API_KEY: "afk_sandbox", ROUTE_SECRET: randomBytes(24).toString("hex"), PROVIDER_BASE_URL: sandbox.url },
+      env: { APIFRAME_API_KEY: SANDBOX_KEYS.apiframe, ROUTE_SECRET: randomBytes(24).toString("hex"), PROVIDER_BASE_URL: sandbox.url },
       url: `http://127.0.0.1:${port}/`,
     });
     try {
@@ -86,7 +87,7 @@ for (const bundler of ["turbopack", "webpack"]) {
       assert.equal(ai.headers.get("content-type"), "image/webp");
       assert.ok(image.length > 1000 && ai.headers.get("x-cost-usd") === "0.04", `${image.length} bytes, $${ai.headers.get("x-cost-usd")}`);
       await usePage(server.url, { generateRoutes: ["/api/images", "/api/edge"], react: true });
-      assert.ok(!server.output().includes("afk_sandbox"));
+      assert.ok(!server.output().includes(SANDBOX_KEYS.apiframe));
     } finally {
       await server.stop();
     }

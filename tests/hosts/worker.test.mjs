@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { SANDBOX_KEYS } from "../../sandbox/keys.mjs";
 import { test } from "../js/harness.mjs";
 import { startSandbox } from "../js/sandbox.mjs";
 import { HOSTS, REPO, bin, freePort, must, row, run, startServer } from "./hosts.mjs";
@@ -42,7 +43,7 @@ test(`wrangler ${version}: wrangler dev answers a generate through the route aga
   if (!readdirSync(app).includes("public")) setUp();
   writeFileSync(
     join(app, ".dev.vars"),
-    [`APIFRAME_API_KEY=afk_sandbox`, `ROUTE_SECRET=${randomBytes(24).toString("hex")}`, `PROVIDER_BASE_URL=${sandbox.url}`, `TYPICAL_DURATION_MS=300`].join("\n") + "\n",
+    [`APIFRAME_API_KEY=${SANDBOX_KEYS.apiframe}`, `ROUTE_SECRET=${randomBytes(24).toString("hex")}`, `PROVIDER_BASE_URL=${sandbox.url}`, `TYPICAL_DURATION_MS=300`].join("\n") + "\n",
   );
   const port = await freePort();
   const inspector = await freePort();
@@ -70,7 +71,7 @@ test(`wrangler ${version}: wrangler dev answers a generate through the route aga
       await new Promise((ok) => setTimeout(ok, 200));
     }
     assert.equal(job.status, "succeeded", JSON.stringify(job));
-    assert.ok(!server.output().includes("afk_sandbox"));
+    assert.ok(!server.output().includes(SANDBOX_KEYS.apiframe));
   } finally {
     await server.stop();
   }

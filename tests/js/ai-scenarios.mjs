@@ -2,7 +2,7 @@
 // sandbox. Runs in Node and inside workerd (bundled like a Worker).
 import { generateImage } from "ai";
 import { createGptImage } from "gpt-image-edge/ai";
-import { KEYS, sandboxControl } from "./scenarios.mjs";
+import { KEYS, sandboxControl, setup } from "./scenarios.mjs";
 
 function check(cond, message) {
   if (!cond) throw new Error(message);
@@ -13,22 +13,24 @@ const PNG = (b) => b[0] === 0x89 && b[1] === 0x50;
 export function aiScenarios(sandboxUrl) {
   const sb = sandboxControl(sandboxUrl);
   const model = (provider, extra = {}) =>
-    createGptImage({ provider, apiKey: KEYS[provider], baseUrl: sandboxUrl, typicalDurationMs: 300, ...extra }).image("gpt-image-2");
+    createGptImage({ ...setup(provider), baseUrl: sandboxUrl, typicalDurationMs: 300, ...extra }).image("gpt-image-2");
   const list = [];
   const add = (name, run) => list.push({ name, run: async () => { try { await run(); } finally { await sb.clearFaults(); } } });
 
-  for (const [provider, n, per] of [["apiframe", 3, 10], ["gptimage2ai", 6, 4], ["getimg", 3, 1], ["openai", 2, 10]]) {
+  for (const [provider, n, per] of [["apiframe", 3, 10], ["gptimage2ai", 6, 4], ["getimg", 3, 1], ["openai", 2, 10], ["azure", 2, 10], ["openrouter", 2, 10]]) {
     add(`${provider}: generateImage n=${n} (${per} per call), images as bytes, cost in providerMetadata`, async () => {
       const m = model(provider);
       check(m.specificationVersion === "v4" && m.provider === `gpt-image-edge.${provider}` && m.maxImagesPerCall === per, JSON.stringify(m));
-      const options = provider === "openai" ? { quality: "low", size: "1024x1024" } : provider === "apiframe" ? { quality: "low" } : {};
-      const r = await generateImage({ model: m, prompt: "A lighthouse at dusk", n, aspectRatio: provider === "openai" ? undefined : "1:1", providerOptions: { gptImage: options } });
+      const sized = provider === "openai" || provider === "azure";
+      const options = sized ? { quality: "low", size: "1024x1024" } : ["apiframe", "openrouter"].includes(provider) ? { quality: "low" } : {};
+      const r = await generateImage({ model: m, prompt: "A lighthouse at dusk", n, aspectRatio: sized ? undefined : "1:1", providerOptions: { gptImage: options } });
       check(r.images.length === n, `${r.images.length} images`);
       check(r.images.every((i) => i.uint8Array.length > 100), "bytes");
       const meta = r.providerMetadata.gptImage;
       check(meta.images.length === n && meta.images.every((i) => i.cost && i.cost.usd !== undefined), JSON.stringify(meta).slice(0, 300));
       check(r.warnings.length === 0, JSON.stringify(r.warnings));
-      if (provider === "openai") {
+      if (provider === "openrouter") check(meta.images.every((i) => i.cost.exact), JSON.stringify(meta.images[0].cost));
+      if (provider === "openai" || provider === "azure") {
         // OpenAI's token counts, summed over the batches.
         check(r.usage.inputTokens > 0 && r.usage.outputTokens > 0 && r.usage.totalTokens === r.usage.inputTokens + r.usage.outputTokens, JSON.stringify(r.usage));
       }

@@ -5,6 +5,10 @@ import { createGptImage, MAX_IMAGES_PER_CALL, type GptImageProviderOptions } fro
 export async function make(apiKey: string): Promise<Uint8Array> {
   const apiframe = createGptImage({ provider: "apiframe", apiKey });
   const model: ImageModel = apiframe.image("gpt-image-2");
+  const azure = createGptImage({ provider: "azure", apiKey, baseUrl: "https://res.openai.azure.com", deployment: "gpt-image-2", onProgress: () => {} });
+  // @ts-expect-error: Azure needs its deployment
+  createGptImage({ provider: "azure", apiKey, baseUrl: "https://res.openai.azure.com" });
+  console.log(azure.image("gpt-image-2").provider);
   const gptImage: GptImageProviderOptions = { quality: "medium", maxCostUsd: 1, idempotencyKey: "order-1" };
   const { images, warnings, providerMetadata } = await generateImage({
     model,

@@ -5,11 +5,11 @@ import * as edge from "gpt-image-edge";
 import { createServer } from "node:http";
 import { test, after } from "./harness.mjs";
 import { startSandbox } from "./sandbox.mjs";
-import { KEYS } from "./scenarios.mjs";
+import { KEYS, setup } from "./scenarios.mjs";
 
 const sandbox = await startSandbox(["--time-scale", "0.02"]);
 const client = (p, extra = {}) =>
-  new edge.ImageClient({ provider: p, apiKey: KEYS[p], baseUrl: sandbox.url, typicalDurationMs: 300, ...extra });
+  new edge.ImageClient({ ...setup(p), baseUrl: sandbox.url, typicalDurationMs: 300, ...extra });
 
 function check(ok, what) {
   if (!ok) throw new Error(what);

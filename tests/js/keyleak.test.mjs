@@ -7,6 +7,7 @@ import { ImageClient, estimateCost } from "gpt-image-edge";
 import { after, test } from "./harness.mjs";
 import { longestRun, realisticKeys } from "./route-scenarios.mjs";
 import { startSandbox } from "./sandbox.mjs";
+import { SANDBOX_SETTINGS } from "./sandbox-keys.mjs";
 
 // Keys of real shape and length (OpenAI project keys: 164 characters).
 const KEYS = realisticKeys();
@@ -55,7 +56,7 @@ async function expectError(what, code, key, fn) {
 }
 
 const client = (p, extra = {}) =>
-  new ImageClient({ provider: p, apiKey: KEYS[p], baseUrl: sandbox.url, typicalDurationMs: 300, ...extra });
+  new ImageClient({ provider: p, apiKey: KEYS[p], ...SANDBOX_SETTINGS[p], baseUrl: sandbox.url, typicalDurationMs: 300, ...extra });
 const UUID = "00000000-0000-4000-8000-000000000000";
 
 test("every error path keeps the key out of what it returns", async () => {
@@ -95,7 +96,7 @@ test("every error path keeps the key out of what it returns", async () => {
   for (const [status, code] of [[403, "FORBIDDEN"], [401, "UNAUTHORIZED"], [500, "PROVIDER_ERROR"], [400, "INVALID_REQUEST"]]) {
     hostileStatus = status;
     for (const p of Object.keys(KEYS)) {
-      const c = new ImageClient({ provider: p, apiKey: KEYS[p], baseUrl: hostileUrl, maxRetries: 0 });
+      const c = new ImageClient({ provider: p, apiKey: KEYS[p], ...SANDBOX_SETTINGS[p], baseUrl: hostileUrl, maxRetries: 0 });
       const call = p === "apiframe" || p === "gptimage2ai" ? () => c.getJob(UUID) : () => c.generate({ prompt: "x" });
       await expectError(`hostile ${status} ${p}`, code, KEYS[p], call);
     }

@@ -13,7 +13,7 @@ const {
   parseJob,
   providerInfo,
   verifyWebhook,
-  openaiCostFromUsage,
+  costFromUsage,
 } = edge;
 
 test("the package resolves for both import and require in Node", () => {
@@ -55,7 +55,7 @@ test("estimateCost pins the published prices", () => {
   assert.equal(estimateCost("gptimage2ai", { prompt: "x", count: 2 }, { creditPriceUsd: 0.01 }).usd, 0.2);
   const oa = estimateCost("openai", { prompt: "a cat", quality: "low", size: "1024x1024" });
   assert.deepEqual([oa.usd, oa.exact], [0.00601, false]);
-  assert.equal(openaiCostFromUsage({ input_tokens: 50, output_tokens: 7033, input_tokens_details: { text_tokens: 50, image_tokens: 0 } }).usd, 0.21124);
+  assert.equal(costFromUsage("openai", { input_tokens: 50, output_tokens: 7033, input_tokens_details: { text_tokens: 50, image_tokens: 0 } }).usd, 0.21124);
 });
 
 test("estimateCost throws a coded error for an invalid request", () => {
@@ -148,8 +148,19 @@ test("parseJob reads answers and throws coded errors", () => {
 
 test("providerInfo describes every provider", () => {
   const info = providerInfo();
-  assert.deepEqual(Object.keys(info), ["apiframe", "gptimage2ai", "getimg", "openai"]);
+  assert.deepEqual(Object.keys(info), ["apiframe", "gptimage2ai", "getimg", "openai", "azure", "openrouter"]);
   assert.deepEqual(info.apiframe.aspectRatios, ["1:1", "3:2", "2:3"]);
+  // Azure: a deployment to name, two APIs, no shared root, no partial images.
+  assert.deepEqual(info.azure.settings.map((s) => [s.name, s.required, s.default]), [["deployment", true, null], ["apiVersion", false, "2025-04-01-preview"]]);
+  assert.deepEqual(info.azure.surfaces.map((s) => s.id), ["deployments", "v1"]);
+  assert.equal(info.azure.baseUrlRequired, true);
+  assert.equal(info.azure.partialImages, false);
+  assert.deepEqual(info.azure.size.only, ["1024x1024", "1536x1024", "1024x1536"]);
+  assert.deepEqual(info.azure.surfaces[1].outputFormats, ["png", "jpeg", "webp"]);
+  // OpenRouter: partial images over its stream, as many as it sends.
+  assert.equal(info.openrouter.partialImages, true);
+  assert.equal(info.openrouter.partialImagesCounted, false);
+  assert.equal(info.openrouter.referencesMax, 16);
   assert.deepEqual(info.gptimage2ai.count, { min: 1, max: 4 });
   assert.equal(info.getimg.referencesMax, 10);
   assert.equal(info.openai.size.maxEdge, 3840);

@@ -1,7 +1,7 @@
 // The route handler as browsers, other users and providers meet it. Runs in
 // Node and inside workerd: it uses only Request/Response, fetch, WebCrypto and
 // the package.
-import { KEYS, sandboxControl } from "./scenarios.mjs";
+import { KEYS, SETTINGS, sandboxControl, setup } from "./scenarios.mjs";
 
 const SECRET = "route-test-secret-0123456789abcdef0123456789";
 const ORIGIN = "https://app.example.com";
@@ -35,6 +35,9 @@ export function realisticKeys() {
     apiframe: `afk_${tail(100, 2)}`,
     gptimage2ai: `g2_${tail(100, 3)}`,
     getimg: `gi_${tail(100, 4)}`,
+    // Azure's keys are 32 hexadecimal digits; OpenRouter's `sk-or-v1-` and 64.
+    azure: Array.from({ length: 32 }, (_, i) => "0123456789abcdef"[(i * 5 + 3) % 16]).join(""),
+    openrouter: `sk-or-v1-${Array.from({ length: 64 }, (_, i) => "0123456789abcdef"[(i * 7 + 1) % 16]).join("")}`,
   };
 }
 
@@ -67,20 +70,23 @@ export function routeScenarios(edge, sandboxUrl, hostileUrl) {
   const sb = sandboxControl(sandboxUrl);
   const seenKeys = new Set(Object.values(KEYS));
   const webhooks = [];
+  const reports = [];
   const make = (provider, extra = {}) =>
     edge.createRouteHandler({
-      provider,
-      apiKey: KEYS[provider],
+      ...setup(provider),
       baseUrl: sandboxUrl,
       secret: SECRET,
       typicalDurationMs: 300,
       authorize: byUserHeader,
       onWebhook: (event) => webhooks.push(event),
+      onError: (report) => reports.push(report),
       ...extra,
     });
   const handlers = {
     apiframe: make("apiframe", { maxCostUsd: 0.25, allow: { maxCount: 2, values: { quality: ["low", "medium", "high"] } }, defaults: { quality: "low" } }),
     openai: make("openai"),
+    azure: make("azure"),
+    openrouter: make("openrouter"),
   };
   // Call a handler as `user` (null: no user) and scan the whole response for
   // any run of 16 characters of any key.
@@ -102,8 +108,8 @@ export function routeScenarios(edge, sandboxUrl, hostileUrl) {
   };
   // Call generate asking for an event stream; read it as it comes: events and
   // comment lines with their arrival times. `until(event)` true: cancel there.
-  const streamCall = async (handler, body, { user = "alice", until } = {}) => {
-    const headers = new Headers({ "content-type": "application/json", accept: "text/event-stream" });
+  const streamCall = async (handler, body, { user = "alice", until, headers: extra = {} } = {}) => {
+    const headers = new Headers({ "content-type": "application/json", accept: "text/event-stream", ...extra });
     if (user) headers.set("x-user", user);
     const t0 = Date.now();
     const res = await handler(new Request(`${ORIGIN}/api/images/generate`, { method: "POST", headers, body: JSON.stringify(body) }));
@@ -177,6 +183,17 @@ export function routeScenarios(edge, sandboxUrl, hostileUrl) {
     check(r.status === 200 && r.json.token === null && r.json.job.status === "succeeded" && r.json.job.images[0].b64, JSON.stringify(r.json).slice(0, 200));
   });
 
+  add("Azure and OpenRouter through the route: the job itself, its exact cost; Azure refuses partialImages at setup", async () => {
+    for (const [provider, body] of [["azure", { prompt: "a lighthouse", quality: "low", size: "1024x1024" }], ["openrouter", { prompt: "a lighthouse", quality: "low", aspectRatio: "3:2" }]]) {
+      const r = await call(handlers[provider], "/api/images/generate", { method: "POST", body });
+      check(r.status === 200 && r.json.token === null && r.json.job.status === "succeeded" && r.json.job.images[0].b64, `${provider}: ${JSON.stringify(r.json).slice(0, 200)}`);
+      check(r.json.job.cost.exact && r.json.job.cost.usd > 0 && r.json.estimate.usd >= r.json.job.cost.usd, `${provider}: ${JSON.stringify([r.json.estimate, r.json.job.cost])}`);
+    }
+    check(throws(() => make("azure", { partialImages: 1 })) === "INVALID_REQUEST", "partialImages on Azure");
+    const streamed = await streamCall(make("openrouter", { partialImages: 1 }), { prompt: "a kite", quality: "low" });
+    check(names(streamed).startsWith("accepted,partial_image") && names(streamed).endsWith(",completed"), names(streamed));
+  });
+
   add("the caller's Idempotency-Key makes a retried POST the same job", async () => {
     const opts = { method: "POST", body: { prompt: "same job", quality: "low" }, headers: { "idempotency-key": `order-${Math.random().toString(36).slice(2)}` } };
     const ledger0 = await sb.ledger(KEYS.apiframe);
@@ -184,13 +201,15 @@ export function routeScenarios(edge, sandboxUrl, hostileUrl) {
     const b = await call(handlers.apiframe, "/api/images/generate", opts);
     check(a.status === 202 && b.status === 202, "accepted");
     const ledger1 = await sb.ledger(KEYS.apiframe);
-    check(ledger1.jobsCreated - ledger0.jobsCreated === 1 && ledger1.idempotentReplays - ledger0.idempotentReplays === 1, JSON.stringify(ledger1));
+    // The route answers the retry with the first answer: the provider hears one submit.
+    check(ledger1.jobsCreated - ledger0.jobsCreated === 1 && ledger1.idempotentReplays === ledger0.idempotentReplays, JSON.stringify(ledger1));
+    check(b.json.token === a.json.token, "the retry gets the first answer");
   });
 
   add("400: an invalid request, with its issues; a body that is not JSON", async () => {
     const r = await call(handlers.apiframe, "/api/images/generate", { method: "POST", body: { prompt: "", count: 0, model: "x" } });
     expectRefusal(r, 400, "INVALID_REQUEST");
-    check(r.json.error.issues.map((i) => i.code).sort().join() === "empty,out_of_range,unknown_field", JSON.stringify(r.json));
+    check(r.json.error.issues.map((i) => i.code).sort().join() === "empty,not_allowed,out_of_range", JSON.stringify(r.json));
     expectRefusal(await call(handlers.apiframe, "/api/images/generate", { method: "POST", body: "not json" }), 400, "INVALID_REQUEST");
     const bad = await call(handlers.apiframe, "/api/images/generate", { method: "POST", body: { prompt: "x" }, headers: { "idempotency-key": "has space" } });
     expectRefusal(bad, 400, "INVALID_REQUEST");
@@ -254,9 +273,10 @@ export function routeScenarios(edge, sandboxUrl, hostileUrl) {
     check(alice.status === 202 && bob.status === 202, `${alice.status} ${bob.status}`);
     const ledger1 = await sb.ledger(KEYS.apiframe);
     check(ledger1.jobsCreated - ledger0.jobsCreated === 2 && ledger1.idempotentReplays === ledger0.idempotentReplays, `two jobs, no replay: ${JSON.stringify(ledger1)}`);
-    // Alice's retry is still her own job (one replay).
+    // Alice's retry is still her own job (the route's kept answer; nothing sent).
     const again = await call(h, "/api/images/generate", { method: "POST", body: { prompt: "alice's lighthouse", quality: "low" }, headers: { "idempotency-key": key }, user: "alice" });
-    check(again.status === 202 && (await sb.ledger(KEYS.apiframe)).idempotentReplays - ledger0.idempotentReplays === 1, "alice's retry replays her job");
+    check(again.status === 202 && again.json.token === alice.json.token, "alice's retry is her job");
+    check((await sb.ledger(KEYS.apiframe)).jobsCreated - ledger0.jobsCreated === 2, "the retry was not sent");
     // Bob with Alice's token: 404, exactly like a forged token.
     const stolen = await call(h, `/api/images/jobs/${alice.json.token}`, { user: "bob" });
     const forged = await call(h, "/api/images/jobs/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", { user: "bob" });
@@ -467,7 +487,7 @@ export function routeScenarios(edge, sandboxUrl, hostileUrl) {
         check(r.ok, "hostile control");
       };
       for (const provider of Object.keys(keys)) {
-        const h = edge.createRouteHandler({ provider, apiKey: keys[provider], baseUrl: hostileUrl, secret: SECRET, authorize: byUserHeader, maxRetries: 0 });
+        const h = edge.createRouteHandler({ provider, apiKey: keys[provider], ...SETTINGS[provider], baseUrl: hostileUrl, secret: SECRET, authorize: byUserHeader, maxRetries: 0, onError: (r) => reports.push(r) });
         for (const status of ["400", "401", "403", "429", "500"]) {
           await control(status);
           const r = await call(h, "/api/images/generate", { method: "POST", body: { prompt: "x" } });
@@ -481,8 +501,10 @@ export function routeScenarios(edge, sandboxUrl, hostileUrl) {
           const job = await call(h, `/api/images/jobs/${r.json.token}`);
           check(job.status === 200 && job.json.status === "failed", `${provider} poll: ${JSON.stringify(job.json)}`);
         }
+        // What the operator is told holds no run of the key either.
+        for (const r of reports.splice(0)) check(longestRun(JSON.stringify(r), keys[provider]) < 16, `${provider}: a report: ${JSON.stringify(r).slice(0, 300)}`);
         // ImageClient errors from the same upstream: message, details, handle.
-        const c = new edge.ImageClient({ provider, apiKey: keys[provider], baseUrl: hostileUrl, maxRetries: 0 });
+        const c = new edge.ImageClient({ provider, apiKey: keys[provider], ...SETTINGS[provider], baseUrl: hostileUrl, maxRetries: 0 });
         for (const status of ["400", "401", "403", "500"]) {
           await control(status);
           try {
@@ -578,6 +600,26 @@ export function routeScenarios(edge, sandboxUrl, hostileUrl) {
       await sleep(50);
     }
     check(job.status === "succeeded", JSON.stringify(job));
+  });
+
+  add("an event stream under an Idempotency-Key: a replay, as JSON or as events, gets the first answer and sends nothing", async () => {
+    for (const provider of ["apiframe", "openai"]) {
+      const h = make(provider, provider === "apiframe" ? { defaults: { quality: "low" }, heartbeatMs: 25 } : { heartbeatMs: 25 });
+      const key = `stream-${crypto.randomUUID()}`;
+      const body = provider === "apiframe" ? { prompt: "kept" } : { prompt: "kept", quality: "low", size: "1024x1024" };
+      const ledger0 = await sb.ledger(KEYS[provider]);
+      const first = await streamCall(h, body, { headers: { "idempotency-key": key } });
+      check(first.events.at(-1).event === "completed", `${provider}: ${names(first)}`);
+      const token = first.events[0].data.token;
+      const json = await call(h, "/api/images/generate", { method: "POST", body, headers: { "idempotency-key": key } });
+      check(json.json.token === token && json.json.estimate.usd === first.events[0].data.estimate.usd, `${provider} JSON replay: ${JSON.stringify(json.json).slice(0, 200)}`);
+      if (provider === "openai") check(json.status === 200 && json.json.job.images[0].b64 === first.events.at(-1).data.images[0].b64, "the same image");
+      const again = await streamCall(h, body, { headers: { "idempotency-key": key } });
+      check(names(again).startsWith("accepted") && again.events.at(-1).event === "completed", `${provider} stream replay: ${names(again)}`);
+      check(again.events[0].data.token === token, `${provider}: another token`);
+      const ledger1 = await sb.ledger(KEYS[provider]);
+      check(ledger1.jobsCreated - ledger0.jobsCreated === 1 && ledger1.jobsCharged - ledger0.jobsCharged === 1, `${provider}: ${JSON.stringify(ledger1)}`);
+    }
   });
 
   add("the route refuses to start without a real secret", async () => {

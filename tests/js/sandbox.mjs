@@ -4,7 +4,7 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { after } from "./harness.mjs";
-import { sandboxControl } from "./scenarios.mjs";
+import { sandboxControl } from "./sandbox-control.mjs";
 
 export async function startSandbox(args = []) {
   const bin = process.env.SANDBOX_BIN;

@@ -1,20 +1,32 @@
 // End-to-end scenarios against the sandbox, for every provider. The same file
 // runs in Node and inside workerd: it uses only fetch, timers and the package.
 
-export const KEYS = { apiframe: "afk_sandbox", gptimage2ai: "g2_sandbox", getimg: "gi_sandbox", openai: "sk-sandbox" };
+import { SANDBOX_KEYS, SANDBOX_SETTINGS } from "./sandbox-keys.mjs";
+import { sandboxControl } from "./sandbox-control.mjs";
+
+export { sandboxControl };
+
+export const KEYS = SANDBOX_KEYS;
+export const SETTINGS = SANDBOX_SETTINGS;
 export const PROVIDERS = Object.keys(KEYS);
+/** A provider's id, sandbox key and settings (Azure's deployment), as client options. */
+export const setup = (provider) => ({ provider, apiKey: KEYS[provider], ...(SANDBOX_SETTINGS[provider] ?? {}) });
 const ASYNC = new Set(["apiframe", "gptimage2ai"]);
 const REQUESTS = {
   apiframe: { prompt: "A lighthouse at dusk", quality: "low", aspectRatio: "3:2" },
   gptimage2ai: { prompt: "A lighthouse at dusk", aspectRatio: "16:9", style: "cinematic" },
   getimg: { prompt: "A lighthouse at dusk", aspectRatio: "4:5" },
   openai: { prompt: "A lighthouse at dusk", quality: "low", size: "1024x1536", outputFormat: "png" },
+  azure: { prompt: "A lighthouse at dusk", quality: "low", size: "1024x1536", outputFormat: "png" },
+  openrouter: { prompt: "A lighthouse at dusk", quality: "low", aspectRatio: "2:3" },
 };
 const SUBMIT_PATH = {
   apiframe: "POST /v2/images/generate",
   gptimage2ai: "POST /api/generate",
   getimg: "POST /v2/images/generations",
   openai: "POST /v1/images/generations",
+  azure: "POST /openai/deployments/{deployment}/images/generations",
+  openrouter: "POST /api/v1/images",
 };
 
 function check(cond, message) {
@@ -36,27 +48,6 @@ async function rejects(promise, expected) {
     return e;
   }
   throw new Error(`expected ${expected}, but it succeeded`);
-}
-
-/** Sandbox control over HTTP. */
-export function sandboxControl(url) {
-  const call = async (method, path, body) => {
-    const r = await fetch(url + path, {
-      method,
-      headers: body ? { "content-type": "application/json" } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await r.text();
-    if (!r.ok) throw new Error(`sandbox ${method} ${path}: ${r.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  };
-  return {
-    url,
-    fault: (provider, endpoint, fault, extra = {}) => call("POST", "/sandbox/faults", { provider, endpoint, fault, ...extra }),
-    clearFaults: () => call("DELETE", "/sandbox/faults"),
-    ledger: (key) => call("GET", `/sandbox/ledger?key=${encodeURIComponent(key)}`),
-    stats: () => call("GET", "/sandbox/stats"),
-  };
 }
 
 /** Check that an image the job names is a real image of the right kind. */
@@ -93,7 +84,7 @@ export function scenarios(edge, sandboxUrl, workerd = {}) {
     }
   } });
   const client = (p, extra = {}) =>
-    new edge.ImageClient({ provider: p, apiKey: KEYS[p], baseUrl: sandboxUrl, typicalDurationMs: 300, timeoutMs: 5000, ...extra });
+    new edge.ImageClient({ ...setup(p), baseUrl: sandboxUrl, typicalDurationMs: 300, timeoutMs: 5000, ...extra });
   const submits = async (p) => (await sb.stats()).requests[SUBMIT_PATH[p]] ?? 0;
 
   for (const p of PROVIDERS) {
@@ -109,7 +100,10 @@ export function scenarios(edge, sandboxUrl, workerd = {}) {
       check(job.cost !== null, "no cost");
       const expected = { apiframe: [4, 0.04], gptimage2ai: [10, null], getimg: [null, 0.06] }[p];
       if (expected) check(job.cost.credits === expected[0] && job.cost.usd === expected[1], JSON.stringify(job.cost));
-      if (p === "openai") check(job.cost.exact && job.cost.usd > 0 && job.images[0].width === 1024 && job.images[0].height === 1536, JSON.stringify(job));
+      // Token-billed: the exact cost from the answer's usage.
+      if (["openai", "azure", "openrouter"].includes(p)) check(job.cost.exact && job.cost.usd > 0, JSON.stringify(job.cost));
+      if (p === "openai") check(job.images[0].width === 1024 && job.images[0].height === 1536, JSON.stringify(job));
+      if (p === "openrouter") check(/usage\.cost/.test(job.cost.basis), job.cost.basis);
       check(seen.at(-1) === "succeeded", `progress ended with ${seen.at(-1)}`);
     });
 
@@ -336,6 +330,78 @@ export function scenarios(edge, sandboxUrl, workerd = {}) {
     // The provider finishes the generation anyway and bills it: hence "unknown", not "failed".
     for (let i = 0; i < 100 && (await sb.ledger(KEYS.openai)).jobsCharged === ledger0.jobsCharged; i++) await sleep(50);
     check((await sb.ledger(KEYS.openai)).jobsCharged === ledger0.jobsCharged + 1, "the broken generation was billed");
+  });
+
+  const azureCalls = async (path) => (await sb.stats()).requests[`POST /openai/${path}`] ?? 0;
+
+  add("azure: partialImages is refused before anything is sent", async () => {
+    const before = await submits("azure");
+    const e = await rejects(client("azure").generate(REQUESTS.azure, { partialImages: 2, onPartialImage: () => {} }), "INVALID_REQUEST");
+    check(/partial/i.test(e.message), e.message);
+    check((await submits("azure")) === before, "nothing was sent");
+  });
+
+  add("azure: an edit with a mask goes as multipart to the deployment; edits take no outputFormat", async () => {
+    const c = client("azure");
+    const photo = await c.generate({ prompt: "a photo", quality: "low", size: "1024x1024" });
+    const sticker = await c.generate({ prompt: "a sticker", quality: "low", size: "1024x1024", background: "transparent" });
+    const spec = edge.buildSubmitRequest("azure", { prompt: "x", references: ["https://cdn.example.com/a.png"], mask: "https://cdn.example.com/m.png" }, { ...setup("azure"), baseUrl: "https://res.openai.azure.com" });
+    check(spec.url === "https://res.openai.azure.com/openai/deployments/gpt-image-2/images/edits?api-version=2025-04-01-preview", spec.url);
+    check(spec.form === "multipart" && spec.multipart.files.map((f) => f.name).join() === "image,mask", JSON.stringify(spec.multipart));
+    const before = await azureCalls("deployments/{deployment}/images/edits");
+    const edited = await c.generate({ prompt: "paint the disc blue", quality: "low", references: [bytesOf(photo.images[0].b64)], mask: bytesOf(sticker.images[0].b64) });
+    check(edited.status === "succeeded" && edited.images[0].b64 && edited.cost.exact, JSON.stringify(edited.cost));
+    check(edited.cost.usd > photo.cost.usd, "the reference's image tokens are billed");
+    check((await azureCalls("deployments/{deployment}/images/edits")) === before + 1, "one edit sent");
+    // An edit with an output format: left out with a warning, or refused when strict.
+    const v = edge.validateRequest("azure", { prompt: "x", references: ["https://cdn.example.com/a.png"], outputFormat: "jpeg" });
+    check(v.ok && v.warnings[0]?.path === "outputFormat" && /edits/.test(v.warnings[0].message), JSON.stringify(v));
+    check(!edge.validateRequest("azure", { prompt: "x", references: ["https://cdn.example.com/a.png"], outputFormat: "jpeg" }, { strict: true }).ok, "strict refuses it");
+  });
+
+  add("azure: the v1 API takes the deployment as model, webp and moderation, and no edits", async () => {
+    const c = client("azure", { apiVersion: "v1" });
+    const before = await azureCalls("v1/images/generations");
+    const job = await c.generate({ prompt: "a fox", quality: "low", size: "1024x1024", outputFormat: "webp", moderation: "low" });
+    check(job.status === "succeeded" && job.images[0].mimeType === "image/webp", JSON.stringify(job.images[0].mimeType));
+    check((await azureCalls("v1/images/generations")) === before + 1, "sent to the v1 API");
+    const spec = edge.buildSubmitRequest("azure", { prompt: "x" }, { ...setup("azure"), baseUrl: "https://res.openai.azure.com", apiVersion: "v1" });
+    check(spec.url === "https://res.openai.azure.com/openai/v1/images/generations" && JSON.parse(spec.body).model === "gpt-image-2", spec.url + spec.body);
+    await rejects(c.generate({ prompt: "x", references: ["https://cdn.example.com/a.png"] }), "INVALID_REQUEST");
+    const v = edge.validateRequest("azure", { prompt: "x", references: ["https://cdn.example.com/a.png"] }, { apiVersion: "v1" });
+    check(!v.ok && v.errors[0].path === "references", JSON.stringify(v));
+    check(!edge.validateRequest("azure", { prompt: "x", outputFormat: "webp" }).ok, "the dated API has no webp");
+  });
+
+  add("azure: an Entra ID token through headers stands in for the key; setup errors name the option", async () => {
+    const { apiKey, ...rest } = setup("azure");
+    const c = new edge.ImageClient({ ...rest, baseUrl: sandboxUrl, headers: { Authorization: `Bearer ${apiKey}` } });
+    const job = await c.generate({ prompt: "a fox", quality: "low" });
+    check(job.status === "succeeded", "generated with the token");
+    for (const [options, named] of [
+      [{ ...rest, baseUrl: sandboxUrl }, "apiKey"],
+      [{ ...setup("azure") }, "baseUrl"],
+      [{ ...setup("azure"), baseUrl: sandboxUrl, deployment: undefined }, "deployment"],
+      [{ ...setup("azure"), baseUrl: sandboxUrl, apiVersion: "latest" }, "apiVersion"],
+      [{ ...setup("azure"), baseUrl: sandboxUrl, deployment: "../../v1" }, "deployment"],
+    ]) {
+      let err;
+      try {
+        new edge.ImageClient(options);
+      } catch (e) {
+        err = e;
+      }
+      check(err instanceof edge.GptImageError && err.code === "INVALID_REQUEST" && err.message.includes(`\`${named}\``), `${named}: ${err?.message}`);
+    }
+  });
+
+  add("openrouter: partial images over its stream, the cost exact from usage.cost", async () => {
+    const seen = [];
+    const job = await client("openrouter").generate({ prompt: "a kite", quality: "low" }, { partialImages: 1, onPartialImage: (p) => seen.push(p.index) });
+    check(seen.length >= 1, `partial images: ${seen.join()}`);
+    check(job.status === "succeeded" && job.cost.exact && /usage\.cost/.test(job.cost.basis), JSON.stringify(job.cost));
+    const estimate = client("openrouter").estimateCost({ prompt: "a kite", quality: "low" });
+    check(/assumed/.test(estimate.basis) && !estimate.exact, estimate.basis);
   });
 
   add("apiframe: byte references go through uploadReference; without it they are refused, naming it", async () => {

@@ -5,15 +5,16 @@ import {
   buildPollRequest,
   buildSubmitRequest,
   estimateCost,
-  openaiCostFromUsage,
+  costFromUsage,
   parseJob,
   providerInfo,
   validateRequest,
   verifyWebhook,
   type Cost,
   type ErrorCode,
-  type GptImageError,
+  GptImageError,
   type ImageRequest,
+  type ModelId,
   type Job,
   type JobHandle,
   type ProviderId,
@@ -32,11 +33,48 @@ const edit: ImageRequest = {
 };
 // @ts-expect-error: inputFidelity is high or low
 const badFidelity: ImageRequest = { prompt: "x", inputFidelity: "max" };
+// The model is a choice: a listed one, or a newer gpt-image id.
+const flare: ImageRequest = { prompt: "x", model: "gpt-image-2.5-flare", quality: "xhigh" };
+const newer: ModelId = "gpt-image-9";
+const openaiModels: string[] = providerInfo().openai.models.map((m) => m.id);
+// @ts-expect-error: not a GPT Image model
+const dalle: ImageRequest = { prompt: "x", model: "dall-e-3" };
+// @ts-expect-error: no such provider
+validateRequest("midjourney", { prompt: "x" });
+// One error class: instanceof narrows to its fields.
+try {
+  estimateCost("openai", { prompt: "" });
+} catch (e) {
+  if (e instanceof GptImageError) {
+    const code: ErrorCode = e.code;
+    const path: string | undefined = e.issues?.[0]?.path;
+  }
+}
+// Azure: the resource, the deployment, optionally the API; an Entra ID token instead of a key.
+const azure = new ImageClient({ provider: "azure", apiKey: "k", baseUrl: "https://res.openai.azure.com", deployment: "gpt-image-2", apiVersion: "v1" });
+const entra = new ImageClient({ provider: "azure", baseUrl: "https://res.openai.azure.com", deployment: "d", headers: { Authorization: "Bearer token" } });
+// @ts-expect-error: Azure needs its deployment
+new ImageClient({ provider: "azure", apiKey: "k", baseUrl: "https://res.openai.azure.com" });
+// @ts-expect-error: Azure has no shared base URL
+new ImageClient({ provider: "azure", apiKey: "k", deployment: "d" });
+// @ts-expect-error: OpenAI needs its key
+new ImageClient({ provider: "openai" });
+const azureSpec = buildSubmitRequest("azure", { prompt: "x" }, { apiKey: "k", baseUrl: "https://res.openai.azure.com", deployment: "d" });
+validateRequest("azure", { prompt: "x", moderation: "low" }, { apiVersion: "v1" });
+const openrouter = new ImageClient({ provider: "openrouter", apiKey: "sk-or" });
+// Transport: a base URL with a path, extra headers, a fetch of one's own.
+const gateway = new ImageClient({
+  provider: "openai",
+  apiKey: "sk",
+  baseUrl: "https://gateway.ai.cloudflare.com/v1/acct/gw/openai",
+  headers: { "cf-aig-authorization": "Bearer t", "cf-aig-metadata": "{}" },
+  fetch: (input, init) => fetch(input, init),
+});
 const v: ValidationResult = validateRequest("apiframe", request, { strict: true });
 const firstCode: string | undefined = v.errors[0]?.code;
 const cost: Cost = estimateCost("getimg", { prompt: "x", resolution: "2K" }, { plan: "growth" });
 const usd: number | null = cost.usd;
-const usage: Cost = openaiCostFromUsage({ input_tokens: 1, output_tokens: 2 });
+const usage: Cost = costFromUsage("openai", { input_tokens: 1, output_tokens: 2 }, { model: "gpt-image-2.5-flare" });
 const spec = buildSubmitRequest("openai", { prompt: "x", size: "1024x1024" }, { apiKey: "k", idempotencyKey: "i" });
 const calls: number = spec.calls;
 const poll = buildPollRequest("apiframe", "id", { apiKey: "k", baseUrl: "http://127.0.0.1:1" });
@@ -87,8 +125,8 @@ estimateCost("apiframe", { prompt: "x", quality: "ultra" });
 const status: Job["status"] = "done";
 // @ts-expect-error: the client needs a key
 new ImageClient({ provider: "openai" });
-// @ts-expect-error: polling is for asynchronous providers
-buildPollRequest("getimg", "id", { apiKey: "k" });
+// @ts-expect-error: no such provider
+buildPollRequest("midjourney", "id", { apiKey: "k" });
 // @ts-expect-error: verifyWebhook resolves to a boolean
 const notString: string = await verifyWebhook({ provider: "apiframe", apiKey: "k", body: "", signature: null });
 const provider: ProviderId = "openai";
@@ -103,9 +141,18 @@ const route: RouteHandler = createRouteHandler({
   authorize: async (request: Request) => request.headers.get("x-user"),
   limit: async ({ principal, estimate }) => (principal === "blocked" || (estimate.usd ?? 1) > 1 ? { retryAfterMs: 1000 } : true),
   allowedOrigins: ["https://app.example.com"],
+  publicOrigin: "https://images.example.com",
+  bodyTimeoutMs: 5_000,
+  onError: (report) => console.error(report.route, report.principal, report.status, report.code, report.error.message),
+  replayStore: { claim: async (key: string, ttlMs: number) => key.length > 0 && ttlMs > 0 },
   onWebhook: (event) => console.log(event.jobId, event.event),
 });
+// @ts-expect-error: onError takes a function
+createRouteHandler({ provider: "apiframe", apiKey: "k", secret: "0123456789abcdef0123456789abcdef", public: true, onError: "log" });
 const demo: RouteHandler = createRouteHandler({ provider: "openai", apiKey: "sk", secret: "0123456789abcdef0123456789abcdef", public: true });
+const azureRoute: RouteHandler = createRouteHandler({ provider: "azure", apiKey: "k", baseUrl: "https://res.openai.azure.com", deployment: "d", secret: "0123456789abcdef0123456789abcdef", public: true });
+// @ts-expect-error: the route's Azure client needs its deployment too
+createRouteHandler({ provider: "azure", apiKey: "k", baseUrl: "https://res.openai.azure.com", secret: "0123456789abcdef0123456789abcdef", public: true });
 const response: Promise<Response> = route(new Request("https://app.example.com/api/images/generate", { method: "POST" }));
 const polled: RouteJob["status"] = "running";
 // @ts-expect-error: browsers may never set webhookUrl

@@ -20,3 +20,12 @@ test("tsc --strict --noEmit passes on gpt-image-edge/ai used with the ai package
     assert.fail(`tsc failed:\n${e.stdout}${e.stderr}`);
   }
 });
+
+test("tsc --strict --noEmit with the browser condition: the browser build's types, and no ImageClient", () => {
+  const tsc = `${process.env.REPO}/node_modules/typescript/bin/tsc`;
+  try {
+    execFileSync(process.execPath, [tsc, "-p", "tsconfig.browser.json"], { encoding: "utf8" });
+  } catch (e) {
+    assert.fail(`tsc failed:\n${e.stdout}${e.stderr}`);
+  }
+});

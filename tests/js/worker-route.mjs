@@ -1,6 +1,7 @@
 // A Worker that runs one route-handler scenario per request, inside workerd.
 import * as edge from "./node_modules/gpt-image-edge/dist/workerd.mjs";
 import { routeScenarios } from "./route-scenarios.mjs";
+import { KEYS } from "./scenarios.mjs";
 
 let images;
 
@@ -11,7 +12,7 @@ export default {
     if (url.pathname.startsWith("/api/images/")) {
       images ??= edge.createRouteHandler({
         provider: "apiframe",
-        apiKey: "afk_sandbox",
+        apiKey: KEYS.apiframe,
         baseUrl: env.SLOW_SANDBOX_URL,
         secret: "route-test-secret-0123456789abcdef0123456789",
         public: true,

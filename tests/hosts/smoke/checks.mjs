@@ -2,6 +2,8 @@
 // ImageClient, and a generate through createRouteHandler, all against the
 // sandbox. Prints one line per check and the plain summary line; exits 1 on a
 // failure. Runs unchanged in Node, Deno and Bun.
+import { SANDBOX_KEYS } from "./sandbox-keys.mjs";
+
 export async function smoke(edge, route, baseUrl) {
   let passed = 0;
   let failed = 0;
@@ -32,7 +34,7 @@ export async function smoke(edge, route, baseUrl) {
     assert(typeof route.createRouteHandler === "function", "no createRouteHandler");
   });
   await check("ImageClient.generate against the sandbox", async () => {
-    const client = new edge.ImageClient({ provider: "apiframe", apiKey: "afk_sandbox", baseUrl, typicalDurationMs: 300 });
+    const client = new edge.ImageClient({ provider: "apiframe", apiKey: SANDBOX_KEYS.apiframe, baseUrl, typicalDurationMs: 300 });
     const job = await client.generate({ prompt: "A lighthouse at dusk", quality: "low" }, { deadlineMs: 30_000 });
     assert(job.status === "succeeded" && job.images.length === 1 && job.images[0].url, JSON.stringify(job));
     assert(job.cost.usd === 0.04, JSON.stringify(job.cost));
@@ -40,7 +42,7 @@ export async function smoke(edge, route, baseUrl) {
   await check("createRouteHandler: generate, then poll until done", async () => {
     const handler = route.createRouteHandler({
       provider: "apiframe",
-      apiKey: "afk_sandbox",
+      apiKey: SANDBOX_KEYS.apiframe,
       secret: "smoke-test-secret-0123456789abcdef0123",
       baseUrl,
       authorize: (request) => (request.headers.get("x-user") ? "smoke-user" : null),
@@ -65,7 +67,7 @@ export async function smoke(edge, route, baseUrl) {
       await new Promise((ok) => setTimeout(ok, 100));
     }
     assert(job.status === "succeeded" && job.images.length === 1, JSON.stringify(job));
-    assert(!JSON.stringify(job).includes("afk_sandbox"), "the key leaked");
+    assert(!JSON.stringify(job).includes(SANDBOX_KEYS.apiframe), "the key leaked");
   });
   console.log(`${passed} passed, ${failed} failed`);
   return failed;

@@ -1,0 +1,15 @@
+// The browser build's types (the `browser` condition): validation, prices, wire
+// formats, the error class; no networking client. `tsc` must pass.
+import { GptImageError, estimateCost, providerInfo, validateRequest, type ImageRequest } from "gpt-image-edge";
+// @ts-expect-error: the browser build has no ImageClient (a page never holds a key)
+import { ImageClient } from "gpt-image-edge";
+
+const request: ImageRequest = { prompt: "a lighthouse", model: "gpt-image-2", quality: "low" };
+const ok: boolean = validateRequest("openai", request).ok;
+const usd: number | null = estimateCost("openai", request).usd;
+const ids: string[] = Object.keys(providerInfo());
+try {
+  estimateCost("openai", { prompt: "" });
+} catch (e) {
+  const coded: string | undefined = e instanceof GptImageError ? e.code : undefined;
+}
