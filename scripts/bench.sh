@@ -23,6 +23,7 @@ rm -rf "$app" && mkdir -p "$app"
 tgz=$(cd .tmp && npm pack "$repo/pkg" --silent 2>/dev/null | tail -1)
 (cd "$app" && npm init -y >/dev/null && npm install --no-audit --no-fund --loglevel=error "$repo/.tmp/$tgz" >/dev/null 2>&1)
 cp bench/*.mjs "$app/"
+cp sandbox/keys.mjs "$app/sandbox-keys.mjs"
 (cd "$app" && REPO="$repo" PEERS="$peers" SANDBOX_BIN="$repo/target/release/sandbox" \
   PLAYWRIGHT_CORE="$repo/node_modules/playwright-core/index.mjs" node compare.mjs)
 

@@ -93,12 +93,16 @@ cp npm/node.mjs npm/node.cjs npm/workerd.mjs npm/edge-light.mjs npm/browser.mjs 
 cp npm/ai.js pkg/dist/ai.mjs
 esbuild npm/ai.js --format=cjs --platform=neutral --log-level=warning --outfile=pkg/dist/ai.cjs
 
-# Types: npm/*.d.ts are written once; they serve CommonJS as they are (this
-# package is "commonjs"), and are copied as .d.mts for ES modules with their
-# relative imports pointing at the .d.mts files.
-for t in index route init ai; do
-  cp "npm/$t.d.ts" "pkg/$t.d.ts"
-  sed -E 's#(["'\''])\./(index|route|init)\.js\1#\1./\2.mjs\1#g' "npm/$t.d.ts" > "pkg/$t.d.mts"
+# Types: the names taken from the Rust core (provider ids, models, fields and
+# their values, error and issue codes, route events) are generated from it;
+# npm/*.d.ts import them. They serve CommonJS as they are (this package is
+# "commonjs"), and are copied as .d.mts for ES modules with their relative
+# imports pointing at the .d.mts files.
+cargo run --quiet -p gpt-image-core --example typescript > "$stage/generated.d.ts"
+for t in generated common index browser route init ai; do
+  src="npm/$t.d.ts"; [ "$t" = generated ] && src="$stage/generated.d.ts"
+  cp "$src" "pkg/$t.d.ts"
+  sed -E 's#(["'\''])\./(index|route|init|common|generated|browser)\.js\1#\1./\2.mjs\1#g' "$src" > "pkg/$t.d.mts"
 done
 cp npm/wasm.d.ts pkg/
 

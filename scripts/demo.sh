@@ -10,6 +10,7 @@ rm -rf "$app" && mkdir -p "$app" "$repo/out" .tmp/logs
 tgz=$(cd .tmp && npm pack "$repo/pkg" --silent 2>/dev/null | tail -1)
 (cd "$app" && npm init -y >/dev/null && npm install --no-audit --no-fund --loglevel=error "$repo/.tmp/$tgz" >/dev/null 2>&1)
 cp examples/demo.mjs "$app/"
+cp sandbox/keys.mjs "$app/sandbox-keys.mjs"
 
 if [ -z "${GPT_IMAGE_API_KEY:-}" ]; then
   cargo build --release -q -p sandbox

@@ -11,14 +11,17 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import { Miniflare } from "miniflare";
+import { SANDBOX_KEYS as KEYS, SANDBOX_SETTINGS } from "../sandbox/keys.mjs";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
-const SANDBOX_KEYS = {
-  APIFRAME_API_KEY: "afk_sandbox",
-  GPTIMAGE2AI_API_KEY: "g2_sandbox",
-  GETIMG_API_KEY: "gi_sandbox",
-  OPENAI_API_KEY: "sk-sandbox",
-};
+/** The sandbox's keys as the example Worker's bindings (`APIFRAME_API_KEY`, ...). */
+const SANDBOX_KEYS = Object.fromEntries(Object.entries(KEYS).map(([id, key]) => [`${id.toUpperCase()}_API_KEY`, key]));
+// The example Worker's bindings for the settings: AZURE_DEPLOYMENT, ...
+const SETTING_BINDINGS = Object.fromEntries(
+  Object.entries(SANDBOX_SETTINGS).flatMap(([id, settings]) =>
+    Object.entries(settings).map(([name, value]) => [`${id.toUpperCase()}_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`, value]),
+  ),
+);
 
 function startSandbox(timeScale) {
   const bin = join(repo, "target/release/sandbox");
@@ -93,6 +96,7 @@ export async function startDev({ port = 8788, timeScale = 1, limits = {} } = {})
     durableObjects: { DAILY_SPEND: "DailySpend" },
     bindings: {
       ...keys,
+      ...(sandbox ? SETTING_BINDINGS : {}),
       ROUTE_SECRET: randomBytes(24).toString("hex"),
       PROVIDER_BASE_URL: sandbox ? sandbox.url : "",
       MAX_COST_USD: "1",

@@ -15,11 +15,19 @@
 # half the allocations and the request crossing as one text written in
 # JavaScript (+1.1 KB) were paid for by searching text by byte instead of
 # the general char-pattern searchers, join and replace (-1.1 KB): 121,425;
-# the limit a little above that:
-#   121,450 bytes
+# the limit was a little above that, 121,450. Issue 19 (the key hidden in every
+# form an upstream can write it, estimates never below the bill, the route's
+# kept idempotent answers, reports, webhook memory and browser-context checks)
+# brought it to 136,992 (see docs/decisions.md). Issue 20 (providers as
+# modules behind a trait, models with their own values and tariffs, base URLs
+# with paths, extra headers, a caller's fetch, one error class) to 143,217.
+# Issue 21 (Azure OpenAI and OpenRouter: two modules, provider settings and
+# APIs chosen by a setting, OpenAI's answer shape shared) to 149,506; the
+# limit 2 KB above that (issue 25 is where the build is cut down):
+#   151,600 bytes
 set -euo pipefail
 cd "$(dirname "$0")/.."
-LIMIT_GZ=${SIZE_LIMIT_GZ:-121450}
+LIMIT_GZ=${SIZE_LIMIT_GZ:-151600}
 [ -f pkg/dist/gpt_image_edge_bg.wasm ] || ./scripts/build-pkg.sh >/dev/null
 
 gz() { gzip -9 -c "$1" | wc -c; }

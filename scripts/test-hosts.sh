@@ -30,7 +30,7 @@ if [ "$(cat "$hosts/.pkg" 2>/dev/null)" != "$sum" ] || [ ! -d "$hosts/node_modul
   (cd "$hosts" && npm install --no-save --no-audit --no-fund --loglevel=error ./gpt-image-edge.tgz)
   echo "$sum" > "$hosts/.pkg"
 fi
-rm -rf "$hosts/smoke" && cp -r tests/hosts/smoke "$hosts/smoke"
+rm -rf "$hosts/smoke" && cp -r tests/hosts/smoke "$hosts/smoke" && cp sandbox/keys.mjs "$hosts/smoke/sandbox-keys.mjs"
 
 export REPO="$repo"
 export PLAYWRIGHT_CORE="$repo/node_modules/playwright-core/index.mjs"

@@ -12,6 +12,7 @@ npm init -y >/dev/null
 npm install --no-audit --no-fund --loglevel=error "$repo/.tmp/$tgz" >/dev/null
 cp "$repo"/tests/js/*.mjs "$repo"/tests/js/*.html "$repo"/tests/js/*.ts "$repo"/tests/js/tsconfig*.json "$app/"
 cp "$repo"/examples/worker/src/uploads.js "$app/uploads.mjs"   # README's R2 uploader, run in workerd
+cp "$repo"/sandbox/keys.mjs "$app/sandbox-keys.mjs"            # the sandbox's keys, one file for every test
 export PLAYWRIGHT_CORE="$repo/node_modules/playwright-core/index.mjs"
 export REPO="$repo"
 export SANDBOX_BIN="${SANDBOX_BIN:-$repo/target/release/sandbox}"

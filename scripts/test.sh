@@ -64,6 +64,7 @@ stop_sandbox() {
 trap stop_sandbox EXIT
 
 check "stands alone (reads nothing beside the clone)" ./scripts/standalone.sh
+check "no provider named outside its module" ./scripts/provider-identity.sh
 check "format" cargo fmt --all -- --check
 check "clippy native" cargo clippy --workspace --all-targets -- -D warnings
 check "clippy wasm" cargo clippy --target wasm32-unknown-unknown -p gpt-image-edge --features route --all-targets -- -D warnings
@@ -71,16 +72,17 @@ check "clippy wasm (browser build)" cargo clippy --target wasm32-unknown-unknown
 layer "native tests" cargo test --workspace
 check "sandbox for the wasm tests" start_sandbox
 layer "wasm tests in Node" wasm_test
-layer "wasm tests in Chromium" env WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver \
-  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test --target wasm32-unknown-unknown -p gpt-image-edge --tests
+layer "wasm tests in Chromium" ./scripts/wasm-test-chromium.sh
 stop_sandbox
 check "npm package" ./scripts/build-pkg.sh
 check "size of the Workers build" ./scripts/size.sh
 layer "package tests (Node, Chromium, tsc)" ./scripts/test-js.sh package.test.mjs validate-agreement.test.mjs browser.test.mjs types.test.mjs
 layer "client e2e in Node" ./scripts/test-js.sh e2e-node.test.mjs billing.test.mjs keyleak.test.mjs inputs.test.mjs
 layer "client e2e in workerd" ./scripts/test-js.sh e2e-workerd.test.mjs
-layer "route handler in Node and workerd" ./scripts/test-js.sh route-node.test.mjs route-workerd.test.mjs
+layer "route handler in Node and workerd" ./scripts/test-js.sh route-node.test.mjs route-workerd.test.mjs threats-node.test.mjs threats-workerd.test.mjs
+layer "transport, models, errors in Node and workerd" ./scripts/test-js.sh transport-node.test.mjs transport-workerd.test.mjs
+layer "requests judged by Prism mocks of the vendors' documents" ./scripts/test-js.sh prism.test.mjs
+layer "billed <= estimate, random requests" ./scripts/test-js.sh billing-property.test.mjs
 layer "AI SDK provider in Node and workerd" ./scripts/test-js.sh ai-node.test.mjs ai-workerd.test.mjs
 layer "the example Worker and the page against make dev" ./scripts/test-js.sh worker-example.test.mjs www.test.mjs
 
