@@ -5,11 +5,12 @@
 // Usage: node --expose-gc jobs-node-child.mjs ours|fetch URL N TYPICAL_MS
 import { readFileSync, writeFileSync } from "node:fs";
 import { ImageClient } from "gpt-image-edge";
+import { SANDBOX_KEYS } from "./sandbox-keys.mjs";
 
 const [mode, url, n, typicalMs] = process.argv.slice(2);
 const N = Number(n);
 const TYPICAL_MS = Number(typicalMs);
-const KEY = "afk_sandbox";
+const KEY = SANDBOX_KEYS.apiframe;
 const REQUEST = { prompt: "a lighthouse at dusk", quality: "medium" };
 /** The bare loop polls at the typical duration, then at ImageClient's fastest rate. */
 const POLL_MS = 400;

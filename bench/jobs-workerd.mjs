@@ -14,6 +14,7 @@
 //   bounds the sampled peak from above.
 // CPU is the time all workerd's threads spent on a CPU across the batch,
 // which includes receiving the N requests from Miniflare.
+import { SANDBOX_KEYS } from "./sandbox-keys.mjs";
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { childWorkerd, peer, progress, repoTool, startSandbox, statusKiB, threadsCpuUs } from "./common.mjs";
@@ -46,7 +47,7 @@ import { ImageClient } from "gpt-image-edge";
 let client;
 export default {
   async fetch(request, env) {
-${MEMORY_ROUTE}    client ??= new ImageClient({ provider: "apiframe", apiKey: "afk_sandbox", baseUrl: env.BASE_URL, typicalDurationMs: Number(env.TYPICAL_MS) });
+${MEMORY_ROUTE}    client ??= new ImageClient({ provider: "apiframe", apiKey: ${JSON.stringify(SANDBOX_KEYS.apiframe)}, baseUrl: env.BASE_URL, typicalDurationMs: Number(env.TYPICAL_MS) });
     try {
       const job = await client.generate({ prompt: "a lighthouse at dusk", quality: "medium" });
       return Response.json({ status: job.status, images: job.images.length });
@@ -58,14 +59,14 @@ export default {
 ${MEMORY_ROUTE}    try {
       const submitted = await fetch(env.BASE_URL + "/v2/images/generate", {
         method: "POST",
-        headers: { "X-API-Key": "afk_sandbox", "Content-Type": "application/json", Accept: "application/json", "Idempotency-Key": crypto.randomUUID() },
+        headers: { "X-API-Key": ${JSON.stringify(SANDBOX_KEYS.apiframe)}, "Content-Type": "application/json", Accept: "application/json", "Idempotency-Key": crypto.randomUUID() },
         body: JSON.stringify({ model: "gpt-image-2", prompt: "a lighthouse at dusk", gptImage2Params: { quality: "medium" } }),
       });
       if (submitted.status !== 202) throw new Error("submit answered " + submitted.status);
       const { jobId } = await submitted.json();
       await sleep(Number(env.TYPICAL_MS));
       for (;;) {
-        const answer = await fetch(env.BASE_URL + "/v2/jobs/" + jobId, { headers: { "X-API-Key": "afk_sandbox", Accept: "application/json" } });
+        const answer = await fetch(env.BASE_URL + "/v2/jobs/" + jobId, { headers: { "X-API-Key": ${JSON.stringify(SANDBOX_KEYS.apiframe)}, Accept: "application/json" } });
         if (answer.status !== 200) throw new Error("poll answered " + answer.status);
         const job = await answer.json();
         if (job.status === "COMPLETED") return Response.json({ status: "succeeded", images: [job.result].flat().length });

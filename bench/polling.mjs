@@ -5,8 +5,9 @@
 // The figures come from the sandbox's own counts (/sandbox/stats).
 import { ImageClient, buildPollRequest, buildSubmitRequest, parseJob } from "gpt-image-edge";
 import { mean, progress, startSandbox } from "./common.mjs";
+import { SANDBOX_KEYS } from "./sandbox-keys.mjs";
 
-const KEYS = { apiframe: "afk_sandbox", gptimage2ai: "g2_sandbox" };
+const KEYS = SANDBOX_KEYS;
 const REQUEST = { apiframe: { prompt: "bench", quality: "high" }, gptimage2ai: { prompt: "bench" } };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

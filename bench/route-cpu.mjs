@@ -3,6 +3,7 @@
 // invalid body, a generate (to the sandbox) and a poll. Requests go one at a
 // time. workerd's CPU is read from /proc (the nanoseconds its threads spent on
 // a CPU across each request); Node's from process.cpuUsage().
+import { SANDBOX_KEYS } from "./sandbox-keys.mjs";
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -42,7 +43,7 @@ function requests(token) {
   };
 }
 
-const options = (url) => `{ provider: "apiframe", apiKey: "afk_sandbox", baseUrl: ${JSON.stringify(url)}, secret: ${JSON.stringify(SECRET)}, authorize: (r) => r.headers.get("x-user"), defaults: { quality: "low" }, typicalDurationMs: 150 }`;
+const options = (url) => `{ provider: "apiframe", apiKey: ${JSON.stringify(SANDBOX_KEYS.apiframe)}, baseUrl: ${JSON.stringify(url)}, secret: ${JSON.stringify(SECRET)}, authorize: (r) => r.headers.get("x-user"), defaults: { quality: "low" }, typicalDurationMs: 150 }`;
 
 function quantiles(samples) {
   const s = [...samples].sort((a, b) => a - b);

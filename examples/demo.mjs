@@ -1,21 +1,27 @@
 // Generate one image through the package, save it, and say what it cost.
 //
 // Against the sandbox (default): SANDBOX_URL is set by `make demo`.
-// Against a real provider: GPT_IMAGE_PROVIDER=apiframe|gptimage2ai|getimg|openai
-// and GPT_IMAGE_API_KEY=<your key> (never commit it), optional GPT_IMAGE_PROMPT.
+// Against a real provider: GPT_IMAGE_PROVIDER=apiframe|gptimage2ai|getimg|openai|azure|openrouter
+// and GPT_IMAGE_API_KEY=<your key> (never commit it), optional GPT_IMAGE_PROMPT; for Azure
+// also GPT_IMAGE_BASE_URL=https://RESOURCE.openai.azure.com and GPT_IMAGE_DEPLOYMENT.
 import { mkdir, writeFile } from "node:fs/promises";
 import { ImageClient, estimateCost } from "gpt-image-edge";
 
-const SANDBOX_KEYS = { apiframe: "afk_sandbox", gptimage2ai: "g2_sandbox", getimg: "gi_sandbox", openai: "sk-sandbox" };
+import { SANDBOX_KEYS, SANDBOX_SETTINGS } from "./sandbox-keys.mjs";
 const provider = process.env.GPT_IMAGE_PROVIDER ?? "apiframe";
 const realKey = process.env.GPT_IMAGE_API_KEY;
 const baseUrl = realKey ? process.env.GPT_IMAGE_BASE_URL : process.env.SANDBOX_URL;
 const apiKey = realKey ?? SANDBOX_KEYS[provider];
+// Azure's deployment (and API version), from the environment or as the sandbox serves it.
+const settings = realKey
+  ? Object.fromEntries([["deployment", process.env.GPT_IMAGE_DEPLOYMENT], ["apiVersion", process.env.GPT_IMAGE_API_VERSION]].filter(([, v]) => v))
+  : (SANDBOX_SETTINGS[provider] ?? {});
 const outDir = process.env.OUT_DIR ?? "out";
 const request = {
   prompt: process.env.GPT_IMAGE_PROMPT ?? "A lighthouse on a cliff at dusk, long exposure, 35mm film",
   ...(provider === "apiframe" ? { quality: "medium", aspectRatio: "3:2" } : {}),
-  ...(provider === "openai" ? { quality: "low", size: "1536x1024" } : {}),
+  ...(provider === "openai" || provider === "azure" ? { quality: "low", size: "1536x1024" } : {}),
+  ...(provider === "openrouter" ? { quality: "low", aspectRatio: "3:2" } : {}),
   ...(provider === "getimg" || provider === "gptimage2ai" ? { aspectRatio: "4:3" } : {}),
 };
 
@@ -33,7 +39,7 @@ console.log(`request:  ${JSON.stringify(request)}`);
 const estimate = estimateCost(provider, request);
 console.log(`estimate: ${estimate.usd === null ? `${estimate.credits} credits` : `$${estimate.usd}`}${estimate.exact ? "" : " (estimate)"} - ${estimate.basis}`);
 
-const client = new ImageClient({ provider, apiKey, baseUrl });
+const client = new ImageClient({ provider, apiKey, baseUrl, ...settings });
 const started = performance.now();
 const job = await client.generate(request, {
   maxCostUsd: 1,

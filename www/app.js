@@ -9,9 +9,12 @@ const form = $("form");
 const touched = new Set();
 
 // Settings a browser may send through the route (references and webhooks stay server-side).
+// Each list comes from the chosen model's part of providerInfo().
 const FIELDS = [
+  { name: "model", label: "Model", options: (p, provider) => provider.models.map((m) => m.id) },
   { name: "aspectRatio", label: "Aspect ratio", options: (p) => p.aspectRatios },
-  { name: "size", label: "Size (WxH or auto)", input: "text", placeholder: "1024x1024" },
+  // A list where the provider's API lists its sizes (Azure), else any WxH.
+  { name: "size", label: "Size (WxH or auto)", input: "text", placeholder: "1024x1024", options: (p) => (p.size?.only.length ? ["auto", ...p.size.only] : null) },
   { name: "resolution", label: "Resolution", options: (p) => p.resolutions },
   { name: "quality", label: "Quality", options: (p) => p.qualities },
   { name: "outputFormat", label: "Format", options: (p) => p.outputFormats },
@@ -34,31 +37,46 @@ async function start() {
     $("provider").append(o);
   }
   $("provider").addEventListener("change", () => { renderOptions(); update(); });
-  form.addEventListener("input", (e) => { if (e.target.name) touched.add(e.target.name); update(); });
+  form.addEventListener("input", (e) => {
+    if (e.target.name) touched.add(e.target.name);
+    if (e.target.name === "model") renderOptions(true);
+    update();
+  });
   form.addEventListener("submit", (e) => { e.preventDefault(); generate(); });
   renderOptions();
   update();
 }
 
-function renderOptions() {
-  const p = info[$("provider").value];
+/** The chosen model's values and limits (the provider's default model's until one is chosen). */
+function modelInfo(provider) {
+  const chosen = $("f-model")?.value;
+  return provider.models.find((m) => m.id === chosen) ?? provider;
+}
+
+/** The form for the chosen provider (and model); `keep`: the values entered so far stay where they still apply. */
+function renderOptions(keep = false) {
+  const provider = info[$("provider").value];
+  const p = keep ? modelInfo(provider) : provider;
+  const kept = new Map(keep ? [...$("options").querySelectorAll("input, select")].map((el) => [el.name, el.value]) : []);
   const box = $("options");
   box.replaceChildren();
   for (const f of FIELDS) {
     if (!p.fields.includes(f.name)) continue;
+    if (f.name === "model" && provider.models.length < 2) continue;
     const label = document.createElement("label");
     label.className = "field";
     label.dataset.path = f.name;
     const title = document.createElement("span");
     title.textContent = f.label;
     let control;
-    if (f.options) {
+    const options = f.options?.(p, provider);
+    if (options) {
       control = document.createElement("select");
       const blank = document.createElement("option");
       blank.value = "";
       blank.textContent = "default";
       control.append(blank);
-      for (const v of f.options(p)) {
+      for (const v of options) {
         const o = document.createElement("option");
         o.value = o.textContent = v;
         control.append(o);
@@ -71,6 +89,8 @@ function renderOptions() {
     }
     control.name = f.name;
     control.id = `f-${f.name}`;
+    const before = kept.get(f.name);
+    if (before !== undefined && (!options || options.includes(before))) control.value = before;
     const message = document.createElement("small");
     message.className = "message";
     label.append(title, control, message);
@@ -106,7 +126,8 @@ function update() {
     $("basis").textContent = touched.size ? "Fix the fields above to see the price." : "";
     return;
   }
-  const cost = estimateCost(provider, req, { creditPriceUsd: provider === "gptimage2ai" ? 0.01 : undefined });
+  // Where no dollar price per credit is published, the price is shown in credits.
+  const cost = estimateCost(provider, req);
   const usd = cost.usd === null ? `${cost.credits} credits` : `$${dollars(cost.usd)}`;
   $("price").textContent = `${cost.exact ? "" : "≈ "}${usd}`;
   $("basis").textContent = cost.basis;
