@@ -1,7 +1,7 @@
 // Generate one image through the package, save it, and say what it cost.
 //
 // Against the sandbox (default): SANDBOX_URL is set by `make demo`.
-// Against a real provider: GPT_IMAGE_PROVIDER=apiframe|gptimage2ai|getimg|openai|azure|openrouter
+// Against a real provider: GPT_IMAGE_PROVIDER=apiframe|gptimage2ai|getimg|openai|azure|openrouter|replicate
 // and GPT_IMAGE_API_KEY=<your key> (never commit it), optional GPT_IMAGE_PROMPT; for Azure
 // also GPT_IMAGE_BASE_URL=https://RESOURCE.openai.azure.com and GPT_IMAGE_DEPLOYMENT.
 import { mkdir, writeFile } from "node:fs/promises";
@@ -21,7 +21,7 @@ const request = {
   prompt: process.env.GPT_IMAGE_PROMPT ?? "A lighthouse on a cliff at dusk, long exposure, 35mm film",
   ...(provider === "apiframe" ? { quality: "medium", aspectRatio: "3:2" } : {}),
   ...(provider === "openai" || provider === "azure" ? { quality: "low", size: "1536x1024" } : {}),
-  ...(provider === "openrouter" ? { quality: "low", aspectRatio: "3:2" } : {}),
+  ...(provider === "openrouter" || provider === "replicate" ? { quality: "low", aspectRatio: "3:2" } : {}),
   ...(provider === "getimg" || provider === "gptimage2ai" ? { aspectRatio: "4:3" } : {}),
 };
 

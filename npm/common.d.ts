@@ -20,6 +20,9 @@ import type {
   RequestField,
   Resolution,
   RouteEventName,
+  WebhookBody,
+  WebhookHeaders,
+  WebhookVerifyOptions,
 } from "./generated.js";
 
 // The names taken from the Rust core (generated.d.ts, written when the package is built).
@@ -41,6 +44,9 @@ export type {
   Resolution,
   SurfaceSettings,
   RouteEventName,
+  WebhookBody,
+  WebhookHeaders,
+  WebhookVerifyOptions,
 };
 
 /** A `size`: `"auto"` or `"WIDTHxHEIGHT"` (models with size rules: see `providerInfo()[id].size`). */
@@ -208,6 +214,7 @@ export interface ProviderModel extends ModelDetails {
     | { kind: "creditsPerQuality"; credits: [string, number][]; plans: { plan: "payg" | "growth"; usdPerCredit: number }[] }
     | { kind: "creditsPerImage"; credits: number }
     | { kind: "usdPerResolution"; usd: [string, number][] }
+    | { kind: "usdPerQuality"; usd: [string, number][]; source: string }
     | { kind: "tokens"; usdPerMillion: { textIn: number; imageIn: number; cachedImageIn: number; imageOut: number } };
 }
 
@@ -231,6 +238,8 @@ export interface ProviderDetails extends ModelDetails {
   reportsProgress: boolean;
   /** Whether it signs its webhooks (see `verifyWebhook`). */
   signsWebhooks: boolean;
+  /** How a job's deadline goes with it (`cancelAfter`: Replicate ends the prediction when it passes), or null. */
+  deadline: "cancelAfter" | null;
   /** Whether it can stream partial images. */
   partialImages: boolean;
   /** Whether it sends as many partial images as asked (false: as many as it decides). */
@@ -350,13 +359,12 @@ export interface ParseOptions extends PriceOptions {
 /** Read any answer a provider sends (body: parsed JSON or raw text). Throws a coded error for error statuses. */
 export declare function parseJob(provider: ProviderId, httpStatus: number, body: unknown, options?: ParseOptions): Job;
 
-/** Verify a webhook signature (WebCrypto, constant time) of a provider that signs them. Pass the raw body, not parsed JSON. */
-export declare function verifyWebhook(options: {
-  provider: ProviderId;
-  apiKey: string;
-  body: string | Uint8Array | ArrayBuffer;
-  signature: string | null;
-}): Promise<boolean>;
+/**
+ * Verify a webhook of a provider that signs them (WebCrypto, constant time). Pass the raw
+ * body, not parsed JSON. Resolves to false for a bad signature, and for a delivery whose
+ * signed time is more than five minutes from now (Standard Webhooks).
+ */
+export declare function verifyWebhook(options: WebhookVerifyOptions): Promise<boolean>;
 
 /** Every error this package throws (validation, client, route and setup errors alike). It never contains the API key. */
 export declare class GptImageError extends Error {

@@ -96,8 +96,10 @@ interface RouteOwnOptions {
    * (default 0), on event streams. Each one adds output tokens; the `completed` job's cost is exact.
    */
   partialImages?: 0 | 1 | 2 | 3;
-  /** Verified Apiframe webhook events. Throw to make the sender retry. */
+  /** Verified webhook events (Apiframe, Replicate). Throw to make the sender retry. */
   onWebhook?: (event: RouteWebhookEvent) => void | Promise<void>;
+  /** Replicate's webhook signing secret (`whsec_…`), to verify its deliveries to `POST {basePath}/webhook`. */
+  webhookSecret?: string;
 }
 
 /** What `onError` is told. */

@@ -9,10 +9,17 @@ export const SANDBOX_KEYS = {
   openai: "sk-sandbox",
   azure: "azure-sandbox",
   openrouter: "sk-or-sandbox",
+  replicate: "r8_sandbox",
 };
 
 // Settings a provider needs besides its key, as the sandbox serves them (it
 // serves any Azure deployment name).
 export const SANDBOX_SETTINGS = {
   azure: { deployment: "gpt-image-2" },
+};
+
+// The webhook signing secret the sandbox signs Replicate's deliveries with (its
+// `GET /v1/webhooks/default/secret` answers it too).
+export const SANDBOX_WEBHOOK_SECRETS = {
+  replicate: "whsec_Z3B0LWltYWdlLWVkZ2Ugc2FuZGJveCByZXBsaWNhdGU=",
 };

@@ -22,12 +22,14 @@
 # modules behind a trait, models with their own values and tariffs, base URLs
 # with paths, extra headers, a caller's fetch, one error class) to 143,217.
 # Issue 21 (Azure OpenAI and OpenRouter: two modules, provider settings and
-# APIs chosen by a setting, OpenAI's answer shape shared) to 149,506; the
-# limit 2 KB above that (issue 25 is where the build is cut down):
-#   151,600 bytes
+# APIs chosen by a setting, OpenAI's answer shape shared) to 149,506. Issue 22's
+# Replicate (its module; a lost prediction found again in its listing; Standard
+# Webhooks read by the core and checked by WebCrypto; RFC 3339 times both ways)
+# to 156,273; the limit 2 KB above that (issue 25 is where the build is cut down):
+#   158,300 bytes
 set -euo pipefail
 cd "$(dirname "$0")/.."
-LIMIT_GZ=${SIZE_LIMIT_GZ:-151600}
+LIMIT_GZ=${SIZE_LIMIT_GZ:-158300}
 [ -f pkg/dist/gpt_image_edge_bg.wasm ] || ./scripts/build-pkg.sh >/dev/null
 
 gz() { gzip -9 -c "$1" | wc -c; }

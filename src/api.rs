@@ -5,13 +5,12 @@ use crate::convert::{
     provider_of, stringify, to_json, value_of_text,
 };
 use crate::images::request_text;
-use crate::runtime::hmac_sha256_verify;
 use gpt_image_core::json;
 use gpt_image_core::provider::ModelChoice;
 use gpt_image_core::{
     build_poll_request, build_submit_request, estimate_cost, parse_job, price, validate_request,
-    webhook, Body, Error, ErrorCode, HttpRequest, Issue, IssueCode, Json, Model, ParseContext,
-    Plan, PriceOptions, Provider, ResponseBody, Target, ValidateOptions,
+    Body, Error, ErrorCode, HttpRequest, Issue, IssueCode, Json, Model, ParseContext, Plan,
+    PriceOptions, Provider, ResponseBody, Target, ValidateOptions,
 };
 use wasm_bindgen::prelude::*;
 
@@ -369,28 +368,33 @@ pub(crate) fn body_bytes(body: &JsValue) -> Result<Vec<u8>, JsValue> {
     }
 }
 
-/// Verify a webhook of a provider that signs them: `{ provider, apiKey, body, signature }`,
-/// body as the raw string or bytes. Resolves to true or false (never rejects for
-/// a bad signature); the HMAC comparison is WebCrypto's, in constant time.
+/// Verify a webhook of a provider that signs them, from its raw body (string
+/// or bytes) and its headers: `{ provider: "apiframe", apiKey, body, signature }`
+/// (or `headers`), `{ provider: "replicate", secret, body, headers }`. Resolves
+/// to true or false (never rejects for a bad or stale delivery); signatures are
+/// compared by WebCrypto, in constant time; Standard Webhooks deliveries more
+/// than five minutes old are false.
 #[wasm_bindgen(js_name = verifyWebhook, skip_typescript)]
 pub fn verify_webhook_js(options: JsValue) -> Result<js_sys::Promise, JsValue> {
     let p = provider(&get(&options, "provider"))?;
-    if !p.signs_webhooks() {
-        return Err(js_error(&Error::new(
-            ErrorCode::InvalidRequest,
-            format!("{} documents no webhook signatures", p.display_name()),
-        )));
+    let api_key = opt_string(&options, "apiKey")?;
+    let secret = opt_string(&options, "secret")?;
+    let creds = crate::webhooks::Credentials {
+        api_key: api_key.as_deref(),
+        secret: secret.as_deref(),
+    };
+    if let Some(why) = crate::webhooks::missing(p, &creds) {
+        return Err(js_error(
+            &Error::new(ErrorCode::InvalidRequest, why).with_provider(p),
+        ));
     }
-    let key = opt_string(&options, "apiKey")?.ok_or_else(|| {
-        js_error(&Error::new(
-            ErrorCode::InvalidRequest,
-            "option `apiKey` is required",
-        ))
-    })?;
     let bytes = body_bytes(&get(&options, "body"))?;
-    let header = opt_string(&options, "signature")?.unwrap_or_default();
-    Ok(match webhook::parse_signature(&header) {
-        Some(signature) => hmac_sha256_verify(&key, &bytes, &signature),
-        None => js_sys::Promise::resolve(&JsValue::FALSE),
-    })
+    let headers = get(&options, "headers");
+    let signature = opt_string(&options, "signature")?;
+    Ok(
+        match crate::webhooks::check(p, &creds, &headers, signature, &bytes) {
+            Ok(check) => check.signature_matches,
+            Err(_) => js_sys::Promise::resolve(&JsValue::FALSE),
+        },
+    )
 }

@@ -25,6 +25,8 @@ pub mod io;
 pub mod route;
 #[cfg(target_arch = "wasm32")]
 mod runtime;
+#[cfg(target_arch = "wasm32")]
+mod webhooks;
 
 /// A smaller, faster allocator than the default dlmalloc for the module.
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]

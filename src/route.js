@@ -16,7 +16,8 @@ export function requestInfo(request) {
     contentType: h.get("content-type"),
     idempotencyKey: h.get("idempotency-key"),
     accept: h.get("accept"),
-    signature: h.get("x-webhook-signature"),
+    // Webhook verification reads the provider's own signature headers.
+    headers: h,
   };
 }
 

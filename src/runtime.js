@@ -158,3 +158,36 @@ export function headerEntries(v) {
   if (!entries || entries.some(([, value]) => typeof value !== "string")) throw new TypeError("headers");
   return entries;
 }
+
+/**
+ * The value of header `name` in a headers option (a `Headers`, or a plain object
+ * whose keys are matched without regard to case), or null.
+ */
+export function headerValue(headers, name) {
+  if (headers == null || typeof headers !== "object") return null;
+  if (typeof Headers !== "undefined" && headers instanceof Headers) return headers.get(name);
+  const wanted = name.toLowerCase();
+  for (const [k, v] of Object.entries(headers)) {
+    if (k.toLowerCase() === wanted) return typeof v === "string" ? v : Array.isArray(v) ? v.join(" ") : null;
+  }
+  return null;
+}
+
+/**
+ * Whether any of `signatures` (byte arrays) is the HMAC-SHA256 of `content` under
+ * the raw key bytes `key`: WebCrypto's verify, in constant time, for each.
+ */
+export function hmacSha256VerifyAny(key, content, signatures) {
+  // Views into WebAssembly memory: copied before the first await.
+  return verifyAny(key.slice(), content.slice(), signatures.map((s) => s.slice()));
+}
+
+async function verifyAny(rawKey, content, signatures) {
+  const subtle = globalThis.crypto.subtle;
+  const key = await subtle.importKey("raw", rawKey, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+  let good = false;
+  for (const s of signatures) {
+    if (await subtle.verify("HMAC", key, s, content)) good = true;
+  }
+  return good;
+}

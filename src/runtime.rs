@@ -40,6 +40,19 @@ extern "C" {
     #[wasm_bindgen(js_name = isAbortSignal)]
     pub fn is_abort_signal(v: &JsValue) -> bool;
 
+    /// The value of a header in a `Headers` or a plain object (any case), or null.
+    #[wasm_bindgen(js_name = headerValue)]
+    pub fn header_value(headers: &JsValue, name: &str) -> Option<String>;
+
+    /// Whether any of `signatures` is the HMAC-SHA256 of `content` under the
+    /// raw `key` (WebCrypto, constant time).
+    #[wasm_bindgen(js_name = hmacSha256VerifyAny)]
+    pub fn hmac_sha256_verify_any(
+        key: &[u8],
+        content: &[u8],
+        signatures: js_sys::Array,
+    ) -> js_sys::Promise;
+
     /// `[[name, value], ...]` of a headers option (an object or a `Headers`);
     /// throws when a value is not a string.
     #[wasm_bindgen(js_name = headerEntries, catch)]

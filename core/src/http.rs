@@ -29,7 +29,7 @@ impl fmt::Debug for ApiKey {
 }
 
 /// Header names whose values `Debug` prints: the client's own, never secret.
-pub const PLAIN_HEADERS: [&str; 3] = ["content-type", "accept", "idempotency-key"];
+pub const PLAIN_HEADERS: [&str; 4] = ["content-type", "accept", "idempotency-key", "cancel-after"];
 
 /// A request body.
 #[derive(Clone, PartialEq)]
@@ -221,11 +221,12 @@ pub fn api_root(provider: Provider, base_url: Option<&str>) -> Result<String, Er
 }
 
 /// Headers a caller's `headers` may not set: what the client sets itself.
-const RESERVED_HEADERS: [&str; 7] = [
+const RESERVED_HEADERS: [&str; 8] = [
     "content-type",
     "content-length",
     "host",
     "idempotency-key",
+    "cancel-after",
     "accept",
     "transfer-encoding",
     "connection",

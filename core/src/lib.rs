@@ -41,6 +41,7 @@ pub mod route;
 pub mod schedule;
 pub mod sse;
 pub mod text;
+pub mod time;
 pub mod typescript;
 pub mod url;
 pub mod webhook;

@@ -120,7 +120,7 @@ fn fmt_count(x: f64) -> u64 {
 }
 
 /// The entry of `table` for `key`, or its last entry.
-fn lookup<T: Copy>(table: &[(&str, T)], key: &str) -> Option<T> {
+pub(crate) fn lookup<T: Copy>(table: &[(&str, T)], key: &str) -> Option<T> {
     table
         .iter()
         .find(|(k, _)| *k == key)
@@ -213,6 +213,25 @@ pub fn estimate(provider: Provider, req: &ImageRequest, opts: &PriceOptions) -> 
                 usd: Some(round_usd(per * f64::from(n))),
                 exact: true,
                 basis: format!("${} per {res} image x {n} {plural}", fmt_usd(per)),
+            }
+        }
+        Tariff::UsdPerQuality {
+            usd,
+            default_quality,
+            source,
+        } => {
+            let quality = req.quality.unwrap_or(default_quality);
+            let per = lookup(usd, quality).unwrap_or(0.0);
+            Cost {
+                provider,
+                images: n,
+                credits: None,
+                usd: Some(round_usd(per * f64::from(n))),
+                exact: false,
+                basis: format!(
+                    "${} per {quality}-quality image x {n} {plural} ({source})",
+                    fmt_usd(per)
+                ),
             }
         }
         Tariff::Tokens(t) => {

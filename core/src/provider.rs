@@ -96,6 +96,20 @@ pub enum Webhooks {
     /// `X-Webhook-Signature: sha256=<hex>`, an HMAC-SHA256 of the raw body
     /// keyed with SHA-256 of the API key (Apiframe).
     HmacOfKeyDigest,
+    /// Standard Webhooks: `webhook-id`, `webhook-timestamp` and
+    /// `webhook-signature` (`v1,<base64>` entries), an HMAC-SHA256 of
+    /// `id.timestamp.body` keyed with a `whsec_` secret (Replicate).
+    StandardWebhooks,
+}
+
+/// How a provider takes a deadline for a job, so a job nobody waits for any
+/// more is not run (and billed) anyway.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deadline {
+    /// It takes none.
+    None,
+    /// `Cancel-After: <seconds>s` on the submit (Replicate).
+    CancelAfter,
 }
 
 /// What a provider does with an `Idempotency-Key`.
@@ -182,6 +196,16 @@ pub enum Tariff {
     CreditsPerImage(u64),
     /// US dollars per image by resolution (the first entry when none is asked).
     UsdPerResolution(&'static [(&'static str, f64)]),
+    /// US dollars per image by quality (a quality not listed costs the last
+    /// entry), from figures the provider does not state in its API.
+    UsdPerQuality {
+        /// `(quality, USD)`.
+        usd: &'static [(&'static str, f64)],
+        /// What a request that names no quality is priced as.
+        default_quality: &'static str,
+        /// Where the figures come from, for the estimate's words.
+        source: &'static str,
+    },
     /// Billed in tokens: an estimate before the call, exact from `usage` after.
     Tokens(&'static TokenTariff),
 }
@@ -348,6 +372,8 @@ pub struct Spec {
     pub typical_duration_ms: f64,
     /// How it signs webhooks.
     pub webhooks: Webhooks,
+    /// How it takes a deadline for a job.
+    pub deadline: Deadline,
     /// How it takes reference images.
     pub references: References,
     /// Whether a generation can stream partial images before the final ones.
@@ -418,6 +444,37 @@ pub trait Wire: Sync {
     fn webhook_job_id<'a>(&self, _event: &'a Json) -> Option<&'a str> {
         None
     }
+
+    /// Where a provider that does not deduplicate lists the jobs created
+    /// since `since_ms` (ms since the epoch), so a submit that got no answer
+    /// can be found by what it sent (`None`: it lists none). `cursor` names
+    /// a later page, as [`ListMatch::next`] gave it.
+    fn list_since(
+        &self,
+        _target: &Target,
+        _headers: Headers,
+        _since_ms: f64,
+        _cursor: Option<&str>,
+    ) -> Option<HttpRequest> {
+        None
+    }
+
+    /// In a listing `list_since` fetched, the id of the job `sent` (the
+    /// submit's body) made, created at or after `since_ms`; and the cursor
+    /// of the next page when there is one.
+    fn find_in_list(&self, _list: &Json, _sent: &Json, _since_ms: f64) -> ListMatch {
+        ListMatch::default()
+    }
+}
+
+/// What one page of a provider's job listing says about a lost submit.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListMatch {
+    /// The job the submit made, when it is on this page.
+    pub job_id: Option<String>,
+    /// The cursor of the next (older) page, when there is one: only a
+    /// cursor, never a URL, so a listing cannot send the key elsewhere.
+    pub next: Option<String>,
 }
 
 /// Header name/value pairs.
@@ -611,6 +668,16 @@ impl Provider {
     /// Whether the provider signs the webhooks it sends.
     pub fn signs_webhooks(self) -> bool {
         self.0.webhooks != Webhooks::None
+    }
+
+    /// How it signs webhooks.
+    pub fn webhooks(self) -> Webhooks {
+        self.0.webhooks
+    }
+
+    /// How it takes a deadline for a job.
+    pub fn deadline(self) -> Deadline {
+        self.0.deadline
     }
 
     /// Whether a generation can stream partial images before its final ones.
@@ -835,6 +902,10 @@ fn tariff_json(t: &Tariff) -> Json {
             let per: Vec<Json> = per.iter().map(|(r, usd)| json!([r, usd])).collect();
             json!({ "kind": "usdPerResolution", "usd": per })
         }
+        Tariff::UsdPerQuality { usd, source, .. } => {
+            let per: Vec<Json> = usd.iter().map(|(q, usd)| json!([q, usd])).collect();
+            json!({ "kind": "usdPerQuality", "usd": per, "source": source })
+        }
         Tariff::Tokens(t) => json!({
             "kind": "tokens",
             "usdPerMillion": { "textIn": t.text_in_per_m, "imageIn": t.image_in_per_m, "cachedImageIn": t.cached_image_in_per_m, "imageOut": t.image_out_per_m },
@@ -909,6 +980,13 @@ pub fn provider_info() -> Json {
         info.insert("typicalDurationMs", json!(s.typical_duration_ms));
         info.insert("reportsProgress", json!(s.reports_progress));
         info.insert("signsWebhooks", json!(p.signs_webhooks()));
+        info.insert(
+            "deadline",
+            match s.deadline {
+                Deadline::None => Json::Null,
+                Deadline::CancelAfter => json!("cancelAfter"),
+            },
+        );
         info.insert("partialImages", json!(p.streams_partial_images()));
         info.insert(
             "partialImagesCounted",

@@ -767,78 +767,8 @@ pub fn webhook_memory_ms(signed_time: bool) -> f64 {
     }
 }
 
-/// Milliseconds since 1970 of an ISO 8601 time (`2026-12-02T10:00:00.5Z`,
-/// `+01:00` offsets), or `None` when it is not one.
-pub fn parse_timestamp_ms(s: &str) -> Option<f64> {
-    let b = s.trim().as_bytes();
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let d = b.get(r)?;
-        d.iter().all(u8::is_ascii_digit).then(|| {
-            d.iter()
-                .fold(0i64, |acc, &c| acc * 10 + i64::from(c - b'0'))
-        })
-    };
-    if b.get(4) != Some(&b'-')
-        || b.get(7) != Some(&b'-')
-        || !matches!(b.get(10), Some(b'T' | b't' | b' '))
-        || b.get(13) != Some(&b':')
-        || b.get(16) != Some(&b':')
-    {
-        return None;
-    }
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return None;
-    }
-    let mut i = 19;
-    let mut frac = 0.0;
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        if i == start {
-            return None;
-        }
-        // Milliseconds: the first three digits.
-        frac = (0..3).fold(0.0, |acc, k| {
-            let d = b
-                .get(start + k)
-                .filter(|_| start + k < i)
-                .map_or(0, |c| c - b'0');
-            acc * 10.0 + f64::from(d)
-        });
-    }
-    let offset_min = match b.get(i) {
-        Some(b'Z' | b'z') if i + 1 == b.len() => 0,
-        Some(&sign @ (b'+' | b'-')) if b.len() == i + 6 && b[i + 3] == b':' => {
-            let m = num(i + 1..i + 3)? * 60 + num(i + 4..i + 6)?;
-            if sign == b'+' {
-                m
-            } else {
-                -m
-            }
-        }
-        _ => return None,
-    };
-    // Days from 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_min * 60;
-    Some(secs as f64 * 1000.0 + frac)
-}
+/// Milliseconds since 1970 of an ISO 8601 time (see [`crate::time::parse_ms`]).
+pub use crate::time::parse_ms as parse_timestamp_ms;
 
 /// When a verified webhook event says it was sent: its `timestamp` (ISO
 /// 8601, or seconds since 1970 as a number), if it has one.

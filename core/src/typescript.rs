@@ -6,7 +6,7 @@
 
 use crate::error::ErrorCode;
 use crate::issue::IssueCode;
-use crate::provider::{Field, Limits, Provider};
+use crate::provider::{Field, Limits, Provider, Webhooks};
 
 /// Reads one closed-set field's values out of a model's limits.
 type Pick = fn(&Limits) -> &'static [&'static str];
@@ -78,6 +78,50 @@ fn provider_options() -> String {
     }
     out.push('}');
     out
+}
+
+/// `verifyWebhook`'s options, one member per way of signing, each naming
+/// the providers that sign that way.
+fn webhook_options() -> String {
+    let schemes: [(Webhooks, &str); 2] = [
+        (
+            Webhooks::HmacOfKeyDigest,
+            "  /** An HMAC of the body keyed with your API key (`X-Webhook-Signature`): pass it as `signature`, or the request's `headers`. */
+  apiKey: string;
+  body: WebhookBody;
+  signature?: string | null;
+  headers?: WebhookHeaders;
+",
+        ),
+        (
+            Webhooks::StandardWebhooks,
+            "  /** Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`): your account's signing secret, `whsec_…`. */
+  secret: string;
+  body: WebhookBody;
+  headers: WebhookHeaders;
+",
+        ),
+    ];
+    let mut members = Vec::new();
+    for (scheme, fields) in schemes {
+        let ids: Vec<&str> = Provider::all()
+            .iter()
+            .filter(|p| p.webhooks() == scheme)
+            .map(|p| p.id())
+            .collect();
+        if !ids.is_empty() {
+            members.push(format!(
+                "{{
+  provider: {};
+{fields}}}",
+                union(&ids)
+            ));
+        }
+    }
+    format!(
+        "export type WebhookVerifyOptions =\n  | {};",
+        members.join("\n  | ")
+    )
 }
 
 /// The declarations, as `generated.d.ts` holds them.
@@ -194,6 +238,19 @@ pub fn declarations() -> String {
         format!("export type JobStatus = {};", union(&statuses)),
     );
     push(
+        "A webhook's raw body, as it arrived (not parsed JSON).",
+        "export type WebhookBody = string | Uint8Array | ArrayBuffer;".to_string(),
+    );
+    push(
+        "A webhook's headers: the request's `Headers`, or a plain object (names in any case).",
+        "export type WebhookHeaders = Headers | Record<string, string | string[] | undefined>;"
+            .to_string(),
+    );
+    push(
+        "What `verifyWebhook` takes, by how each provider signs its webhooks.",
+        webhook_options(),
+    );
+    push(
         "The events of the route's event stream, in the order they can come.",
         format!(
             "export type RouteEventName = {};",
@@ -206,7 +263,7 @@ pub fn declarations() -> String {
 }
 
 /// The names [`declarations`] declares.
-pub const DECLARED: [&str; 17] = [
+pub const DECLARED: [&str; 20] = [
     "ProviderId",
     "ProviderModels",
     "ProviderOptions",
@@ -224,4 +281,7 @@ pub const DECLARED: [&str; 17] = [
     "IssueCode",
     "JobStatus",
     "RouteEventName",
+    "WebhookBody",
+    "WebhookHeaders",
+    "WebhookVerifyOptions",
 ];

@@ -1161,3 +1161,97 @@ fn openai_streams_partial_images_then_the_job_and_never_resends_a_broken_stream(
     .unwrap_err();
     assert_eq!(e.code, ErrorCode::JobFailed);
 }
+
+fn prediction(id: &str, created_at: &str, input: Json) -> Json {
+    json!({ "id": id, "model": "openai/gpt-image-2", "status": "processing", "created_at": created_at, "input": input, "urls": {} })
+}
+
+#[test]
+fn replicate_recovers_a_lost_submit_from_its_listing_and_never_resends() {
+    let p = providers::REPLICATE;
+    // Submitted at 1.8e12 - 1000 ms (2027-01-15T08:00:00Z less a second).
+    let mine = json!({ "prompt": "x" });
+    let created = "2027-01-15T07:59:59.500Z";
+    // Page 1: a prediction with another input, and the next page's cursor.
+    let page1 = json!({
+        "next": "https://api.replicate.com/v1/predictions?cursor=cD0yMDI3",
+        "results": [prediction("other", created, json!({ "prompt": "y" }))],
+    });
+    // Page 2: the lost one, beside an identical input made long before the submit.
+    let page2 = json!({
+        "next": null,
+        "results": [
+            prediction("mine", created, mine.clone()),
+            prediction("older", "2027-01-15T07:00:00Z", mine.clone()),
+        ],
+    });
+    let io = Scripted::new(vec![reply(200, page1), reply(200, page2)]);
+    let h = lost_submit(p, &io, 1000.0);
+    let found = run(client(p).recover(&io, &h)).unwrap();
+    assert_eq!(found.job_id.as_deref(), Some("mine"));
+    assert!(found.request.is_none());
+    let sent = io.sent();
+    assert_eq!(sent.len(), 2);
+    assert!(sent.iter().all(|r| r.method == "GET"), "{sent:?}");
+    assert!(
+        sent[0].url.starts_with(
+            "https://api.replicate.com/v1/predictions?created_after=2027-01-15T07%3A54%3A59"
+        ),
+        "{}",
+        sent[0].url
+    );
+    assert_eq!(
+        sent[1].url,
+        "https://api.replicate.com/v1/predictions?cursor=cD0yMDI3"
+    );
+    assert_eq!(
+        sent[0].header("authorization"),
+        Some("Bearer sk-SECRET-7f3a")
+    );
+
+    // Not listed: OUTCOME_UNKNOWN, and the submit is never sent again.
+    let io = Scripted::new(vec![reply(200, json!({ "next": null, "results": [] }))]);
+    let h = lost_submit(p, &io, 1000.0);
+    let e = run(client(p).recover(&io, &h)).unwrap_err();
+    assert_eq!(e.code, ErrorCode::OutcomeUnknown);
+    assert!(
+        e.message.contains("not sent again") && e.handle.is_some(),
+        "{e}"
+    );
+    assert!(io.sent().iter().all(|r| r.method == "GET"));
+
+    // A hostile `next` cannot send the key elsewhere: only a cursor is kept.
+    let io = Scripted::new(vec![reply(
+        200,
+        json!({ "next": "https://evil.example/steal?cursor=a\"b", "results": [] }),
+    )]);
+    let h = lost_submit(p, &io, 1000.0);
+    run(client(p).recover(&io, &h)).unwrap_err();
+    assert_eq!(io.sent().len(), 1);
+    // The listing unreadable: still unknown, with why.
+    let io = Scripted::new(vec![reply(500, json!({ "detail": "boom" }))]);
+    let h = lost_submit(p, &io, 1000.0);
+    let e = run(client(p).recover(&io, &h)).unwrap_err();
+    assert_eq!(e.code, ErrorCode::OutcomeUnknown);
+    assert!(e.message.contains("answered 500"), "{e}");
+}
+
+#[test]
+fn replicate_submits_carry_the_deadline_as_cancel_after() {
+    let p = providers::REPLICATE;
+    let io = Scripted::new(vec![reply(
+        201,
+        prediction("p1", "2027-01-15T08:00:00Z", json!({ "prompt": "a cat" })),
+    )]);
+    let opts = SubmitOptions {
+        deadline_ms: Some(90_000.0),
+        ..SubmitOptions::default()
+    };
+    let h =
+        run(client(p).submit(&io, &json!({ "prompt": "a cat" }), &opts, &mut no_progress)).unwrap();
+    assert_eq!(h.job_id.as_deref(), Some("p1"));
+    let sent = io.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].header("cancel-after"), Some("90s"));
+    assert!(sent[0].header("idempotency-key").is_none());
+}

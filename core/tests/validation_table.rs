@@ -167,7 +167,7 @@ fn common_rows(p: Provider) -> Vec<Row> {
 fn provider_rows() -> Vec<Row> {
     use providers::{
         APIFRAME as Apiframe, AZURE as Azure, GETIMG as Getimg, GPTIMAGE2AI as Gptimage2ai,
-        OPENAI as Openai, OPENROUTER as Openrouter,
+        OPENAI as Openai, OPENROUTER as Openrouter, REPLICATE as Replicate,
     };
     use IssueCode::*;
     let warn = |p, request, path| Row {
@@ -695,6 +695,49 @@ fn provider_rows() -> Vec<Row> {
             code: UnlistedModel,
             severity: Error,
         },
+        // Replicate
+        warn(
+            Replicate,
+            json!({ "prompt": "ok", "size": "1024x1024" }),
+            "size",
+        ),
+        strict(Replicate, json!({ "prompt": "ok", "user": "u-1" }), "user"),
+        row(
+            Replicate,
+            json!({ "prompt": "ok", "mask": "https://cdn.example.com/m.png", "references": ["https://cdn.example.com/a.png"] }),
+            "mask",
+            Unsupported,
+        ),
+        row(
+            Replicate,
+            json!({ "prompt": "ok", "aspectRatio": "16:9" }),
+            "aspectRatio",
+            NotAllowed,
+        ),
+        row(
+            Replicate,
+            json!({ "prompt": "ok", "background": "transparent" }),
+            "background",
+            NotAllowed,
+        ),
+        row(
+            Replicate,
+            json!({ "prompt": "ok", "count": 11 }),
+            "count",
+            OutOfRange,
+        ),
+        row(
+            Replicate,
+            json!({ "prompt": "ok", "references": refs(17) }),
+            "references",
+            TooMany,
+        ),
+        row(
+            Replicate,
+            json!({ "prompt": "ok", "model": "gpt-image-2.5-flare" }),
+            "model",
+            NotAllowed,
+        ),
     ]
 }
 

@@ -945,3 +945,98 @@ fn partial_images_on_openrouter_are_priced_as_the_most_it_may_send() {
         "no count is taken: one or three, it may send three"
     );
 }
+
+#[test]
+fn replicate_submit_poll_and_predictions() {
+    let p = providers::REPLICATE;
+    let t = target(p, None);
+    let req = json!({
+        "prompt": "a poster", "quality": "high", "aspectRatio": "3:2", "count": 2,
+        "outputFormat": "jpeg", "outputCompression": 80, "background": "opaque", "moderation": "low",
+        "references": ["https://cdn.example.com/a.png", "https://cdn.example.com/b.png"],
+        "webhookUrl": "https://hooks.example.com/r",
+    });
+    let (plan, warnings) = build_submit_request(&t, &req, false, Some("idem-1")).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let r = &plan.request;
+    assert_eq!(
+        (r.method, r.url.as_str()),
+        (
+            "POST",
+            "https://api.replicate.com/v1/models/openai/gpt-image-2/predictions"
+        )
+    );
+    assert_eq!(r.header("authorization"), Some("Bearer KEY123"));
+    // Replicate documents no idempotency: no key is sent.
+    assert_eq!(r.header("idempotency-key"), None);
+    assert_eq!(
+        body_json(&r.body),
+        json!({
+            "input": {
+                "prompt": "a poster", "quality": "high", "aspect_ratio": "3:2", "number_of_images": 2,
+                "output_format": "jpeg", "output_compression": 80, "background": "opaque", "moderation": "low",
+                "input_images": ["https://cdn.example.com/a.png", "https://cdn.example.com/b.png"],
+            },
+            "webhook": "https://hooks.example.com/r",
+            "webhook_events_filter": ["completed"],
+        })
+    );
+    let poll = build_poll_request(&t, "abc123").unwrap();
+    assert_eq!(poll.url, "https://api.replicate.com/v1/predictions/abc123");
+
+    // Starting, processing, then succeeded: outputs expire an hour after creation.
+    let base = json!({ "id": "abc123", "created_at": "2026-12-02T06:10:26.907244Z", "input": { "prompt": "a poster", "quality": "medium" } });
+    let with = |status: &str, extra: Value| {
+        let mut v = base.clone();
+        v.set("status", json!(status));
+        if let (Value::Object(o), Value::Object(e)) = (&mut v, extra) {
+            for (k, x) in e.iter() {
+                o.insert(k.clone(), x.clone());
+            }
+        }
+        v
+    };
+    assert_eq!(
+        parse(p, 201, with("starting", json!({}))).unwrap().status,
+        JobStatus::Queued
+    );
+    assert_eq!(
+        parse(p, 200, with("processing", json!({}))).unwrap().status,
+        JobStatus::Running
+    );
+    let done = parse(
+        p,
+        200,
+        with("succeeded", json!({ "output": ["https://replicate.delivery/a/out-0.png", "https://replicate.delivery/a/out-1.png"] })),
+    )
+    .unwrap();
+    assert_eq!(done.status, JobStatus::Succeeded);
+    assert_eq!(done.images.len(), 2);
+    assert_eq!(done.images[0].mime_type.as_deref(), Some("image/png"));
+    assert_eq!(
+        done.images[0].expires_at.as_deref(),
+        Some("2026-12-02T07:10:26.907Z")
+    );
+    let cost = done.cost.unwrap();
+    assert_eq!((cost.usd, cost.exact), (Some(0.094), false));
+    assert!(cost.basis.contains("third-party"), "{}", cost.basis);
+    // Failed, canceled and aborted (a deadline that passed before it started).
+    let failed = parse(
+        p,
+        200,
+        with("failed", json!({ "error": "NSFW content detected" })),
+    )
+    .unwrap();
+    assert_eq!(failed.status, JobStatus::Failed);
+    for s in ["canceled", "aborted"] {
+        assert_eq!(
+            parse(p, 200, with(s, json!({}))).unwrap().status,
+            JobStatus::Cancelled
+        );
+    }
+    // Succeeded with no output, or no id: a decode error, never an empty success.
+    let e = parse(p, 200, with("succeeded", json!({ "output": [] }))).unwrap_err();
+    assert_eq!(e.code, ErrorCode::Decode);
+    let e = parse(p, 200, json!({ "status": "starting" })).unwrap_err();
+    assert_eq!(e.code, ErrorCode::Decode);
+}

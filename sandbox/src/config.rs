@@ -18,17 +18,20 @@ pub enum Provider {
     Azure,
     /// OpenRouter's image API: synchronous `POST /api/v1/images`.
     OpenRouter,
+    /// Replicate: predictions of `openai/gpt-image-2`, polled or awaited.
+    Replicate,
 }
 
 impl Provider {
     /// All providers, in documentation order.
-    pub const ALL: [Provider; 6] = [
+    pub const ALL: [Provider; 7] = [
         Provider::Apiframe,
         Provider::GptImage2Ai,
         Provider::Getimg,
         Provider::OpenAi,
         Provider::Azure,
         Provider::OpenRouter,
+        Provider::Replicate,
     ];
 
     /// The provider's name on the sandbox's control endpoints and flags.
@@ -40,6 +43,7 @@ impl Provider {
             Provider::OpenAi => "openai",
             Provider::Azure => "azure",
             Provider::OpenRouter => "openrouter",
+            Provider::Replicate => "replicate",
         }
     }
 
@@ -57,6 +61,7 @@ impl Provider {
             Provider::OpenAi => "sk-sandbox",
             Provider::Azure => "azure-sandbox",
             Provider::OpenRouter => "sk-or-sandbox",
+            Provider::Replicate => "r8_sandbox",
         }
     }
 
@@ -164,7 +169,7 @@ USAGE: sandbox [FLAGS]
   --apiframe-result-shape SHAPE    string|array|object|mixed (default mixed)
   --time-scale F                   multiply every simulated duration (default 1)
   --asset-ttl SECS                 lifetime of generated image URLs (default 86400)
-  --key PROVIDER=KEY               accept KEY for PROVIDER (apiframe|gptimage2ai|getimg|openai|azure|openrouter); repeatable
+  --key PROVIDER=KEY               accept KEY for PROVIDER (apiframe|gptimage2ai|getimg|openai|azure|openrouter|replicate); repeatable
   --balance KEY=AMOUNT             starting balance of KEY: credits, or USD for getimg/openai; repeatable
   --fault-rate R                   random transient faults (429/500/502/503) with probability R
   --seed N                         seed of every random choice (default fixed)
@@ -234,7 +239,7 @@ impl Config {
                         .split_once('=')
                         .ok_or_else(|| format!("--key: expected PROVIDER=KEY, got {v}"))?;
                     let provider = Provider::parse(provider).ok_or_else(|| {
-                        format!("--key: unknown provider {provider} (apiframe|gptimage2ai|getimg|openai|azure|openrouter)")
+                        format!("--key: unknown provider {provider} (apiframe|gptimage2ai|getimg|openai|azure|openrouter|replicate)")
                     })?;
                     if key.is_empty() {
                         return Err("--key: the key is empty".into());

@@ -211,7 +211,8 @@ impl FaultBook {
         let provider = match obj.get("provider").and_then(Value::as_str) {
             None | Some("any") => None,
             Some(name) => Some(Provider::parse(name).ok_or_else(|| {
-                format!("provider must be apiframe|gptimage2ai|getimg|openai|any, got {name:?}")
+                let names: Vec<&str> = Provider::ALL.iter().map(|p| p.name()).collect();
+                format!("provider must be {}|any, got {name:?}", names.join("|"))
             })?),
         };
         let endpoint = match obj.get("endpoint").and_then(Value::as_str) {

@@ -23,7 +23,8 @@ use crate::config::{Config, Provider};
 use crate::faults::{self, Endpoint, Fault, FaultKind};
 use crate::http::{self, Aborted, Body, Reply};
 use crate::providers::{
-    self, apiframe, azure, getimg, gptimage2ai, openai, openrouter, Incoming, JobFault, Problem,
+    self, apiframe, azure, getimg, gptimage2ai, openai, openrouter, replicate, Incoming, JobFault,
+    Problem,
 };
 
 /// Largest JSON body accepted.
@@ -193,6 +194,10 @@ enum Operation {
     AzureEdits,
     AzureV1Generations,
     OpenrouterImages,
+    ReplicateCreate(String),
+    ReplicateGet(String),
+    ReplicateList,
+    ReplicateSecret,
 }
 
 impl Operation {
@@ -206,12 +211,20 @@ impl Operation {
                 Provider::Azure
             }
             Operation::OpenrouterImages => Provider::OpenRouter,
+            Operation::ReplicateCreate(_)
+            | Operation::ReplicateGet(_)
+            | Operation::ReplicateList
+            | Operation::ReplicateSecret => Provider::Replicate,
         }
     }
 
     fn endpoint(&self) -> Endpoint {
         match self {
-            Operation::ApiframePoll(_) | Operation::Gptimage2Poll(_) => Endpoint::Poll,
+            Operation::ApiframePoll(_)
+            | Operation::Gptimage2Poll(_)
+            | Operation::ReplicateGet(_)
+            | Operation::ReplicateList
+            | Operation::ReplicateSecret => Endpoint::Poll,
             _ => Endpoint::Submit,
         }
     }
@@ -292,6 +305,26 @@ fn resolve(method: &Method, path: &str) -> (Route, String) {
             Route::Provider(Operation::OpenrouterImages),
             "POST /api/v1/images",
             "POST",
+        ),
+        ["v1", "models", owner, name, "predictions"] => (
+            Route::Provider(Operation::ReplicateCreate(format!("{owner}/{name}"))),
+            "POST /v1/models/{owner}/{name}/predictions",
+            "POST",
+        ),
+        ["v1", "predictions"] => (
+            Route::Provider(Operation::ReplicateList),
+            "GET /v1/predictions",
+            "GET",
+        ),
+        ["v1", "predictions", id] => (
+            Route::Provider(Operation::ReplicateGet(id.to_string())),
+            "GET /v1/predictions/{id}",
+            "GET",
+        ),
+        ["v1", "webhooks", "default", "secret"] => (
+            Route::Provider(Operation::ReplicateSecret),
+            "GET /v1/webhooks/default/secret",
+            "GET",
         ),
         ["api", "v1", "images", "models"] => {
             (Route::OpenrouterModels, "GET /api/v1/images/models", "GET")
@@ -492,6 +525,12 @@ async fn provider_request(app: &Arc<App>, operation: Operation, req: Request<Hyp
         }
         Operation::AzureEdits => azure::edits(app, &incoming, job_fault).await,
         Operation::OpenrouterImages => openrouter::images(app, &incoming, job_fault).await,
+        Operation::ReplicateCreate(model) => {
+            replicate::create(app, &incoming, model, job_fault).await
+        }
+        Operation::ReplicateGet(id) => replicate::get(app, &incoming, id, job_fault),
+        Operation::ReplicateList => replicate::list(app, &incoming),
+        Operation::ReplicateSecret => replicate::webhook_secret(app, &incoming),
     };
     apply_late_fault(response, fault)
 }
@@ -552,7 +591,7 @@ fn ledger(app: &Arc<App>, query: Option<&str>) -> Response<Body> {
 }
 
 /// Decodes `%XX` escapes and `+` in a query value.
-fn percent_decode(s: &str) -> String {
+pub fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

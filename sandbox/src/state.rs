@@ -62,7 +62,11 @@ impl Account {
                 Value::Null,
                 json!({"credits": self.balance}),
             ),
-            Provider::Getimg | Provider::OpenAi | Provider::Azure | Provider::OpenRouter => (
+            Provider::Getimg
+            | Provider::OpenAi
+            | Provider::Azure
+            | Provider::OpenRouter
+            | Provider::Replicate => (
                 Value::Null,
                 json!(usd(l.micro_usd)),
                 json!({"usd": usd(self.balance)}),
@@ -170,6 +174,8 @@ pub struct Job {
     pub final_prompt: String,
     /// GPTImage2.ai: per-image seeds.
     pub seeds: Vec<String>,
+    /// Replicate: ended early by its `Cancel-After` deadline.
+    pub cancelled: bool,
 }
 
 impl Job {
@@ -387,10 +393,11 @@ impl State {
         if phase == Phase::Failed {
             self.refund(&key, cost);
         } else {
-            let micro_usd = if provider == Provider::Apiframe {
-                cost * APIFRAME_MICRO_USD_PER_CREDIT
-            } else {
-                0
+            let micro_usd = match provider {
+                Provider::Apiframe => cost * APIFRAME_MICRO_USD_PER_CREDIT,
+                // Billed in micro-dollars already.
+                Provider::Replicate => cost,
+                _ => 0,
             };
             self.charge(&key, cost, images, micro_usd);
         }

@@ -103,7 +103,8 @@ async fn deliver_all(app: Arc<App>, job_id: String) {
         let Some((body, signature)) = prepared else {
             continue;
         };
-        last_outcome = Some(deliver(&app, &url, &body, &signature).await);
+        let headers = [("X-Webhook-Signature", signature.as_str())];
+        last_outcome = Some(deliver(&app, &url, &body, &headers).await);
     }
     let status = match last_outcome {
         Some(false) => WebhookStatus::Failed,
@@ -119,16 +120,93 @@ async fn deliver_all(app: Arc<App>, job_id: String) {
     }
 }
 
-/// POSTs one event, retrying on connection errors and non-2xx answers; true once delivered.
-async fn deliver(app: &App, url: &str, body: &[u8], signature: &str) -> bool {
+/// Standard Webhooks' `webhook-signature`: `v1,` and the base64 HMAC-SHA256 of
+/// `{id}.{timestamp}.{body}`, keyed with the base64 part of a `whsec_` secret.
+pub fn standard_signature(secret: &str, id: &str, timestamp: u64, body: &[u8]) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let key = b64
+        .decode(secret.strip_prefix("whsec_").unwrap_or(secret))
+        .unwrap_or_default();
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&key) else {
+        return String::new();
+    };
+    mac.update(format!("{id}.{timestamp}.").as_bytes());
+    mac.update(body);
+    format!("v1,{}", b64.encode(mac.finalize().into_bytes()))
+}
+
+/// Starts delivering a Replicate prediction's `completed` webhook when it ends:
+/// the prediction object, signed as Standard Webhooks with the account's secret.
+pub fn spawn_replicate(app: Arc<App>, job_id: String) {
+    tokio::spawn(async move {
+        let (ends_ms, url) = {
+            let state = app.state();
+            let Some(job) = state.jobs.get(&job_id) else {
+                return;
+            };
+            let Some(webhook) = &job.webhook else {
+                return;
+            };
+            if !webhook.events.iter().any(|e| e == "completed") {
+                return;
+            }
+            (job.schedule.ends_ms, webhook.url.clone())
+        };
+        tokio::time::sleep_until(app.clock.instant_at(ends_ms).into()).await;
+        let now = app.now().max(ends_ms);
+        let body = {
+            let mut state = app.state();
+            let key = state.jobs.get(&job_id).map(|j| j.api_key.clone());
+            if let Some(key) = key {
+                state.settle_due(&key, now);
+            }
+            let Some(job) = state.jobs.get(&job_id) else {
+                return;
+            };
+            serde_json::to_vec(&crate::providers::replicate::prediction_json(
+                &app, job, now,
+            ))
+            .unwrap_or_default()
+        };
+        // The same id on every retry: a receiver's deduplication key.
+        let id = format!("msg_{job_id}");
+        let timestamp = app.clock.unix_ms(now) / 1000;
+        let secret = crate::providers::replicate::WEBHOOK_SECRET;
+        let signature = standard_signature(secret, &id, timestamp, &body);
+        let ts = timestamp.to_string();
+        let headers = [
+            ("webhook-id", id.as_str()),
+            ("webhook-timestamp", ts.as_str()),
+            ("webhook-signature", signature.as_str()),
+        ];
+        let delivered = deliver(&app, &url, &body, &headers).await;
+        if let Some(webhook) = app
+            .state()
+            .jobs
+            .get_mut(&job_id)
+            .and_then(|j| j.webhook.as_mut())
+        {
+            webhook.status = if delivered {
+                WebhookStatus::Delivered
+            } else {
+                WebhookStatus::Failed
+            };
+        }
+    });
+}
+
+/// POSTs one event with `signed` headers, retrying on connection errors and
+/// non-2xx answers; true once delivered.
+async fn deliver(app: &App, url: &str, body: &[u8], signed: &[(&str, &str)]) -> bool {
     let Ok((addr, path)) = client::loopback_target(url) else {
         return false;
     };
-    let headers = [
+    let mut headers = vec![
         ("Content-Type", "application/json"),
-        ("X-Webhook-Signature", signature),
-        ("User-Agent", "apiframe-sandbox-webhooks"),
+        ("User-Agent", "sandbox-webhooks"),
     ];
+    headers.extend_from_slice(signed);
     for attempt in 0..ATTEMPTS {
         if attempt > 0 {
             let backoff = app
@@ -157,5 +235,16 @@ mod tests {
             .chars()
             .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
         assert_ne!(s, signature("afk_other", b"{}"));
+    }
+
+    #[test]
+    fn standard_webhooks_signature_matches_the_specs_example() {
+        // The example of the Standard Webhooks specification (and of svix's libraries).
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        let body = br#"{"test": 2432232314}"#;
+        assert_eq!(
+            standard_signature(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body),
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+        );
     }
 }

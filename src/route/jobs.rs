@@ -6,10 +6,9 @@ use super::{call_hook, open_token, promise, sha256_hex, BodyBytes, Handler, Repl
 use crate::client::get_job_shared;
 use crate::convert::{from_json, get, parse_text};
 use crate::io::WasmIo;
-use crate::runtime::hmac_sha256_verify;
 use gpt_image_core::handle::Handle;
 use gpt_image_core::route::{self, public_error, public_job, BodyRead};
-use gpt_image_core::{webhook, ResponseBody};
+use gpt_image_core::ResponseBody;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -98,37 +97,35 @@ impl Handler {
             }
         };
         let refused = |why: &str| Reply::refuse(401, "UNAUTHORIZED", why);
-        let header = get(info, "signature").as_string().unwrap_or_default();
-        let Some(signature) = webhook::parse_signature(&header) else {
-            self.report_failure(
-                "webhook",
-                None,
-                401,
-                "UNAUTHORIZED",
-                "a webhook without a well-formed signature was refused",
-            )
-            .await;
-            return Ok(refused("bad webhook signature"));
-        };
         // Over the bytes as they came: the provider signed bytes, not text.
-        let key = self.client.config().target.api_key.expose();
-        let good = promise(hmac_sha256_verify(key, &body, &signature)).await?;
-        if good != JsValue::TRUE {
-            self.report_failure(
-                "webhook",
-                None,
-                401,
-                "UNAUTHORIZED",
-                "a webhook whose signature does not match its body was refused",
-            )
-            .await;
-            return Ok(refused("bad webhook signature"));
-        }
+        let creds = crate::webhooks::Credentials {
+            api_key: Some(self.client.config().target.api_key.expose()),
+            secret: self.webhook_secret.as_deref(),
+        };
+        let headers = get(info, "headers");
+        let verdict = crate::webhooks::verify(p, &creds, &headers, &body).await?;
+        let (delivery_id, signed_by_header) = match verdict {
+            crate::webhooks::Verdict::Genuine {
+                delivery_id,
+                signed_at_ms,
+            } => (delivery_id, signed_at_ms),
+            crate::webhooks::Verdict::Refused(r) => {
+                self.report_failure("webhook", None, 401, "UNAUTHORIZED", r.why)
+                    .await;
+                let answer = if r.stale {
+                    "the webhook is too old"
+                } else {
+                    "bad webhook signature"
+                };
+                return Ok(refused(answer));
+            }
+        };
         let value = match body_read(&body) {
             BodyRead::Json(v) => Some(v),
             _ => None,
         };
-        let signed_time = value.as_ref().and_then(route::webhook_sent_at_ms);
+        let signed_time =
+            signed_by_header.or_else(|| value.as_ref().and_then(route::webhook_sent_at_ms));
         if let Some(sent) = signed_time {
             if !route::webhook_fresh(sent, js_sys::Date::now()) {
                 self.report_failure("webhook", None, 401, "UNAUTHORIZED", "a signed webhook more than five minutes old (or ahead) was refused as a replay")
@@ -143,10 +140,15 @@ impl Handler {
                 "the event names no job",
             ));
         };
-        let digest = promise(sha256_hex(&body))
-            .await?
-            .as_string()
-            .unwrap_or_default();
+        // The provider's delivery id where it gives one (the same on its
+        // retries), else the body's digest.
+        let digest = match delivery_id {
+            Some(id) => format!("id:{id}"),
+            None => promise(sha256_hex(&body))
+                .await?
+                .as_string()
+                .unwrap_or_default(),
+        };
         let memory = route::webhook_memory_ms(signed_time.is_some());
         if !self.first_delivery(&digest, memory).await? {
             // Seen before: acknowledged, and not told twice.

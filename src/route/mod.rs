@@ -29,7 +29,7 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 #[wasm_bindgen(module = "/src/route.js")]
 extern "C" {
-    /// `{ method, path, host, origin, secFetchSite, contentType, idempotencyKey, accept, signature }`.
+    /// `{ method, path, host, origin, secFetchSite, contentType, idempotencyKey, accept, headers }`.
     #[wasm_bindgen(js_name = requestInfo)]
     fn request_info(request: &JsValue) -> JsValue;
 
@@ -146,6 +146,9 @@ struct Handler {
     access: Access,
     limit: Option<js_sys::Function>,
     on_webhook: Option<js_sys::Function>,
+    /// The signing secret of a provider whose webhooks are signed with one
+    /// (Replicate's `whsec_…`).
+    webhook_secret: Option<String>,
     reports: Reports,
     /// `{ claim(key, ttlMs) }`: a store shared by every instance, for webhook deliveries.
     replay_store: Option<JsValue>,
@@ -307,6 +310,16 @@ pub fn create_route_handler(options: JsValue) -> Result<js_sys::Function, JsValu
         .iter()
         .map(|o| checked_origin(o))
         .collect::<Result<Vec<_>, _>>()?;
+    let webhook_secret = opt_string(&options, "webhookSecret")?;
+    if webhook_secret.is_some() {
+        let creds = crate::webhooks::Credentials {
+            api_key: Some(""),
+            secret: webhook_secret.as_deref(),
+        };
+        if let Some(why) = crate::webhooks::missing(client.provider(), &creds) {
+            return Err(js_error(&Error::new(ErrorCode::InvalidRequest, why)));
+        }
+    }
     let handler = Rc::new(Handler {
         client,
         transport,
@@ -318,6 +331,7 @@ pub fn create_route_handler(options: JsValue) -> Result<js_sys::Function, JsValu
         access,
         limit: hook(&options, "limit")?,
         on_webhook: hook(&options, "onWebhook")?,
+        webhook_secret,
         reports,
         replay_store,
         allowed_origins: origins(&options, "allowedOrigins")?,

@@ -1,7 +1,7 @@
 // The route handler as browsers, other users and providers meet it. Runs in
 // Node and inside workerd: it uses only Request/Response, fetch, WebCrypto and
 // the package.
-import { KEYS, SETTINGS, sandboxControl, setup } from "./scenarios.mjs";
+import { REPLICATE_WEBHOOK_SECRET, KEYS, SETTINGS, sandboxControl, setup } from "./scenarios.mjs";
 
 const SECRET = "route-test-secret-0123456789abcdef0123456789";
 const ORIGIN = "https://app.example.com";
@@ -38,7 +38,17 @@ export function realisticKeys() {
     // Azure's keys are 32 hexadecimal digits; OpenRouter's `sk-or-v1-` and 64.
     azure: Array.from({ length: 32 }, (_, i) => "0123456789abcdef"[(i * 5 + 3) % 16]).join(""),
     openrouter: `sk-or-v1-${Array.from({ length: 64 }, (_, i) => "0123456789abcdef"[(i * 7 + 1) % 16]).join("")}`,
+    // Replicate's tokens: `r8_` and 37 more.
+    replicate: `r8_${tail(37, 5)}`,
   };
+}
+
+/** A Standard Webhooks signature (`v1,<base64>`), computed independently with WebCrypto. */
+export async function standardSignature(secret, id, timestamp, body) {
+  const raw = Uint8Array.from(atob(secret.replace(/^whsec_/, "")), (c) => c.charCodeAt(0));
+  const key = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const sig = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${id}.${timestamp}.${body}`)));
+  return `v1,${btoa(String.fromCharCode(...sig))}`;
 }
 
 /** Apiframe's signature of `bytes`, computed independently with WebCrypto. */
@@ -87,6 +97,7 @@ export function routeScenarios(edge, sandboxUrl, hostileUrl) {
     openai: make("openai"),
     azure: make("azure"),
     openrouter: make("openrouter"),
+    replicate: make("replicate", { webhookSecret: REPLICATE_WEBHOOK_SECRET }),
   };
   // Call a handler as `user` (null: no user) and scan the whole response for
   // any run of 16 characters of any key.
@@ -176,6 +187,23 @@ export function routeScenarios(edge, sandboxUrl, hostileUrl) {
     }
     check(job.status === "succeeded" && job.images.length === 1 && job.images[0].url, JSON.stringify(job));
     check(Object.keys(job).sort().join() === "cost,error,images,progress,status", Object.keys(job).join());
+  });
+
+  add("Replicate through the route: a token, polls to the images with their one-hour expiresAt, and its event stream", async () => {
+    const r = await call(handlers.replicate, "/api/images/generate", { method: "POST", body: { prompt: "a lighthouse", quality: "low", aspectRatio: "3:2" } });
+    check(r.status === 202 && typeof r.json.token === "string" && r.json.estimate.usd === 0.012, JSON.stringify(r.json));
+    let job;
+    for (let i = 0; i < 100; i++) {
+      job = (await call(handlers.replicate, `/api/images/jobs/${r.json.token}`)).json;
+      if (job.status === "succeeded" || job.status === "failed") break;
+      await sleep(50);
+    }
+    check(job.status === "succeeded" && job.images.length === 1 && job.images[0].url, JSON.stringify(job));
+    const left = Date.parse(job.images[0].expiresAt) - Date.now();
+    check(left > 3_000_000 && left <= 3_600_000, `expiresAt ${job.images[0].expiresAt}`);
+    check(job.cost.usd === 0.012 && !job.cost.exact, JSON.stringify(job.cost));
+    const streamed = await streamCall(handlers.replicate, { prompt: "a kite", quality: "low" });
+    check(names(streamed).startsWith("accepted") && names(streamed).endsWith(",completed"), names(streamed));
   });
 
   add("generate on a synchronous provider answers with the job itself", async () => {
@@ -403,6 +431,47 @@ export function routeScenarios(edge, sandboxUrl, hostileUrl) {
     const r = await call(handlers.apiframe, "/api/images/webhook", { method: "POST", body: nameless, headers: { "x-webhook-signature": await hmacHex(KEYS.apiframe, enc.encode(nameless)) }, user: null });
     expectRefusal(r, 400, "INVALID_REQUEST");
     check(webhooks.length === n, "no event for a nameless body");
+  });
+
+  add("Replicate webhooks: Standard Webhooks verified, one delivery id handed on once, stale ones refused", async () => {
+    const secret = REPLICATE_WEBHOOK_SECRET;
+    const body = JSON.stringify({ id: "rp1", status: "succeeded", output: ["https://replicate.delivery/x/out-0.webp"] });
+    const now = Math.floor(Date.now() / 1000);
+    const signed = async (id, ts, text = body, key = secret) => ({
+      "webhook-id": id,
+      "webhook-timestamp": String(ts),
+      "webhook-signature": await standardSignature(key, id, ts, text),
+    });
+    const post = (headers, text = body) => call(handlers.replicate, "/api/images/webhook", { method: "POST", body: text, headers, user: null });
+    const before = webhooks.length;
+    const good = await signed("msg_1", now);
+    check((await post(good)).status === 204 && webhooks.length === before + 1, "a good delivery");
+    check(JSON.stringify(webhooks.at(-1)) === JSON.stringify({ provider: "replicate", jobId: "rp1", event: JSON.parse(body) }), JSON.stringify(webhooks.at(-1)));
+    // The same delivery again (a retry): acknowledged, not handed on twice.
+    check((await post(good)).status === 204 && webhooks.length === before + 1, "a retry is handed on once");
+    // One of several listed signatures may match (a key being rotated).
+    const other = await signed("msg_2", now, body, "whsec_b3RoZXIgc2VjcmV0IGtleSBieXRlcw==");
+    const rotated = { ...(await signed("msg_2", now)) };
+    rotated["webhook-signature"] = `${other["webhook-signature"]} ${rotated["webhook-signature"]}`;
+    check((await post(rotated)).status === 204 && webhooks.length === before + 2, "one of several signatures");
+    // A changed body, a wrong secret, ten minutes old, no signature: refused, not handed on.
+    expectRefusal(await post(await signed("msg_3", now), body + " "), 401, "UNAUTHORIZED");
+    expectRefusal(await post(other), 401, "UNAUTHORIZED");
+    const old = await post(await signed("msg_4", now - 600));
+    expectRefusal(old, 401, "UNAUTHORIZED");
+    check(/too old/.test(old.json.error.message), old.text);
+    expectRefusal(await post({ "webhook-id": "msg_5", "webhook-timestamp": String(now) }), 401, "UNAUTHORIZED");
+    check(webhooks.length === before + 2, "nothing refused was handed on");
+    // verifyWebhook agrees, with a Headers object or a plain one.
+    const v = (headers, text = body, key = secret) => edge.verifyWebhook({ provider: "replicate", secret: key, body: text, headers });
+    check((await v(new Headers(good))) === true && (await v(good)) === true, "verifyWebhook: good");
+    check((await v(rotated)) === true, "verifyWebhook: one of several");
+    check((await v(good, body + " ")) === false, "verifyWebhook: changed body");
+    check((await v(good, body, "whsec_b3RoZXIgc2VjcmV0IGtleSBieXRlcw==")) === false, "verifyWebhook: wrong secret");
+    check((await v(await signed("msg_6", now - 600))) === false, "verifyWebhook: ten minutes old");
+    // A Replicate route without a usable secret is a setup error; verifyWebhook without one too.
+    check(throws(() => make("replicate", { webhookSecret: "not-a-secret" })) === "INVALID_REQUEST", "a bad webhookSecret");
+    check(throws(() => edge.verifyWebhook({ provider: "replicate", body, headers: good })) === "INVALID_REQUEST", "no secret");
   });
 
   add("3. the allow-list applies to the request as sent: defaults, provider defaults, budget", async () => {

@@ -1,17 +1,18 @@
 // End-to-end scenarios against the sandbox, for every provider. The same file
 // runs in Node and inside workerd: it uses only fetch, timers and the package.
 
-import { SANDBOX_KEYS, SANDBOX_SETTINGS } from "./sandbox-keys.mjs";
+import { SANDBOX_KEYS, SANDBOX_SETTINGS, SANDBOX_WEBHOOK_SECRETS } from "./sandbox-keys.mjs";
 import { sandboxControl } from "./sandbox-control.mjs";
 
 export { sandboxControl };
 
 export const KEYS = SANDBOX_KEYS;
 export const SETTINGS = SANDBOX_SETTINGS;
+/** Replicate's webhook signing secret at the sandbox. */
+export const REPLICATE_WEBHOOK_SECRET = SANDBOX_WEBHOOK_SECRETS.replicate;
 export const PROVIDERS = Object.keys(KEYS);
 /** A provider's id, sandbox key and settings (Azure's deployment), as client options. */
 export const setup = (provider) => ({ provider, apiKey: KEYS[provider], ...(SANDBOX_SETTINGS[provider] ?? {}) });
-const ASYNC = new Set(["apiframe", "gptimage2ai"]);
 const REQUESTS = {
   apiframe: { prompt: "A lighthouse at dusk", quality: "low", aspectRatio: "3:2" },
   gptimage2ai: { prompt: "A lighthouse at dusk", aspectRatio: "16:9", style: "cinematic" },
@@ -19,6 +20,7 @@ const REQUESTS = {
   openai: { prompt: "A lighthouse at dusk", quality: "low", size: "1024x1536", outputFormat: "png" },
   azure: { prompt: "A lighthouse at dusk", quality: "low", size: "1024x1536", outputFormat: "png" },
   openrouter: { prompt: "A lighthouse at dusk", quality: "low", aspectRatio: "2:3" },
+  replicate: { prompt: "A lighthouse at dusk", quality: "low", aspectRatio: "3:2" },
 };
 const SUBMIT_PATH = {
   apiframe: "POST /v2/images/generate",
@@ -27,6 +29,7 @@ const SUBMIT_PATH = {
   openai: "POST /v1/images/generations",
   azure: "POST /openai/deployments/{deployment}/images/generations",
   openrouter: "POST /api/v1/images",
+  replicate: "POST /v1/models/{owner}/{name}/predictions",
 };
 
 function check(cond, message) {
@@ -89,7 +92,7 @@ export function scenarios(edge, sandboxUrl, workerd = {}) {
 
   for (const p of PROVIDERS) {
     const req = REQUESTS[p];
-    const isAsync = ASYNC.has(p);
+    const isAsync = edge.providerInfo()[p].flow === "async";
 
     add(`${p}: generate returns images, cost and progress`, async () => {
       const seen = [];
@@ -98,12 +101,19 @@ export function scenarios(edge, sandboxUrl, workerd = {}) {
       check(job.images.length === 1, `${job.images.length} images`);
       await checkImage(job.images[0]);
       check(job.cost !== null, "no cost");
-      const expected = { apiframe: [4, 0.04], gptimage2ai: [10, null], getimg: [null, 0.06] }[p];
+      const expected = { apiframe: [4, 0.04], gptimage2ai: [10, null], getimg: [null, 0.06], replicate: [null, 0.012] }[p];
       if (expected) check(job.cost.credits === expected[0] && job.cost.usd === expected[1], JSON.stringify(job.cost));
       // Token-billed: the exact cost from the answer's usage.
       if (["openai", "azure", "openrouter"].includes(p)) check(job.cost.exact && job.cost.usd > 0, JSON.stringify(job.cost));
       if (p === "openai") check(job.images[0].width === 1024 && job.images[0].height === 1536, JSON.stringify(job));
       if (p === "openrouter") check(/usage\.cost/.test(job.cost.basis), job.cost.basis);
+      // Replicate states no price: the bill is the per-image figure, said to be third-party, and
+      // the images' one-hour lifetime is on the job.
+      if (p === "replicate") {
+        check(!job.cost.exact && /third-party/.test(job.cost.basis), JSON.stringify(job.cost));
+        const left = Date.parse(job.images[0].expiresAt) - Date.now();
+        check(left > 3_000_000 && left <= 3_600_000, `expiresAt ${job.images[0].expiresAt}`);
+      }
       check(seen.at(-1) === "succeeded", `progress ended with ${seen.at(-1)}`);
     });
 
@@ -135,7 +145,11 @@ export function scenarios(edge, sandboxUrl, workerd = {}) {
     add(`${p}: the deadline ends waiting; the handle resumes`, async () => {
       const e = await rejects(client(p).generate(req, { deadlineMs: 100 }), "DEADLINE_EXCEEDED");
       check(e.handle, "no handle on DEADLINE_EXCEEDED");
-      if (isAsync) {
+      if (isAsync && edge.providerInfo()[p].deadline) {
+        // The deadline went with the job (Replicate's Cancel-After): past it the provider ended it.
+        const late = await rejects(client(p).waitFor(e.handle, { deadlineMs: 10_000 }), "JOB_FAILED");
+        check(late.details.status === "cancelled", JSON.stringify(late.details));
+      } else if (isAsync) {
         const job = await client(p).waitFor(e.handle, { deadlineMs: 10_000 });
         check(job.status === "succeeded", "resumed after the deadline");
       } else {

@@ -62,6 +62,8 @@ new ImageClient({ provider: "openai" });
 const azureSpec = buildSubmitRequest("azure", { prompt: "x" }, { apiKey: "k", baseUrl: "https://res.openai.azure.com", deployment: "d" });
 validateRequest("azure", { prompt: "x", moderation: "low" }, { apiVersion: "v1" });
 const openrouter = new ImageClient({ provider: "openrouter", apiKey: "sk-or" });
+const replicate = new ImageClient({ provider: "replicate", apiKey: "r8_x" });
+const replicateRoute: RouteHandler = createRouteHandler({ provider: "replicate", apiKey: "r8_x", webhookSecret: "whsec_AAAA", secret: "0123456789abcdef0123456789abcdef", public: true });
 // Transport: a base URL with a path, extra headers, a fetch of one's own.
 const gateway = new ImageClient({
   provider: "openai",
@@ -103,6 +105,9 @@ async function server(apiKey: string): Promise<void> {
   const notJob: Job = await client.recover(handle);
   const estimate: Cost = client.estimateCost(request);
   const ok: boolean = await verifyWebhook({ provider: "apiframe", apiKey, body: "{}", signature: "sha256=00" });
+  const replicateOk: boolean = await verifyWebhook({ provider: "replicate", secret: "whsec_AAAA", body: new Uint8Array(0), headers: { "webhook-id": "m" } });
+  // @ts-expect-error: Replicate's webhooks are checked with its signing secret, not the API key
+  await verifyWebhook({ provider: "replicate", apiKey, body: "{}", headers: {} });
   try {
     await client.generate({ prompt: "" });
   } catch (e) {

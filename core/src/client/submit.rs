@@ -58,6 +58,7 @@ impl Client {
         }
         let now = io.now_ms();
         let deadline = now + opts.deadline_ms.unwrap_or(DEFAULT_DEADLINE_MS);
+        crate::wire::add_deadline(self.provider(), &mut prepared.plan.request, deadline - now);
         let mut handle = Handle {
             provider: self.provider(),
             job_id: None,

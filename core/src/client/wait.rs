@@ -17,6 +17,17 @@ use crate::wire;
 /// How far in the future a handle's `submittedAt` may lie (clocks differ).
 const FUTURE_SKEW_MS: f64 = 300_000.0;
 
+/// Most pages of a provider's job listing read to find one lost submit.
+const LIST_PAGES_MAX: usize = 10;
+
+/// Whether the target's provider lists its jobs, so a lost submit can be looked for.
+fn p_lists(t: &crate::Target) -> bool {
+    t.provider
+        .wire()
+        .list_since(t, Vec::new(), 0.0, None)
+        .is_some()
+}
+
 impl Client {
     /// [`Client::get_job`], its errors not yet sealed.
     pub(super) async fn read_job<I: Io>(&self, io: &I, handle: &Handle) -> Result<Job, Error> {
@@ -58,14 +69,30 @@ impl Client {
             .with_provider(p)
             .with_handle(handle.to_json())
         };
-        let Some(window) = p.recovery_window_ms() else {
-            return Err(unknown(format!(
-                "{} does not promise to deduplicate a resent submit, so sending it again could bill twice",
-                p.display_name()
-            )));
-        };
         let Some(request) = &handle.request else {
             return Err(unknown("the handle does not carry its request".to_string()));
+        };
+        let Some(window) = p.recovery_window_ms() else {
+            // Never resent; where the provider lists its jobs, looked for there.
+            let listed = self.find_in_listing(io, handle, request).await;
+            return match listed {
+                Ok(Some(job_id)) => {
+                    let mut found = handle.clone();
+                    found.job_id = Some(job_id);
+                    found.request = None;
+                    Ok(found)
+                }
+                Ok(None) if p_lists(&self.cfg.target) => Err(unknown(format!(
+                    "no job {} lists since it was submitted was made by this request (it was not created, or is not listed yet); {} does not promise to deduplicate a resent submit, so it is not sent again",
+                    p.display_name(),
+                    p.display_name()
+                ))),
+                Ok(None) => Err(unknown(format!(
+                    "{} does not promise to deduplicate a resent submit, so sending it again could bill twice",
+                    p.display_name()
+                ))),
+                Err(why) => Err(unknown(why)),
+            };
         };
         let age = io.now_ms() - handle.submitted_at;
         if age < -FUTURE_SKEW_MS {
@@ -94,6 +121,60 @@ impl Client {
         found.job_id = job.id;
         found.request = None;
         Ok(found)
+    }
+
+    /// The job a lost submit made, looked for in the provider's listing of
+    /// jobs created since the submit (less the clocks' skew), page by page
+    /// (at most [`LIST_PAGES_MAX`]), by the body it sent. `Err` says why the
+    /// listing could not be read.
+    async fn find_in_listing<I: Io>(
+        &self,
+        io: &I,
+        handle: &Handle,
+        request: &crate::json::Json,
+    ) -> Result<Option<String>, String> {
+        let t = &self.cfg.target;
+        if !p_lists(t) {
+            return Ok(None);
+        }
+        let p = self.provider();
+        let prepared = self
+            .prepare(io, request, &SubmitOptions::default())
+            .map_err(|e| format!("its request no longer validates ({})", e.message))?;
+        let crate::http::Body::Json(sent) = &prepared.plan.request.body else {
+            return Ok(None);
+        };
+        let since = handle.submitted_at - FUTURE_SKEW_MS;
+        let mut cursor: Option<String> = None;
+        for _ in 0..LIST_PAGES_MAX {
+            let headers = wire::auth_headers(t);
+            let Some(req) = p.wire().list_since(t, headers, since, cursor.as_deref()) else {
+                return Ok(None);
+            };
+            let resp = io
+                .send(&req, self.cfg.timeout_ms)
+                .await
+                .map_err(|_| format!("{}'s listing of jobs could not be read", p.display_name()))?;
+            let body = resp.body.redacted(&self.guard);
+            let list = match (resp.status, body.json()) {
+                (200..=299, Some(v)) => v.clone(),
+                (status, _) => {
+                    return Err(format!(
+                        "{}'s listing of jobs answered {status}",
+                        p.display_name()
+                    ))
+                }
+            };
+            let found = p.wire().find_in_list(&list, sent, since);
+            if found.job_id.is_some() {
+                return Ok(found.job_id);
+            }
+            match found.next {
+                Some(next) => cursor = Some(next),
+                None => return Ok(None),
+            }
+        }
+        Ok(None)
     }
 
     /// Poll the handle's job once, retrying what is safe to retry.

@@ -9,8 +9,8 @@ use crate::json;
 use crate::json::{Json, Map};
 use crate::price::{credit_cost, Plan};
 use crate::provider::{
-    Auth, Field, Flow, Headers, Idempotency, Limits, Model, PartialImages, Provider, References,
-    Setup, Source, Spec, Tariff, Webhooks, Wire,
+    Auth, Deadline, Field, Flow, Headers, Idempotency, Limits, Model, PartialImages, Provider,
+    References, Setup, Source, Spec, Tariff, Webhooks, Wire,
 };
 use crate::request::ImageRequest;
 use crate::wire::{decode_error, get, mime_of, post_json, ParseContext, SubmitPlan};
@@ -87,6 +87,7 @@ pub static SPEC: Spec = Spec {
     // ~15 s per generation (its guide).
     typical_duration_ms: 15_000.0,
     webhooks: Webhooks::HmacOfKeyDigest,
+    deadline: Deadline::None,
     references: References::UrlsOnly,
     partial_images: PartialImages::None,
     images_per_call: 10,

@@ -9,8 +9,8 @@ use crate::json;
 use crate::json::Json;
 use crate::price::credit_cost;
 use crate::provider::{
-    Auth, Field, Flow, Headers, Idempotency, Limits, Model, PartialImages, Provider, References,
-    Setup, Source, Spec, Tariff, Webhooks, Wire,
+    Auth, Deadline, Field, Flow, Headers, Idempotency, Limits, Model, PartialImages, Provider,
+    References, Setup, Source, Spec, Tariff, Webhooks, Wire,
 };
 use crate::request::ImageRequest;
 use crate::wire::{clean_text, decode_error, get, post_json, str_or_num, ParseContext, SubmitPlan};
@@ -74,6 +74,7 @@ pub static SPEC: Spec = Spec {
     reports_progress: false,
     typical_duration_ms: TYPICAL_DURATION_MS,
     webhooks: Webhooks::None,
+    deadline: Deadline::None,
     references: References::UrlsOnly,
     partial_images: PartialImages::None,
     images_per_call: 4,

@@ -11,6 +11,7 @@ pub mod getimg;
 pub mod gptimage2ai;
 pub mod openai;
 pub mod openrouter;
+pub mod replicate;
 
 use crate::provider::Provider;
 
@@ -28,5 +29,16 @@ pub const AZURE: Provider = Provider::of(&azure::SPEC);
 /// OpenRouter.
 pub const OPENROUTER: Provider = Provider::of(&openrouter::SPEC);
 
+/// Replicate.
+pub const REPLICATE: Provider = Provider::of(&replicate::SPEC);
+
 /// Every provider, in a stable order.
-pub static ALL: &[Provider] = &[APIFRAME, GPTIMAGE2AI, GETIMG, OPENAI, AZURE, OPENROUTER];
+pub static ALL: &[Provider] = &[
+    APIFRAME,
+    GPTIMAGE2AI,
+    GETIMG,
+    OPENAI,
+    AZURE,
+    OPENROUTER,
+    REPLICATE,
+];

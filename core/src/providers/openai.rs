@@ -12,8 +12,9 @@ use crate::job::Job;
 use crate::json;
 use crate::json::Json;
 use crate::provider::{
-    Auth, Field, Flow, Headers, Idempotency, Limits, Model, ModelFamily, PartialImages, Provider,
-    References, Setup, SizeRules, Source, Spec, Surface, Tariff, TokenTariff, Webhooks, Wire,
+    Auth, Deadline, Field, Flow, Headers, Idempotency, Limits, Model, ModelFamily, PartialImages,
+    Provider, References, Setup, SizeRules, Source, Spec, Surface, Tariff, TokenTariff, Webhooks,
+    Wire,
 };
 use crate::request::{effective_size, ImageRequest, Size};
 use crate::wire::{images_api, post_json, MultipartPlan, ParseContext, StreamStep, SubmitPlan};
@@ -208,6 +209,7 @@ pub static SPEC: Spec = Spec {
     reports_progress: false,
     typical_duration_ms: TYPICAL_DURATION_MS,
     webhooks: Webhooks::None,
+    deadline: Deadline::None,
     references: References::Bytes,
     partial_images: PartialImages::AsAsked,
     images_per_call: 10,

@@ -11,8 +11,8 @@ use crate::json;
 use crate::json::Json;
 use crate::price::{round_usd, Cost};
 use crate::provider::{
-    Auth, Field, Flow, Headers, Idempotency, Limits, Model, ModelFamily, PartialImages, Provider,
-    References, Setup, SizeRules, Source, Spec, Tariff, TokenTariff, Webhooks, Wire,
+    Auth, Deadline, Field, Flow, Headers, Idempotency, Limits, Model, ModelFamily, PartialImages,
+    Provider, References, Setup, SizeRules, Source, Spec, Tariff, TokenTariff, Webhooks, Wire,
 };
 use crate::request::ImageRequest;
 use crate::wire::{images_api, post_json, ParseContext, StreamStep, SubmitPlan};
@@ -117,6 +117,7 @@ pub static SPEC: Spec = Spec {
     reports_progress: false,
     typical_duration_ms: TYPICAL_DURATION_MS,
     webhooks: Webhooks::None,
+    deadline: Deadline::None,
     references: References::Bytes,
     // "Only supported by providers with native streaming (currently OpenAI)";
     // no count is taken: priced as up to OpenAI's most, three per image.

@@ -107,6 +107,11 @@ pub fn check_idempotency_key(provider: Provider, key: &str) -> Result<(), Error>
 
 /// The headers of every request to `target`: its auth (unless a caller's
 /// header carries the credential instead), then the caller's own.
+pub(crate) fn auth_headers(target: &Target) -> Vec<(String, String)> {
+    headers_of(target)
+}
+
+/// See [`auth_headers`].
 fn headers_of(target: &Target) -> Vec<(String, String)> {
     let mut h = if target.api_key.expose().is_empty() {
         Vec::new()
@@ -134,6 +139,22 @@ pub fn build_submit(
             .push(("Idempotency-Key".to_string(), k.to_string()));
     }
     Ok(plan)
+}
+
+/// Shortest deadline Replicate takes (`Cancel-After`: "the minimum
+/// allowed duration is 5 seconds").
+const CANCEL_AFTER_MIN_S: f64 = 5.0;
+
+/// Give the submit `request` the job's deadline, `remaining_ms` from now,
+/// where `provider` takes one: a job nobody waits for is then not run.
+pub fn add_deadline(provider: Provider, request: &mut HttpRequest, remaining_ms: f64) {
+    if provider.deadline() == crate::provider::Deadline::CancelAfter && remaining_ms.is_finite() {
+        let secs = (remaining_ms / 1000.0).ceil().max(CANCEL_AFTER_MIN_S);
+        request.headers.push((
+            "Cancel-After".to_string(),
+            format!("{}s", crate::json::number_text(secs)),
+        ));
+    }
 }
 
 /// Build the poll request for an asynchronous provider's job.

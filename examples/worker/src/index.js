@@ -47,6 +47,8 @@ function handlerFor(env, provider) {
         apiKey,
         ...providerOptions(env, provider),
         secret: env.ROUTE_SECRET,
+        // Replicate signs its webhooks with this account secret (whsec_…).
+        webhookSecret: env[binding(provider, "webhookSecret")] || undefined,
         basePath: `/api/${provider}`,
         maxCostUsd: Number(env.MAX_COST_USD || 1),
         allow: { maxCount: 4 },

@@ -244,6 +244,7 @@ pub fn submit(app: &Arc<App>, req: &Incoming<'_>, fault: JobFault) -> Response<B
         webhook,
         final_prompt: prompt.to_string(),
         seeds: Vec::new(),
+        cancelled: false,
     });
     if let Some(k) = idempotency_key {
         state.idempotency.insert(

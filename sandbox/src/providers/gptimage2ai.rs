@@ -197,6 +197,7 @@ pub fn submit(app: &Arc<App>, req: &Incoming<'_>, fault: JobFault) -> Response<B
         webhook: None,
         final_prompt: request.final_prompt,
         seeds,
+        cancelled: false,
     });
     json(
         StatusCode::OK,

@@ -7,6 +7,7 @@ pub mod getimg;
 pub mod gptimage2ai;
 pub mod openai;
 pub mod openrouter;
+pub mod replicate;
 
 use bytes::Bytes;
 use hyper::header::AUTHORIZATION;
@@ -96,6 +97,7 @@ pub fn problem(provider: Provider, problem: &Problem) -> Response<Body> {
         Provider::OpenAi => openai::problem(problem),
         Provider::Azure => azure::problem(problem),
         Provider::OpenRouter => openrouter::problem(problem),
+        Provider::Replicate => replicate::problem(problem),
     };
     match problem {
         Problem::RateLimited { retry_after } => {
