@@ -1,7 +1,7 @@
 // Generate one image through the package, save it, and say what it cost.
 //
 // Against the sandbox (default): SANDBOX_URL is set by `make demo`.
-// Against a real provider: GPT_IMAGE_PROVIDER=apiframe|gptimage2ai|getimg|openai|azure|openrouter|replicate
+// Against a real provider: GPT_IMAGE_PROVIDER=apiframe|gptimage2ai|getimg|openai|azure|openrouter|replicate|fal
 // and GPT_IMAGE_API_KEY=<your key> (never commit it), optional GPT_IMAGE_PROMPT; for Azure
 // also GPT_IMAGE_BASE_URL=https://RESOURCE.openai.azure.com and GPT_IMAGE_DEPLOYMENT.
 import { mkdir, writeFile } from "node:fs/promises";
@@ -23,6 +23,7 @@ const request = {
   ...(provider === "openai" || provider === "azure" ? { quality: "low", size: "1536x1024" } : {}),
   ...(provider === "openrouter" || provider === "replicate" ? { quality: "low", aspectRatio: "3:2" } : {}),
   ...(provider === "getimg" || provider === "gptimage2ai" ? { aspectRatio: "4:3" } : {}),
+  ...(provider === "fal" ? { quality: "low", aspectRatio: "4:3" } : {}),
 };
 
 // Count every HTTP request the client makes (it calls the global fetch).

@@ -238,8 +238,8 @@ export interface ProviderDetails extends ModelDetails {
   reportsProgress: boolean;
   /** Whether it signs its webhooks (see `verifyWebhook`). */
   signsWebhooks: boolean;
-  /** How a job's deadline goes with it (`cancelAfter`: Replicate ends the prediction when it passes), or null. */
-  deadline: "cancelAfter" | null;
+  /** How a job's deadline goes with it (`cancelAfter`: Replicate ends the prediction when it passes; `startTimeout`: fal drops a request not started by then), or null. */
+  deadline: "cancelAfter" | "startTimeout" | null;
   /** Whether it can stream partial images. */
   partialImages: boolean;
   /** Whether it sends as many partial images as asked (false: as many as it decides). */

@@ -96,10 +96,12 @@ interface RouteOwnOptions {
    * (default 0), on event streams. Each one adds output tokens; the `completed` job's cost is exact.
    */
   partialImages?: 0 | 1 | 2 | 3;
-  /** Verified webhook events (Apiframe, Replicate). Throw to make the sender retry. */
+  /** Verified webhook events (Apiframe, Replicate, fal). Throw to make the sender retry. */
   onWebhook?: (event: RouteWebhookEvent) => void | Promise<void>;
   /** Replicate's webhook signing secret (`whsec_…`), to verify its deliveries to `POST {basePath}/webhook`. */
   webhookSecret?: string;
+  /** fal: the JWKS its webhooks are checked against (default: fal's own, fetched and kept an hour). */
+  jwks?: { keys: Record<string, unknown>[] };
 }
 
 /** What `onError` is told. */

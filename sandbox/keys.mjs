@@ -10,6 +10,7 @@ export const SANDBOX_KEYS = {
   azure: "azure-sandbox",
   openrouter: "sk-or-sandbox",
   replicate: "r8_sandbox",
+  fal: "fal_sandbox",
 };
 
 // Settings a provider needs besides its key, as the sandbox serves them (it

@@ -25,11 +25,14 @@
 # APIs chosen by a setting, OpenAI's answer shape shared) to 149,506. Issue 22's
 # Replicate (its module; a lost prediction found again in its listing; Standard
 # Webhooks read by the core and checked by WebCrypto; RFC 3339 times both ways)
-# to 156,273; the limit 2 KB above that (issue 25 is where the build is cut down):
-#   158,300 bytes
+# to 156,273. fal (its module, the result fetched after the status, Ed25519
+# webhooks read by the core and checked by WebCrypto) to 160,821, after a float
+# formatted with `{}` was written with the host's number text instead (-11 KB);
+# the limit 2 KB above that (issue 25 is where the build is cut down):
+#   162,900 bytes
 set -euo pipefail
 cd "$(dirname "$0")/.."
-LIMIT_GZ=${SIZE_LIMIT_GZ:-158300}
+LIMIT_GZ=${SIZE_LIMIT_GZ:-162900}
 [ -f pkg/dist/gpt_image_edge_bg.wasm ] || ./scripts/build-pkg.sh >/dev/null
 
 gz() { gzip -9 -c "$1" | wc -c; }

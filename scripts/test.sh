@@ -76,7 +76,7 @@ layer "wasm tests in Chromium" ./scripts/wasm-test-chromium.sh
 stop_sandbox
 check "npm package" ./scripts/build-pkg.sh
 check "size of the Workers build" ./scripts/size.sh
-layer "package tests (Node, Chromium, tsc)" ./scripts/test-js.sh package.test.mjs validate-agreement.test.mjs browser.test.mjs types.test.mjs
+layer "package tests (Node, Chromium, tsc)" ./scripts/test-js.sh package.test.mjs validate-agreement.test.mjs browser.test.mjs types.test.mjs fal-types.test.mjs
 layer "client e2e in Node" ./scripts/test-js.sh e2e-node.test.mjs billing.test.mjs keyleak.test.mjs inputs.test.mjs
 layer "client e2e in workerd" ./scripts/test-js.sh e2e-workerd.test.mjs
 layer "route handler in Node and workerd" ./scripts/test-js.sh route-node.test.mjs route-workerd.test.mjs threats-node.test.mjs threats-workerd.test.mjs

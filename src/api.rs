@@ -346,6 +346,7 @@ pub fn parse_job_js(
         retry_after,
         output_format: opt_string(&options, "outputFormat")?,
         model: Some(model_option(p, &options)?),
+        quality: opt_string(&options, "quality")?,
     };
     parse_job(p, status, &body, &ctx)
         .map(|j| from_json(&j.to_json()))
@@ -379,9 +380,11 @@ pub fn verify_webhook_js(options: JsValue) -> Result<js_sys::Promise, JsValue> {
     let p = provider(&get(&options, "provider"))?;
     let api_key = opt_string(&options, "apiKey")?;
     let secret = opt_string(&options, "secret")?;
+    let jwks = get(&options, "jwks");
     let creds = crate::webhooks::Credentials {
         api_key: api_key.as_deref(),
         secret: secret.as_deref(),
+        jwks: &jwks,
     };
     if let Some(why) = crate::webhooks::missing(p, &creds) {
         return Err(js_error(

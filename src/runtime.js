@@ -191,3 +191,48 @@ async function verifyAny(rawKey, content, signatures) {
   }
   return good;
 }
+
+/** Where fal publishes the keys its webhooks are signed with. */
+export const FAL_JWKS_URL = "https://rest.alpha.fal.ai/.well-known/jwks.json";
+const JWKS_TTL_MS = 3_600_000;
+let falJwksCache = null;
+
+/** fal's JWKS: fetched once an hour at most, and kept (a failed fetch is not kept). */
+async function defaultFalJwks() {
+  if (falJwksCache && Date.now() - falJwksCache.at < JWKS_TTL_MS) return falJwksCache.jwks;
+  const r = await fetch(FAL_JWKS_URL, { headers: { accept: "application/json" } });
+  if (!r.ok) throw new Error(`fal's JWKS answered ${r.status}`);
+  const jwks = await r.json();
+  falJwksCache = { at: Date.now(), jwks };
+  return jwks;
+}
+
+/**
+ * Whether `signature` (64 bytes) is an Ed25519 signature, by any Ed25519 key of
+ * `jwks` (fal's, fetched, when null), of `prefix` followed by the hex SHA-256 of
+ * `body`: the four lines fal signs. WebCrypto does the hashing and the checks.
+ */
+export function ed25519VerifyFal(prefix, body, signature, jwks) {
+  // Views into WebAssembly memory: copied before the first await.
+  return verifyFal(prefix, body.slice(), signature.slice(), jwks);
+}
+
+async function verifyFal(prefix, body, signature, jwks) {
+  const subtle = globalThis.crypto.subtle;
+  const digest = new Uint8Array(await subtle.digest("SHA-256", body));
+  const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  const message = new TextEncoder().encode(prefix + hex);
+  const set = jwks ?? (await defaultFalJwks());
+  const keys = Array.isArray(set?.keys) ? set.keys : [];
+  for (const k of keys) {
+    if (!k || k.kty !== "OKP" || k.crv !== "Ed25519" || typeof k.x !== "string") continue;
+    let key;
+    try {
+      key = await subtle.importKey("jwk", { kty: "OKP", crv: "Ed25519", x: k.x }, { name: "Ed25519" }, false, ["verify"]);
+    } catch {
+      continue; // not a usable key: the others may be
+    }
+    if (await subtle.verify({ name: "Ed25519" }, key, signature, message)) return true;
+  }
+  return false;
+}

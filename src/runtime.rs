@@ -53,6 +53,16 @@ extern "C" {
         signatures: js_sys::Array,
     ) -> js_sys::Promise;
 
+    /// Whether `signature` is fal's Ed25519 signature of `prefix` and the hex
+    /// SHA-256 of `body`, by a key of `jwks` (fal's own, fetched, when null).
+    #[wasm_bindgen(js_name = ed25519VerifyFal)]
+    pub fn ed25519_verify_fal(
+        prefix: &str,
+        body: &[u8],
+        signature: &[u8],
+        jwks: &JsValue,
+    ) -> js_sys::Promise;
+
     /// `[[name, value], ...]` of a headers option (an object or a `Headers`);
     /// throws when a value is not a string.
     #[wasm_bindgen(js_name = headerEntries, catch)]

@@ -3,19 +3,23 @@
 //! is signed); WebCrypto checks the signature, in constant time.
 
 use gpt_image_core::provider::Webhooks;
-use gpt_image_core::webhook::{self, StandardDelivery, WebhookRefusal};
+use gpt_image_core::webhook::{self, FalDelivery, StandardDelivery, WebhookRefusal};
 use gpt_image_core::Provider;
 use wasm_bindgen::prelude::*;
 
-use crate::runtime::{header_value, hmac_sha256_verify, hmac_sha256_verify_any};
+use crate::runtime::{
+    ed25519_verify_fal, header_value, hmac_sha256_verify, hmac_sha256_verify_any,
+};
 
 /// What verifies a provider's webhooks: Apiframe's API key, Replicate's
-/// `whsec_` signing secret.
+/// `whsec_` signing secret, fal's JWKS.
 pub(crate) struct Credentials<'a> {
     /// The API key (Apiframe signs with it).
     pub api_key: Option<&'a str>,
     /// The signing secret (Standard Webhooks).
     pub secret: Option<&'a str>,
+    /// A JWKS object (fal); `undefined` or `null`: fal's own, fetched and kept an hour.
+    pub jwks: &'a JsValue,
 }
 
 /// The verdict on one delivery.
@@ -48,6 +52,13 @@ const fn refusal(why: &'static str) -> Refusal {
     Refusal { why, stale: false }
 }
 
+/// Whether `v` is an object whose `keys` is an array.
+fn is_jwks(v: &JsValue) -> bool {
+    v.is_object()
+        && js_sys::Reflect::get(v, &JsValue::from_str("keys"))
+            .is_ok_and(|k| js_sys::Array::is_array(&k))
+}
+
 /// The setup error for credentials a provider's scheme needs and lacks.
 pub(crate) fn missing(p: Provider, creds: &Credentials<'_>) -> Option<String> {
     match p.webhooks() {
@@ -65,6 +76,10 @@ pub(crate) fn missing(p: Provider, creds: &Credentials<'_>) -> Option<String> {
             ),
             Some(_) => None,
         },
+        Webhooks::Ed25519Jwks if !creds.jwks.is_undefined() && !is_jwks(creds.jwks) => Some(
+            "option `jwks` must be a JWKS, `{ keys: [...] }` (leave it out to use fal's own)"
+                .to_string(),
+        ),
         _ => None,
     }
 }
@@ -108,6 +123,40 @@ pub(crate) fn check(
                 signature_matches: hmac_sha256_verify(key, body, &sig),
                 delivery_id: None,
                 signed_at_ms: None,
+            })
+        }
+        Webhooks::Ed25519Jwks => {
+            let read = FalDelivery::read(
+                header("x-fal-webhook-request-id").as_deref(),
+                header("x-fal-webhook-user-id").as_deref(),
+                header("x-fal-webhook-timestamp").as_deref(),
+                header("x-fal-webhook-signature").as_deref(),
+                js_sys::Date::now(),
+            );
+            let delivery = match read {
+                Ok(d) => d,
+                Err(WebhookRefusal::Malformed) => return Err(refusal(
+                    "a webhook without well-formed X-Fal-Webhook-Request-Id, -User-Id, -Timestamp and -Signature headers was refused",
+                )),
+                Err(WebhookRefusal::Stale) => return Err(Refusal {
+                    why: "a signed webhook more than five minutes old (or ahead) was refused as a replay",
+                    stale: true,
+                }),
+            };
+            let jwks = if creds.jwks.is_undefined() {
+                &JsValue::NULL
+            } else {
+                creds.jwks
+            };
+            Ok(Check {
+                signature_matches: ed25519_verify_fal(
+                    &delivery.signed_prefix(),
+                    body,
+                    &delivery.signature,
+                    jwks,
+                ),
+                delivery_id: Some(delivery.request_id),
+                signed_at_ms: Some(delivery.timestamp_s as f64 * 1000.0),
             })
         }
         Webhooks::StandardWebhooks => {

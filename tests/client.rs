@@ -14,8 +14,12 @@ const KEYS_FILE: &str = include_str!("../sandbox/keys.mjs");
 
 /// `(provider, key)` of each `  provider: "key",` line of the keys file.
 fn keys() -> Vec<(&'static str, &'static str)> {
+    // The `SANDBOX_KEYS` block only (the file holds other tables too).
     KEYS_FILE
         .lines()
+        .skip_while(|l| !l.starts_with("export const SANDBOX_KEYS"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("};"))
         .filter_map(|l| {
             let (id, rest) = l.trim().split_once(": \"")?;
             Some((id, rest.strip_suffix("\",")?))

@@ -29,7 +29,13 @@ impl fmt::Debug for ApiKey {
 }
 
 /// Header names whose values `Debug` prints: the client's own, never secret.
-pub const PLAIN_HEADERS: [&str; 4] = ["content-type", "accept", "idempotency-key", "cancel-after"];
+pub const PLAIN_HEADERS: [&str; 5] = [
+    "content-type",
+    "accept",
+    "idempotency-key",
+    "cancel-after",
+    "x-fal-request-start-timeout",
+];
 
 /// A request body.
 #[derive(Clone, PartialEq)]
@@ -221,12 +227,13 @@ pub fn api_root(provider: Provider, base_url: Option<&str>) -> Result<String, Er
 }
 
 /// Headers a caller's `headers` may not set: what the client sets itself.
-const RESERVED_HEADERS: [&str; 8] = [
+const RESERVED_HEADERS: [&str; 9] = [
     "content-type",
     "content-length",
     "host",
     "idempotency-key",
     "cancel-after",
+    "x-fal-request-start-timeout",
     "accept",
     "transfer-encoding",
     "connection",

@@ -297,8 +297,14 @@ fn token_estimate(
             format!("auto (priced as {}x{})", auto.0, auto.1),
         ),
     };
-    let per_image =
-        (per_1024 as f64 * f64::from(w) * f64::from(h) / (1024.0 * 1024.0)).ceil() as u64;
+    let scaled = (per_1024 as f64 * f64::from(w) * f64::from(h) / (1024.0 * 1024.0)).ceil() as u64;
+    // Where a provider's per-image prices do not fall below its 1024x1024
+    // figure for smaller images, neither does the estimate.
+    let per_image = if t.smaller_priced_as_1024 {
+        scaled.max(per_1024)
+    } else {
+        scaled
+    };
     let partial = u64::from(partial_images) * t.partial_image_tokens;
     let output = (per_image + partial) * n;
     let high_fidelity = req.input_fidelity == Some("high");
@@ -322,8 +328,13 @@ fn token_estimate(
         String::new()
     };
     let plural = if n == 1 { "image" } else { "images" };
+    let floor = if t.smaller_priced_as_1024 && per_image > scaled {
+        ", and no less"
+    } else {
+        ""
+    };
     let mut basis = format!(
-        "estimate: {per_1024} output tokens per 1024x1024 {priced_as}-quality image{auto_note} ({}) scaled by area to {size_words}",
+        "estimate: {per_1024} output tokens per 1024x1024 {priced_as}-quality image{auto_note} ({}) scaled by area to {size_words}{floor}",
         t.source
     );
     if partial > 0 {

@@ -100,6 +100,9 @@ pub enum Webhooks {
     /// `webhook-signature` (`v1,<base64>` entries), an HMAC-SHA256 of
     /// `id.timestamp.body` keyed with a `whsec_` secret (Replicate).
     StandardWebhooks,
+    /// Ed25519 over four lines (request id, user id, timestamp, hex SHA-256
+    /// of the body), checked against any key of a JWKS (fal).
+    Ed25519Jwks,
 }
 
 /// How a provider takes a deadline for a job, so a job nobody waits for any
@@ -110,6 +113,9 @@ pub enum Deadline {
     None,
     /// `Cancel-After: <seconds>s` on the submit (Replicate).
     CancelAfter,
+    /// `X-Fal-Request-Start-Timeout: <seconds>`: a job not started by then
+    /// is not run (fal; it bounds the wait in the queue, not the run).
+    StartTimeout,
 }
 
 /// What a provider does with an `Idempotency-Key`.
@@ -228,6 +234,9 @@ pub struct TokenTariff {
     pub auto_priced_as: &'static str,
     /// Output tokens each partial image of a stream adds.
     pub partial_image_tokens: u64,
+    /// Whether an image smaller than 1024x1024 is priced as one (fal's
+    /// per-image table does not fall with the area below that size).
+    pub smaller_priced_as_1024: bool,
     /// Where these figures come from, for the estimate's words.
     pub source: &'static str,
 }
@@ -442,6 +451,18 @@ pub trait Wire: Sync {
 
     /// The job a verified webhook event is about.
     fn webhook_job_id<'a>(&self, _event: &'a Json) -> Option<&'a str> {
+        None
+    }
+
+    /// Where a job that a poll reported finished keeps its result, when the
+    /// poll does not carry it (fal's queue: the status, then the result).
+    fn result(
+        &self,
+        _target: &Target,
+        _headers: Headers,
+        _job_id: &str,
+        _polled: &Job,
+    ) -> Option<HttpRequest> {
         None
     }
 
@@ -985,6 +1006,7 @@ pub fn provider_info() -> Json {
             match s.deadline {
                 Deadline::None => Json::Null,
                 Deadline::CancelAfter => json!("cancelAfter"),
+                Deadline::StartTimeout => json!("startTimeout"),
             },
         );
         info.insert("partialImages", json!(p.streams_partial_images()));

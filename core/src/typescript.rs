@@ -83,23 +83,27 @@ fn provider_options() -> String {
 /// `verifyWebhook`'s options, one member per way of signing, each naming
 /// the providers that sign that way.
 fn webhook_options() -> String {
-    let schemes: [(Webhooks, &str); 2] = [
+    let schemes: [(Webhooks, &str); 3] = [
         (
             Webhooks::HmacOfKeyDigest,
-            "  /** An HMAC of the body keyed with your API key (`X-Webhook-Signature`): pass it as `signature`, or the request's `headers`. */
-  apiKey: string;
-  body: WebhookBody;
-  signature?: string | null;
-  headers?: WebhookHeaders;
-",
+            concat!(
+                "  /** An HMAC of the body keyed with your API key (`X-Webhook-Signature`): pass it as `signature`, or the request's `headers`. */\n",
+                "  apiKey: string;\n  body: WebhookBody;\n  signature?: string | null;\n  headers?: WebhookHeaders;\n",
+            ),
         ),
         (
             Webhooks::StandardWebhooks,
-            "  /** Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`): your account's signing secret, `whsec_…`. */
-  secret: string;
-  body: WebhookBody;
-  headers: WebhookHeaders;
-",
+            concat!(
+                "  /** Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`): your account's signing secret, `whsec_…`. */\n",
+                "  secret: string;\n  body: WebhookBody;\n  headers: WebhookHeaders;\n",
+            ),
+        ),
+        (
+            Webhooks::Ed25519Jwks,
+            concat!(
+                "  /** Ed25519 (`X-Fal-Webhook-Request-Id`, `-User-Id`, `-Timestamp`, `-Signature`) by a key of this JWKS; left out, fal's own, fetched and kept an hour. */\n",
+                "  jwks?: { keys: Record<string, unknown>[] };\n  body: WebhookBody;\n  headers: WebhookHeaders;\n",
+            ),
         ),
     ];
     let mut members = Vec::new();

@@ -100,10 +100,7 @@ impl StandardDelivery {
                 && i.bytes().all(|b| b.is_ascii_graphic() && b != b'.')
         });
         // Seconds since 1970: up to 12 digits (no sign, no spaces inside).
-        let timestamp_s = timestamp
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && t.len() <= 12 && t.bytes().all(|b| b.is_ascii_digit()))
-            .map(|t| t.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0')));
+        let timestamp_s = timestamp.and_then(epoch_seconds);
         let signatures: Vec<Vec<u8>> = signature
             .unwrap_or_default()
             .split(' ')
@@ -132,6 +129,76 @@ impl StandardDelivery {
         let mut out = format!("{}.{}.", self.id, self.timestamp_s).into_bytes();
         out.extend_from_slice(body);
         out
+    }
+}
+
+/// The headers of a fal webhook delivery, read and checked: well formed,
+/// and signed within five minutes of now. What fal signs with Ed25519 is four
+/// lines: the request id, the user id, the timestamp and the hex SHA-256 of
+/// the raw body ([`FalDelivery::signed_prefix`] is the first three).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FalDelivery {
+    /// `X-Fal-Webhook-Request-Id`.
+    pub request_id: String,
+    /// `X-Fal-Webhook-User-Id`.
+    pub user_id: String,
+    /// `X-Fal-Webhook-Timestamp`, in seconds since 1970.
+    pub timestamp_s: u64,
+    /// `X-Fal-Webhook-Signature`: 64 bytes (written in hex).
+    pub signature: Vec<u8>,
+}
+
+/// Whether `s` is a header value fit to sign: printable ASCII, no line break.
+fn token_like(s: &str) -> bool {
+    !s.is_empty() && s.len() <= WEBHOOK_ID_MAX && s.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// Seconds since 1970 written in up to 12 digits.
+fn epoch_seconds(t: &str) -> Option<u64> {
+    let t = t.trim();
+    (!t.is_empty() && t.len() <= 12 && t.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| t.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0')))
+}
+
+impl FalDelivery {
+    /// Reads the four headers; `now_ms` judges the timestamp.
+    pub fn read(
+        request_id: Option<&str>,
+        user_id: Option<&str>,
+        timestamp: Option<&str>,
+        signature_hex: Option<&str>,
+        now_ms: f64,
+    ) -> Result<FalDelivery, WebhookRefusal> {
+        let request_id = request_id.map(str::trim).filter(|s| token_like(s));
+        let user_id = user_id.map(str::trim).filter(|s| token_like(s));
+        let timestamp_s = timestamp.and_then(epoch_seconds);
+        let signature = signature_hex
+            .map(str::trim)
+            .and_then(unhex)
+            .filter(|s| s.len() == 64);
+        let (Some(request_id), Some(user_id), Some(timestamp_s), Some(signature)) =
+            (request_id, user_id, timestamp_s, signature)
+        else {
+            return Err(WebhookRefusal::Malformed);
+        };
+        if !crate::route::webhook_fresh(timestamp_s as f64 * 1000.0, now_ms) {
+            return Err(WebhookRefusal::Stale);
+        }
+        Ok(FalDelivery {
+            request_id: request_id.to_string(),
+            user_id: user_id.to_string(),
+            timestamp_s,
+            signature,
+        })
+    }
+
+    /// The first three signed lines, each ended by a line break; the fourth
+    /// (the body's hex SHA-256) follows.
+    pub fn signed_prefix(&self) -> String {
+        format!(
+            "{}\n{}\n{}\n",
+            self.request_id, self.user_id, self.timestamp_s
+        )
     }
 }
 
@@ -236,6 +303,47 @@ mod tests {
                 StandardDelivery::read(i, t, sig, now),
                 Err(WebhookRefusal::Malformed)
             );
+        }
+    }
+
+    #[test]
+    fn fal_deliveries_are_read_and_refused_when_stale_or_malformed() {
+        let sig = "ab".repeat(64);
+        let now = 1_764_000_000_000.0;
+        let read = |rid: Option<&str>, uid: Option<&str>, ts: Option<&str>, s: Option<&str>| {
+            FalDelivery::read(rid, uid, ts, s, now)
+        };
+        let d = read(
+            Some("req-1"),
+            Some("user-1"),
+            Some("1764000000"),
+            Some(&sig),
+        )
+        .unwrap();
+        assert_eq!(d.signed_prefix(), "req-1\nuser-1\n1764000000\n");
+        assert_eq!(d.signature.len(), 64);
+        assert_eq!(
+            read(
+                Some("req-1"),
+                Some("user-1"),
+                Some("1763999400"),
+                Some(&sig)
+            ),
+            Err(WebhookRefusal::Stale)
+        );
+        for (rid, uid, ts, s) in [
+            (None, Some("u"), Some("1764000000"), Some(sig.as_str())),
+            (Some("r"), None, Some("1764000000"), Some(sig.as_str())),
+            (Some("r"), Some("u"), Some("-1"), Some(sig.as_str())),
+            (Some("r"), Some("u"), Some("1764000000"), Some("abcd")),
+            (
+                Some("r\nx"),
+                Some("u"),
+                Some("1764000000"),
+                Some(sig.as_str()),
+            ),
+        ] {
+            assert_eq!(read(rid, uid, ts, s), Err(WebhookRefusal::Malformed));
         }
     }
 }

@@ -1255,3 +1255,47 @@ fn replicate_submits_carry_the_deadline_as_cancel_after() {
     assert_eq!(sent[0].header("cancel-after"), Some("90s"));
     assert!(sent[0].header("idempotency-key").is_none());
 }
+
+#[test]
+fn fal_polls_the_status_then_fetches_the_result_once() {
+    let p = providers::FAL;
+    let io = Scripted::new(vec![
+        reply(200, json!({ "request_id": "r1", "status": "IN_QUEUE" })),
+        reply(202, json!({ "status": "IN_PROGRESS" })),
+        reply(200, json!({ "status": "COMPLETED" })),
+        reply(
+            200,
+            json!({ "images": [{ "url": "https://v3.fal.media/a.png", "width": 1024, "height": 768 }] }),
+        ),
+    ]);
+    let opts = SubmitOptions {
+        deadline_ms: Some(120_000.0),
+        ..SubmitOptions::default()
+    };
+    let job = run(client(p).generate(
+        &io,
+        &json!({ "prompt": "a kite", "quality": "medium", "aspectRatio": "4:3" }),
+        &opts,
+        &mut no_progress,
+    ))
+    .unwrap();
+    assert_eq!(job.status, gpt_image_core::JobStatus::Succeeded);
+    assert_eq!(job.id.as_deref(), Some("r1"));
+    // No usage in the answer: priced from the table at the quality asked (1024x768 as
+    // 1024x1024: fal's prices do not fall below it), as an estimate.
+    let cost = job.cost.unwrap();
+    assert!(!cost.exact && cost.usd == Some(0.06), "{cost:?}");
+    let sent = io.sent();
+    let urls: Vec<&str> = sent.iter().map(|r| r.url.as_str()).collect();
+    assert_eq!(
+        urls,
+        vec![
+            "https://queue.fal.run/openai/gpt-image-2",
+            "https://queue.fal.run/openai/gpt-image-2/requests/r1/status",
+            "https://queue.fal.run/openai/gpt-image-2/requests/r1/status",
+            "https://queue.fal.run/openai/gpt-image-2/requests/r1",
+        ]
+    );
+    assert_eq!(sent[0].header("x-fal-request-start-timeout"), Some("120"));
+    assert_eq!(sent[0].header("authorization"), Some("Key sk-SECRET-7f3a"));
+}

@@ -166,8 +166,9 @@ fn common_rows(p: Provider) -> Vec<Row> {
 
 fn provider_rows() -> Vec<Row> {
     use providers::{
-        APIFRAME as Apiframe, AZURE as Azure, GETIMG as Getimg, GPTIMAGE2AI as Gptimage2ai,
-        OPENAI as Openai, OPENROUTER as Openrouter, REPLICATE as Replicate,
+        APIFRAME as Apiframe, AZURE as Azure, FAL as Fal, GETIMG as Getimg,
+        GPTIMAGE2AI as Gptimage2ai, OPENAI as Openai, OPENROUTER as Openrouter,
+        REPLICATE as Replicate,
     };
     use IssueCode::*;
     let warn = |p, request, path| Row {
@@ -736,6 +737,47 @@ fn provider_rows() -> Vec<Row> {
             Replicate,
             json!({ "prompt": "ok", "model": "gpt-image-2.5-flare" }),
             "model",
+            NotAllowed,
+        ),
+        // fal
+        warn(
+            Fal,
+            json!({ "prompt": "ok", "background": "opaque" }),
+            "background",
+        ),
+        strict(
+            Fal,
+            json!({ "prompt": "ok", "moderation": "low" }),
+            "moderation",
+        ),
+        row(
+            Fal,
+            json!({ "prompt": "ok", "aspectRatio": "3:2" }),
+            "aspectRatio",
+            NotAllowed,
+        ),
+        row(
+            Fal,
+            json!({ "prompt": "ok", "count": 5 }),
+            "count",
+            OutOfRange,
+        ),
+        row(
+            Fal,
+            json!({ "prompt": "ok", "references": refs(17) }),
+            "references",
+            TooMany,
+        ),
+        row(
+            Fal,
+            json!({ "prompt": "ok", "size": "1000x1000" }),
+            "size",
+            OutOfRange,
+        ),
+        row(
+            Fal,
+            json!({ "prompt": "ok", "outputFormat": "gif" }),
+            "outputFormat",
             NotAllowed,
         ),
     ]

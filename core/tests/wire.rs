@@ -1040,3 +1040,91 @@ fn replicate_submit_poll_and_predictions() {
     let e = parse(p, 200, json!({ "status": "starting" })).unwrap_err();
     assert_eq!(e.code, ErrorCode::Decode);
 }
+
+#[test]
+fn fal_generations_edits_status_and_results() {
+    let p = providers::FAL;
+    let t = target(p, None);
+    // No quality asked: `high` is sent, as fal would pick, so the bill is the one estimated.
+    let (plan, warnings) = build_submit_request(
+        &t,
+        &json!({ "prompt": "a kite", "aspectRatio": "16:9" }),
+        false,
+        Some("k"),
+    )
+    .unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let r = &plan.request;
+    assert_eq!(
+        (r.method, r.url.as_str()),
+        ("POST", "https://queue.fal.run/openai/gpt-image-2")
+    );
+    assert_eq!(r.header("authorization"), Some("Key KEY123"));
+    assert_eq!(r.header("idempotency-key"), None);
+    assert_eq!(
+        body_json(&r.body),
+        json!({ "prompt": "a kite", "image_size": "landscape_16_9", "quality": "high" })
+    );
+    // An edit with references and a mask goes to /edit; a size as width and height; the webhook as a query.
+    let req = json!({
+        "prompt": "make it blue", "references": ["https://cdn.example.com/a.png"], "mask": "https://cdn.example.com/m.png",
+        "size": "1536x1024", "quality": "low", "count": 2, "outputFormat": "webp", "webhookUrl": "https://hooks.example.com/fal?x=1",
+    });
+    let (plan, _) = build_submit_request(&t, &req, false, None).unwrap();
+    assert_eq!(
+        plan.request.url,
+        "https://queue.fal.run/openai/gpt-image-2/edit?fal_webhook=https%3A%2F%2Fhooks.example.com%2Ffal%3Fx%3D1"
+    );
+    assert_eq!(
+        body_json(&plan.request.body),
+        json!({
+            "prompt": "make it blue", "image_size": { "width": 1536, "height": 1024 }, "quality": "low",
+            "num_images": 2, "output_format": "webp", "image_urls": ["https://cdn.example.com/a.png"],
+            "mask_url": "https://cdn.example.com/m.png",
+        })
+    );
+    // Status and result: both under the model's own id.
+    let poll = build_poll_request(&t, "req-1").unwrap();
+    assert_eq!(
+        poll.url,
+        "https://queue.fal.run/openai/gpt-image-2/requests/req-1/status"
+    );
+    let accepted = parse(
+        p,
+        200,
+        json!({ "request_id": "req-1", "status_url": "x", "response_url": "y" }),
+    )
+    .unwrap();
+    assert_eq!(
+        (accepted.id.as_deref(), accepted.status),
+        (Some("req-1"), JobStatus::Queued)
+    );
+    assert_eq!(
+        parse(p, 202, json!({ "status": "IN_PROGRESS" }))
+            .unwrap()
+            .status,
+        JobStatus::Running
+    );
+    // COMPLETED without images: the result is fetched next (see client_rules).
+    let done = parse(p, 200, json!({ "status": "COMPLETED" })).unwrap();
+    assert_eq!((done.status, done.images.len()), (JobStatus::Succeeded, 0));
+    let failed = parse(
+        p,
+        200,
+        json!({ "status": "COMPLETED", "error": "content policy" }),
+    )
+    .unwrap();
+    assert_eq!(failed.status, JobStatus::Failed);
+    let result = parse(
+        p,
+        200,
+        json!({ "images": [{ "url": "https://v3.fal.media/a.png", "width": 1024, "height": 1024, "content_type": "image/png" }],
+                "usage": { "input_tokens": 20, "output_tokens": 7000, "input_tokens_details": { "text_tokens": 20, "image_tokens": 0 } } }),
+    )
+    .unwrap();
+    assert_eq!(result.images[0].width, Some(1024));
+    let cost = result.cost.unwrap();
+    assert!(cost.exact && cost.usd == Some(0.2101), "{cost:?}");
+    let e = parse(p, 200, json!({ "images": [] })).unwrap_err();
+    assert_eq!(e.code, ErrorCode::Decode);
+}

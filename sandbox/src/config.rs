@@ -20,11 +20,13 @@ pub enum Provider {
     OpenRouter,
     /// Replicate: predictions of `openai/gpt-image-2`, polled or awaited.
     Replicate,
+    /// fal: the queue of `openai/gpt-image-2` (status, then result).
+    Fal,
 }
 
 impl Provider {
     /// All providers, in documentation order.
-    pub const ALL: [Provider; 7] = [
+    pub const ALL: [Provider; 8] = [
         Provider::Apiframe,
         Provider::GptImage2Ai,
         Provider::Getimg,
@@ -32,6 +34,7 @@ impl Provider {
         Provider::Azure,
         Provider::OpenRouter,
         Provider::Replicate,
+        Provider::Fal,
     ];
 
     /// The provider's name on the sandbox's control endpoints and flags.
@@ -44,6 +47,7 @@ impl Provider {
             Provider::Azure => "azure",
             Provider::OpenRouter => "openrouter",
             Provider::Replicate => "replicate",
+            Provider::Fal => "fal",
         }
     }
 
@@ -62,6 +66,7 @@ impl Provider {
             Provider::Azure => "azure-sandbox",
             Provider::OpenRouter => "sk-or-sandbox",
             Provider::Replicate => "r8_sandbox",
+            Provider::Fal => "fal_sandbox",
         }
     }
 
@@ -169,7 +174,7 @@ USAGE: sandbox [FLAGS]
   --apiframe-result-shape SHAPE    string|array|object|mixed (default mixed)
   --time-scale F                   multiply every simulated duration (default 1)
   --asset-ttl SECS                 lifetime of generated image URLs (default 86400)
-  --key PROVIDER=KEY               accept KEY for PROVIDER (apiframe|gptimage2ai|getimg|openai|azure|openrouter|replicate); repeatable
+  --key PROVIDER=KEY               accept KEY for PROVIDER (apiframe|gptimage2ai|getimg|openai|azure|openrouter|replicate|fal); repeatable
   --balance KEY=AMOUNT             starting balance of KEY: credits, or USD for getimg/openai; repeatable
   --fault-rate R                   random transient faults (429/500/502/503) with probability R
   --seed N                         seed of every random choice (default fixed)
@@ -239,7 +244,7 @@ impl Config {
                         .split_once('=')
                         .ok_or_else(|| format!("--key: expected PROVIDER=KEY, got {v}"))?;
                     let provider = Provider::parse(provider).ok_or_else(|| {
-                        format!("--key: unknown provider {provider} (apiframe|gptimage2ai|getimg|openai|azure|openrouter|replicate)")
+                        format!("--key: unknown provider {provider} (apiframe|gptimage2ai|getimg|openai|azure|openrouter|replicate|fal)")
                     })?;
                     if key.is_empty() {
                         return Err("--key: the key is empty".into());

@@ -23,8 +23,8 @@ use crate::config::{Config, Provider};
 use crate::faults::{self, Endpoint, Fault, FaultKind};
 use crate::http::{self, Aborted, Body, Reply};
 use crate::providers::{
-    self, apiframe, azure, getimg, gptimage2ai, openai, openrouter, replicate, Incoming, JobFault,
-    Problem,
+    self, apiframe, azure, fal, getimg, gptimage2ai, openai, openrouter, replicate, Incoming,
+    JobFault, Problem,
 };
 
 /// Largest JSON body accepted.
@@ -198,6 +198,9 @@ enum Operation {
     ReplicateGet(String),
     ReplicateList,
     ReplicateSecret,
+    FalSubmit { edit: bool },
+    FalStatus(String),
+    FalResult(String),
 }
 
 impl Operation {
@@ -215,6 +218,9 @@ impl Operation {
             | Operation::ReplicateGet(_)
             | Operation::ReplicateList
             | Operation::ReplicateSecret => Provider::Replicate,
+            Operation::FalSubmit { .. } | Operation::FalStatus(_) | Operation::FalResult(_) => {
+                Provider::Fal
+            }
         }
     }
 
@@ -224,7 +230,9 @@ impl Operation {
             | Operation::Gptimage2Poll(_)
             | Operation::ReplicateGet(_)
             | Operation::ReplicateList
-            | Operation::ReplicateSecret => Endpoint::Poll,
+            | Operation::ReplicateSecret
+            | Operation::FalStatus(_)
+            | Operation::FalResult(_) => Endpoint::Poll,
             _ => Endpoint::Submit,
         }
     }
@@ -234,6 +242,8 @@ impl Operation {
 enum Route {
     Provider(Operation),
     OpenrouterModels,
+    FalJwks,
+    FalWrongPath,
     Image(String),
     Ledger,
     Stats,
@@ -326,6 +336,28 @@ fn resolve(method: &Method, path: &str) -> (Route, String) {
             "GET /v1/webhooks/default/secret",
             "GET",
         ),
+        ["openai", "gpt-image-2"] => (
+            Route::Provider(Operation::FalSubmit { edit: false }),
+            "POST /openai/gpt-image-2",
+            "POST",
+        ),
+        ["openai", "gpt-image-2", "edit"] => (
+            Route::Provider(Operation::FalSubmit { edit: true }),
+            "POST /openai/gpt-image-2/edit",
+            "POST",
+        ),
+        ["openai", "gpt-image-2", "requests", id, "status"] => (
+            Route::Provider(Operation::FalStatus(id.to_string())),
+            "GET /openai/gpt-image-2/requests/{id}/status",
+            "GET",
+        ),
+        ["openai", "gpt-image-2", "requests", id] => (
+            Route::Provider(Operation::FalResult(id.to_string())),
+            "GET /openai/gpt-image-2/requests/{id}",
+            "GET",
+        ),
+        ["openai", "gpt-image-2", "edit", "requests", ..] => (Route::FalWrongPath, "other", "GET"),
+        [".well-known", "jwks.json"] => (Route::FalJwks, "GET /.well-known/jwks.json", "GET"),
         ["api", "v1", "images", "models"] => {
             (Route::OpenrouterModels, "GET /api/v1/images/models", "GET")
         }
@@ -371,6 +403,8 @@ async fn route(app: &Arc<App>, req: Request<HyperBody>) -> Reply {
     match route {
         Route::Provider(operation) => provider_request(app, operation, req).await,
         Route::OpenrouterModels => providers::openrouter::models().into(),
+        Route::FalJwks => fal::jwks().into(),
+        Route::FalWrongPath => fal::wrong_path().into(),
         Route::Image(file) => serve_image(app, &file).await.into(),
         Route::Ledger => ledger(app, query.as_deref()).into(),
         Route::Stats => {
@@ -531,6 +565,9 @@ async fn provider_request(app: &Arc<App>, operation: Operation, req: Request<Hyp
         Operation::ReplicateGet(id) => replicate::get(app, &incoming, id, job_fault),
         Operation::ReplicateList => replicate::list(app, &incoming),
         Operation::ReplicateSecret => replicate::webhook_secret(app, &incoming),
+        Operation::FalSubmit { edit } => fal::submit(app, &incoming, *edit, job_fault).await,
+        Operation::FalStatus(id) => fal::status(app, &incoming, id, job_fault),
+        Operation::FalResult(id) => fal::result(app, &incoming, id, job_fault),
     };
     apply_late_fault(response, fault)
 }

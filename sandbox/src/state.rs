@@ -66,7 +66,8 @@ impl Account {
             | Provider::OpenAi
             | Provider::Azure
             | Provider::OpenRouter
-            | Provider::Replicate => (
+            | Provider::Replicate
+            | Provider::Fal => (
                 Value::Null,
                 json!(usd(l.micro_usd)),
                 json!({"usd": usd(self.balance)}),
@@ -396,7 +397,7 @@ impl State {
             let micro_usd = match provider {
                 Provider::Apiframe => cost * APIFRAME_MICRO_USD_PER_CREDIT,
                 // Billed in micro-dollars already.
-                Provider::Replicate => cost,
+                Provider::Replicate | Provider::Fal => cost,
                 _ => 0,
             };
             self.charge(&key, cost, images, micro_usd);

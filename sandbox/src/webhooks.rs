@@ -196,6 +196,64 @@ pub fn spawn_replicate(app: Arc<App>, job_id: String) {
     });
 }
 
+/// Starts delivering a fal request's webhook when it ends: `{ request_id,
+/// gateway_request_id, status, payload | payload_error }`, signed with Ed25519
+/// over four lines as fal signs them.
+pub fn spawn_fal(app: Arc<App>, job_id: String) {
+    tokio::spawn(async move {
+        let (ends_ms, url) = {
+            let state = app.state();
+            let Some(job) = state.jobs.get(&job_id) else {
+                return;
+            };
+            let Some(webhook) = &job.webhook else {
+                return;
+            };
+            (job.schedule.ends_ms, webhook.url.clone())
+        };
+        tokio::time::sleep_until(app.clock.instant_at(ends_ms).into()).await;
+        let now = app.now().max(ends_ms);
+        let job = {
+            let mut state = app.state();
+            let key = state.jobs.get(&job_id).map(|j| j.api_key.clone());
+            if let Some(key) = key {
+                state.settle_due(&key, now);
+            }
+            match state.jobs.get(&job_id) {
+                Some(job) => job.clone(),
+                None => return,
+            }
+        };
+        let event = if job.phase(now) == crate::state::Phase::Succeeded {
+            json!({ "request_id": job_id, "gateway_request_id": job_id, "status": "OK",
+                    "payload": crate::providers::fal::result_json(&app, &job) })
+        } else {
+            json!({ "request_id": job_id, "gateway_request_id": job_id, "status": "ERROR",
+                    "error": "Generation failed upstream", "payload_error": { "detail": "Generation failed upstream" } })
+        };
+        let body = serde_json::to_vec(&event).unwrap_or_default();
+        let timestamp = app.clock.unix_ms(now) / 1000;
+        let signed = crate::providers::fal::webhook_headers(&job_id, timestamp, &body);
+        let headers: Vec<(&str, &str)> = signed
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let delivered = deliver(&app, &url, &body, &headers).await;
+        if let Some(webhook) = app
+            .state()
+            .jobs
+            .get_mut(&job_id)
+            .and_then(|j| j.webhook.as_mut())
+        {
+            webhook.status = if delivered {
+                WebhookStatus::Delivered
+            } else {
+                WebhookStatus::Failed
+            };
+        }
+    });
+}
+
 /// POSTs one event with `signed` headers, retrying on connection errors and
 /// non-2xx answers; true once delivered.
 async fn deliver(app: &App, url: &str, body: &[u8], signed: &[(&str, &str)]) -> bool {

@@ -101,6 +101,7 @@ impl Handler {
         let creds = crate::webhooks::Credentials {
             api_key: Some(self.client.config().target.api_key.expose()),
             secret: self.webhook_secret.as_deref(),
+            jwks: &self.jwks,
         };
         let headers = get(info, "headers");
         let verdict = crate::webhooks::verify(p, &creds, &headers, &body).await?;

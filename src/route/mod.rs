@@ -149,6 +149,8 @@ struct Handler {
     /// The signing secret of a provider whose webhooks are signed with one
     /// (Replicate's `whsec_…`).
     webhook_secret: Option<String>,
+    /// fal's JWKS as given (`undefined`: fal's own, fetched and kept an hour).
+    jwks: JsValue,
     reports: Reports,
     /// `{ claim(key, ttlMs) }`: a store shared by every instance, for webhook deliveries.
     replay_store: Option<JsValue>,
@@ -310,11 +312,14 @@ pub fn create_route_handler(options: JsValue) -> Result<js_sys::Function, JsValu
         .iter()
         .map(|o| checked_origin(o))
         .collect::<Result<Vec<_>, _>>()?;
+    // How this provider's webhooks are verified, checked at setup when given.
     let webhook_secret = opt_string(&options, "webhookSecret")?;
-    if webhook_secret.is_some() {
+    let jwks = get(&options, "jwks");
+    if webhook_secret.is_some() || !jwks.is_undefined() {
         let creds = crate::webhooks::Credentials {
             api_key: Some(""),
             secret: webhook_secret.as_deref(),
+            jwks: &jwks,
         };
         if let Some(why) = crate::webhooks::missing(client.provider(), &creds) {
             return Err(js_error(&Error::new(ErrorCode::InvalidRequest, why)));
@@ -332,6 +337,7 @@ pub fn create_route_handler(options: JsValue) -> Result<js_sys::Function, JsValu
         limit: hook(&options, "limit")?,
         on_webhook: hook(&options, "onWebhook")?,
         webhook_secret,
+        jwks,
         reports,
         replay_store,
         allowed_origins: origins(&options, "allowedOrigins")?,

@@ -17,12 +17,12 @@ export function aiScenarios(sandboxUrl) {
   const list = [];
   const add = (name, run) => list.push({ name, run: async () => { try { await run(); } finally { await sb.clearFaults(); } } });
 
-  for (const [provider, n, per] of [["apiframe", 3, 10], ["gptimage2ai", 6, 4], ["getimg", 3, 1], ["openai", 2, 10], ["azure", 2, 10], ["openrouter", 2, 10], ["replicate", 2, 10]]) {
+  for (const [provider, n, per] of [["apiframe", 3, 10], ["gptimage2ai", 6, 4], ["getimg", 3, 1], ["openai", 2, 10], ["azure", 2, 10], ["openrouter", 2, 10], ["replicate", 2, 10], ["fal", 5, 4]]) {
     add(`${provider}: generateImage n=${n} (${per} per call), images as bytes, cost in providerMetadata`, async () => {
       const m = model(provider);
       check(m.specificationVersion === "v4" && m.provider === `gpt-image-edge.${provider}` && m.maxImagesPerCall === per, JSON.stringify(m));
       const sized = provider === "openai" || provider === "azure";
-      const options = sized ? { quality: "low", size: "1024x1024" } : ["apiframe", "openrouter", "replicate"].includes(provider) ? { quality: "low" } : {};
+      const options = sized ? { quality: "low", size: "1024x1024" } : ["apiframe", "openrouter", "replicate", "fal"].includes(provider) ? { quality: "low" } : {};
       const r = await generateImage({ model: m, prompt: "A lighthouse at dusk", n, aspectRatio: sized ? undefined : "1:1", providerOptions: { gptImage: options } });
       check(r.images.length === n, `${r.images.length} images`);
       check(r.images.every((i) => i.uint8Array.length > 100), "bytes");

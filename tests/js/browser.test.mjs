@@ -24,7 +24,7 @@ test("the browser build validates, prices and reads jobs in a page", async () =>
     assert.deepEqual(r.estimateInvalid.error, { name: "GptImageError", code: "INVALID_REQUEST", message: r.estimateInvalid.error.message });
     assert.equal(JSON.parse(r.submit.value.body).resolution, "2K");
     assert.equal(r.parse.value.images[0].url, "https://cdn.example.com/a.png");
-    assert.deepEqual(r.info.value, ["apiframe", "gptimage2ai", "getimg", "openai", "azure", "openrouter", "replicate"]);
+    assert.deepEqual(r.info.value, ["apiframe", "gptimage2ai", "getimg", "openai", "azure", "openrouter", "replicate", "fal"]);
     // The browser build has no networking client.
     assert.ok(!r.exports.value.includes("ImageClient"), r.exports.value.join(","));
     assert.ok(r.validateMicros > 0 && r.validateMicros < 1000, String(r.validateMicros));

@@ -148,7 +148,7 @@ test("parseJob reads answers and throws coded errors", () => {
 
 test("providerInfo describes every provider", () => {
   const info = providerInfo();
-  assert.deepEqual(Object.keys(info), ["apiframe", "gptimage2ai", "getimg", "openai", "azure", "openrouter", "replicate"]);
+  assert.deepEqual(Object.keys(info), ["apiframe", "gptimage2ai", "getimg", "openai", "azure", "openrouter", "replicate", "fal"]);
   assert.deepEqual(info.apiframe.aspectRatios, ["1:1", "3:2", "2:3"]);
   // Azure: a deployment to name, two APIs, no shared root, no partial images.
   assert.deepEqual(info.azure.settings.map((s) => [s.name, s.required, s.default]), [["deployment", true, null], ["apiVersion", false, "2025-04-01-preview"]]);

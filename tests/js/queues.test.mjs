@@ -1,7 +1,7 @@
-// Replicate, a queue that does not deduplicate, in Node against the sandbox: its
-// webhooks, signed by the sandbox as Replicate signs them, verified by the package;
+// Replicate and fal, queues that do not deduplicate, in Node against the sandbox:
+// their webhooks, signed by the sandbox as each signs them, verified by the package;
 // and submits whose answers are lost, each OUTCOME_UNKNOWN, never sent twice, and
-// found again in the provider's listing by recover().
+// (Replicate) found again in the provider's listing by recover().
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import * as edge from "gpt-image-edge";
@@ -10,8 +10,8 @@ import { startSandbox } from "./sandbox.mjs";
 import { KEYS, REPLICATE_WEBHOOK_SECRET } from "./scenarios.mjs";
 
 const sandbox = await startSandbox(["--time-scale", "0.01"]);
-const client = (extra = {}) =>
-  new edge.ImageClient({ provider: "replicate", apiKey: KEYS.replicate, baseUrl: sandbox.url, typicalDurationMs: 400, timeoutMs: 3000, ...extra });
+const client = (extra = {}, provider = "replicate") =>
+  new edge.ImageClient({ provider, apiKey: KEYS[provider], baseUrl: sandbox.url, typicalDurationMs: 400, timeoutMs: 3000, ...extra });
 const CREATE = "POST /v1/models/{owner}/{name}/predictions";
 const creates = async () => (await sandbox.stats()).requests[CREATE] ?? 0;
 
@@ -104,4 +104,48 @@ test("replicate: a submit that never reached Replicate is not found, and is not 
   assert.equal(again.code, "OUTCOME_UNKNOWN");
   assert.match(again.message, /not sent again/);
   assert.equal((await creates()) - before, 1, "the one submit, and nothing after");
+});
+
+test("fal: a webhook the sandbox signs verifies against its JWKS; a changed body, another key and a stale one do not", async () => {
+  const hooks = await receiver();
+  const job = await client({}, "fal").generate({ prompt: "a signed kite", quality: "low", webhookUrl: hooks.url });
+  assert.equal(job.status, "succeeded");
+  for (let i = 0; i < 200 && hooks.got.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(hooks.got.length, 1, "one delivery");
+  const { headers, body } = hooks.got[0];
+  assert.equal(JSON.parse(body).request_id, job.id);
+  const jwks = await (await fetch(`${sandbox.url}/.well-known/jwks.json`)).json();
+  const verify = (b, h = headers, set = jwks) => edge.verifyWebhook({ provider: "fal", body: b, headers: h, jwks: set });
+  assert.equal(await verify(body), true);
+  assert.equal(await verify(new Uint8Array(body)), true);
+  assert.equal(await verify(Buffer.concat([body, Buffer.from(" ")])), false);
+  const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"]);
+  assert.equal(await verify(body, headers, { keys: [await crypto.subtle.exportKey("jwk", pair.publicKey)] }), false);
+  const stale = { ...headers, "x-fal-webhook-timestamp": String(Number(headers["x-fal-webhook-timestamp"]) - 600) };
+  assert.equal(await verify(body, stale), false);
+});
+
+test("fal: 30% of submit answers dropped: each loss is OUTCOME_UNKNOWN, and no request is made twice", async () => {
+  await sandbox.fault("fal", "submit", "drop", { rate: 0.3 });
+  const submits = async () => (await sandbox.stats()).requests["POST /openai/gpt-image-2"] ?? 0;
+  const before = await submits();
+  const ledgerBefore = await sandbox.ledger(KEYS.fal);
+  const N = 40;
+  let lost = 0;
+  for (let i = 0; i < N; i++) {
+    try {
+      await client({}, "fal").submit({ prompt: `dropped ${i}`, quality: "low" });
+    } catch (e) {
+      assert.equal(e.code, "OUTCOME_UNKNOWN", e.message);
+      // fal cannot be asked which requests exist: recover says so, and sends nothing.
+      const again = await client({}, "fal").recover(e.handle).then(() => assert.fail("recovered"), (err) => err);
+      assert.equal(again.code, "OUTCOME_UNKNOWN");
+      lost++;
+    }
+  }
+  await sandbox.clearFaults();
+  assert.ok(lost >= 4 && lost <= 24, `${lost} of ${N} lost at a 30% rate`);
+  assert.equal((await submits()) - before, N, "each sent once");
+  const ledger = await sandbox.ledger(KEYS.fal);
+  assert.equal(ledger.jobsCreated - ledgerBefore.jobsCreated, N, "the ledger has each request once");
 });

@@ -40,6 +40,8 @@ export function realisticKeys() {
     openrouter: `sk-or-v1-${Array.from({ length: 64 }, (_, i) => "0123456789abcdef"[(i * 7 + 1) % 16]).join("")}`,
     // Replicate's tokens: `r8_` and 37 more.
     replicate: `r8_${tail(37, 5)}`,
+    // fal's keys: a key id and its secret, `id:secret`.
+    fal: `${Array.from({ length: 36 }, (_, i) => (i % 9 === 8 ? "-" : "0123456789abcdef"[(i * 3 + 2) % 16])).join("")}:${Array.from({ length: 32 }, (_, i) => "0123456789abcdef"[(i * 11 + 5) % 16]).join("")}`,
   };
 }
 
@@ -472,6 +474,49 @@ export function routeScenarios(edge, sandboxUrl, hostileUrl) {
     // A Replicate route without a usable secret is a setup error; verifyWebhook without one too.
     check(throws(() => make("replicate", { webhookSecret: "not-a-secret" })) === "INVALID_REQUEST", "a bad webhookSecret");
     check(throws(() => edge.verifyWebhook({ provider: "replicate", body, headers: good })) === "INVALID_REQUEST", "no secret");
+  });
+
+  add("fal through the route: a token, the status then the result; its webhooks verified with Ed25519 by a JWKS", async () => {
+    const h = make("fal");
+    const r = await call(h, "/api/images/generate", { method: "POST", body: { prompt: "a lighthouse", quality: "low", aspectRatio: "4:3" } });
+    check(r.status === 202 && typeof r.json.token === "string", JSON.stringify(r.json));
+    let job;
+    for (let i = 0; i < 100; i++) {
+      job = (await call(h, `/api/images/jobs/${r.json.token}`)).json;
+      if (job.status === "succeeded" || job.status === "failed") break;
+      await sleep(50);
+    }
+    check(job.status === "succeeded" && job.images[0].url && job.cost.exact, JSON.stringify(job));
+    check(r.json.estimate.usd >= job.cost.usd, JSON.stringify([r.json.estimate, job.cost]));
+
+    // A key pair of our own, its public half as the route's JWKS; fal's four lines signed with it.
+    const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"]);
+    const jwk = await crypto.subtle.exportKey("jwk", pair.publicKey);
+    const other = await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"]);
+    const hooked = make("fal", { jwks: { keys: [{ kty: "RSA", n: "x", e: "AQAB" }, { ...jwk, kid: "k1" }] } });
+    const body = JSON.stringify({ request_id: "fr1", gateway_request_id: "fr1", status: "OK", payload: { images: [] } });
+    const hex = (bytes) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+    const signed = async (rid, ts, text = body, key = pair.privateKey) => {
+      const digest = hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+      const sig = await crypto.subtle.sign({ name: "Ed25519" }, key, new TextEncoder().encode(`${rid}\nuser-1\n${ts}\n${digest}`));
+      return { "x-fal-webhook-request-id": rid, "x-fal-webhook-user-id": "user-1", "x-fal-webhook-timestamp": String(ts), "x-fal-webhook-signature": hex(sig) };
+    };
+    const now = Math.floor(Date.now() / 1000);
+    const post = (headers, text = body) => call(hooked, "/api/images/webhook", { method: "POST", body: text, headers, user: null });
+    const before = webhooks.length;
+    const good = await signed("fr1", now);
+    check((await post(good)).status === 204 && webhooks.at(-1).jobId === "fr1" && webhooks.length === before + 1, "a good delivery");
+    check((await post(good)).status === 204 && webhooks.length === before + 1, "the same delivery again is handed on once");
+    expectRefusal(await post(await signed("fr2", now), body + " "), 401, "UNAUTHORIZED");
+    expectRefusal(await post(await signed("fr3", now, body, other.privateKey)), 401, "UNAUTHORIZED");
+    expectRefusal(await post(await signed("fr4", now - 600)), 401, "UNAUTHORIZED");
+    check(webhooks.length === before + 1, "nothing refused was handed on");
+    const v = (headers, text = body, jwks = { keys: [jwk] }) => edge.verifyWebhook({ provider: "fal", body: text, headers, jwks });
+    check((await v(good)) === true && (await v(new Headers(good))) === true, "verifyWebhook: good");
+    check((await v(good, body + " ")) === false, "verifyWebhook: changed body");
+    check((await v(good, body, { keys: [await crypto.subtle.exportKey("jwk", other.publicKey)] })) === false, "verifyWebhook: wrong key");
+    check((await v(await signed("fr5", now - 600))) === false, "verifyWebhook: ten minutes old");
+    check(throws(() => make("fal", { jwks: { nope: [] } })) === "INVALID_REQUEST", "a jwks that is not one");
   });
 
   add("3. the allow-list applies to the request as sent: defaults, provider defaults, budget", async () => {

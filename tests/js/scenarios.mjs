@@ -21,6 +21,7 @@ const REQUESTS = {
   azure: { prompt: "A lighthouse at dusk", quality: "low", size: "1024x1536", outputFormat: "png" },
   openrouter: { prompt: "A lighthouse at dusk", quality: "low", aspectRatio: "2:3" },
   replicate: { prompt: "A lighthouse at dusk", quality: "low", aspectRatio: "3:2" },
+  fal: { prompt: "A lighthouse at dusk", quality: "low", aspectRatio: "4:3" },
 };
 const SUBMIT_PATH = {
   apiframe: "POST /v2/images/generate",
@@ -30,6 +31,7 @@ const SUBMIT_PATH = {
   azure: "POST /openai/deployments/{deployment}/images/generations",
   openrouter: "POST /api/v1/images",
   replicate: "POST /v1/models/{owner}/{name}/predictions",
+  fal: "POST /openai/gpt-image-2",
 };
 
 function check(cond, message) {
@@ -104,7 +106,7 @@ export function scenarios(edge, sandboxUrl, workerd = {}) {
       const expected = { apiframe: [4, 0.04], gptimage2ai: [10, null], getimg: [null, 0.06], replicate: [null, 0.012] }[p];
       if (expected) check(job.cost.credits === expected[0] && job.cost.usd === expected[1], JSON.stringify(job.cost));
       // Token-billed: the exact cost from the answer's usage.
-      if (["openai", "azure", "openrouter"].includes(p)) check(job.cost.exact && job.cost.usd > 0, JSON.stringify(job.cost));
+      if (["openai", "azure", "openrouter", "fal"].includes(p)) check(job.cost.exact && job.cost.usd > 0, JSON.stringify(job.cost));
       if (p === "openai") check(job.images[0].width === 1024 && job.images[0].height === 1536, JSON.stringify(job));
       if (p === "openrouter") check(/usage\.cost/.test(job.cost.basis), job.cost.basis);
       // Replicate states no price: the bill is the per-image figure, said to be third-party, and
@@ -145,7 +147,7 @@ export function scenarios(edge, sandboxUrl, workerd = {}) {
     add(`${p}: the deadline ends waiting; the handle resumes`, async () => {
       const e = await rejects(client(p).generate(req, { deadlineMs: 100 }), "DEADLINE_EXCEEDED");
       check(e.handle, "no handle on DEADLINE_EXCEEDED");
-      if (isAsync && edge.providerInfo()[p].deadline) {
+      if (isAsync && edge.providerInfo()[p].deadline === "cancelAfter") {
         // The deadline went with the job (Replicate's Cancel-After): past it the provider ended it.
         const late = await rejects(client(p).waitFor(e.handle, { deadlineMs: 10_000 }), "JOB_FAILED");
         check(late.details.status === "cancelled", JSON.stringify(late.details));

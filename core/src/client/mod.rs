@@ -225,6 +225,7 @@ impl Client {
             retry_after: None,
             output_format: output_format.map(str::to_string),
             model,
+            quality: None,
         }
     }
 

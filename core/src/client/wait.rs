@@ -12,7 +12,7 @@ use crate::handle::Handle;
 use crate::io::Io;
 use crate::job::{Job, JobStatus};
 use crate::schedule::{retry_delay, PollPlanner, MAX_POLL_MS};
-use crate::wire;
+use crate::wire::{self, ParseContext};
 
 /// How far in the future a handle's `submittedAt` may lie (clocks differ).
 const FUTURE_SKEW_MS: f64 = 300_000.0;
@@ -181,10 +181,29 @@ impl Client {
     async fn poll<I: Io>(&self, io: &I, handle: &Handle, deadline: f64) -> Result<Job, Error> {
         let id = handle.job_id.as_deref().unwrap_or_default();
         let req = wire::build_poll(&self.cfg.target, id)?;
-        let ctx = self.parse_context(handle.output_format.as_deref(), None);
+        let ctx = ParseContext {
+            quality: handle.quality.clone(),
+            ..self.parse_context(handle.output_format.as_deref(), None)
+        };
         let mut job = self
             .send(io, &req, self.cfg.timeout_ms, deadline, Resend::Safe, &ctx)
             .await?;
+        // A provider whose poll says only that the job is done: its result.
+        let t = &self.cfg.target;
+        let segment = crate::http::encode_segment(id);
+        let headers = wire::auth_headers(t);
+        if let Some(result) = self.provider().wire().result(t, headers, &segment, &job) {
+            job = self
+                .send(
+                    io,
+                    &result,
+                    self.cfg.timeout_ms,
+                    deadline,
+                    Resend::Safe,
+                    &ctx,
+                )
+                .await?;
+        }
         if job.id.is_none() {
             job.id = Some(id.to_string());
         }

@@ -212,6 +212,7 @@ static TOKENS: TokenTariff = TokenTariff {
     output_tokens_1024: &[("low", 200), ("medium", 1767), ("high", 7034)],
     auto_priced_as: "high",
     partial_image_tokens: 0,
+    smaller_priced_as_1024: false,
     source: "a third-party listing of Azure's gpt-image-2 prices, with OpenAI's tokens per quality",
 };
 

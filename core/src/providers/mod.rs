@@ -7,6 +7,7 @@
 
 pub mod apiframe;
 pub mod azure;
+pub mod fal;
 pub mod getimg;
 pub mod gptimage2ai;
 pub mod openai;
@@ -32,6 +33,9 @@ pub const OPENROUTER: Provider = Provider::of(&openrouter::SPEC);
 /// Replicate.
 pub const REPLICATE: Provider = Provider::of(&replicate::SPEC);
 
+/// fal.
+pub const FAL: Provider = Provider::of(&fal::SPEC);
+
 /// Every provider, in a stable order.
 pub static ALL: &[Provider] = &[
     APIFRAME,
@@ -41,4 +45,5 @@ pub static ALL: &[Provider] = &[
     AZURE,
     OPENROUTER,
     REPLICATE,
+    FAL,
 ];

@@ -117,6 +117,7 @@ static TOKENS_2: TokenTariff = TokenTariff {
     auto_priced_as: "high",
     // Its image generation guide: each partial image adds 100 output tokens.
     partial_image_tokens: 100,
+    smaller_priced_as_1024: false,
     source: "OpenAI's published gpt-image-2 prices",
 };
 

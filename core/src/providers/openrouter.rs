@@ -91,6 +91,7 @@ static TOKENS: TokenTariff = TokenTariff {
     output_tokens_1024: &[("low", 200), ("medium", 1767), ("high", 7034)],
     auto_priced_as: "high",
     partial_image_tokens: 100,
+    smaller_priced_as_1024: false,
     source: "assumed: OpenAI's gpt-image-2 prices, as OpenRouter publishes none for it",
 };
 

@@ -58,6 +58,8 @@ pub struct ParseContext {
     pub output_format: Option<String>,
     /// The model asked for, whose tariff prices the answer (default: the provider's).
     pub model: Option<&'static Model>,
+    /// The quality asked for, where an answer does not say and it prices the images.
+    pub quality: Option<String>,
 }
 
 impl ParseContext {
@@ -148,13 +150,25 @@ const CANCEL_AFTER_MIN_S: f64 = 5.0;
 /// Give the submit `request` the job's deadline, `remaining_ms` from now,
 /// where `provider` takes one: a job nobody waits for is then not run.
 pub fn add_deadline(provider: Provider, request: &mut HttpRequest, remaining_ms: f64) {
-    if provider.deadline() == crate::provider::Deadline::CancelAfter && remaining_ms.is_finite() {
-        let secs = (remaining_ms / 1000.0).ceil().max(CANCEL_AFTER_MIN_S);
-        request.headers.push((
-            "Cancel-After".to_string(),
-            format!("{}s", crate::json::number_text(secs)),
-        ));
+    if !remaining_ms.is_finite() {
+        return;
     }
+    let secs = (remaining_ms / 1000.0).ceil();
+    let header = match provider.deadline() {
+        crate::provider::Deadline::None => return,
+        crate::provider::Deadline::CancelAfter => (
+            "Cancel-After",
+            format!(
+                "{}s",
+                crate::json::number_text(secs.max(CANCEL_AFTER_MIN_S))
+            ),
+        ),
+        crate::provider::Deadline::StartTimeout => (
+            "X-Fal-Request-Start-Timeout",
+            crate::json::number_text(secs.max(1.0)),
+        ),
+    };
+    request.headers.push((header.0.to_string(), header.1));
 }
 
 /// Build the poll request for an asynchronous provider's job.

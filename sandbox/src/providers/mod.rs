@@ -3,6 +3,7 @@
 
 pub mod apiframe;
 pub mod azure;
+pub mod fal;
 pub mod getimg;
 pub mod gptimage2ai;
 pub mod openai;
@@ -98,6 +99,7 @@ pub fn problem(provider: Provider, problem: &Problem) -> Response<Body> {
         Provider::Azure => azure::problem(problem),
         Provider::OpenRouter => openrouter::problem(problem),
         Provider::Replicate => replicate::problem(problem),
+        Provider::Fal => fal::problem(problem),
     };
     match problem {
         Problem::RateLimited { retry_after } => {

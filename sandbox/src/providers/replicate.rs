@@ -316,7 +316,8 @@ pub async fn create(
         );
         // A deadline that passes first ends the prediction there, unbilled (ASSUMED).
         let mut cancelled = false;
-        if let Some(secs) = cancel_after {
+        // At `--time-scale 0` every job is instant: no deadline is shorter.
+        if let Some(secs) = cancel_after.filter(|_| app.config.time_scale > 0.0) {
             let limit = now + app.scaled(secs as f64 * 1000.0).as_millis() as u64;
             if limit < schedule.ends_ms {
                 schedule.ends_ms = limit;
