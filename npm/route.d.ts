@@ -100,6 +100,13 @@ interface RouteOwnOptions {
   onWebhook?: (event: RouteWebhookEvent) => void | Promise<void>;
   /** Replicate's webhook signing secret (`whsec_…`), to verify its deliveries to `POST {basePath}/webhook`. */
   webhookSecret?: string;
+  /**
+   * Also serve OpenAI's Images API under `basePath`: `POST {basePath}/v1/images/generations`,
+   * `POST {basePath}/v1/images/edits` and `GET {basePath}/v1/models`, so any OpenAI client
+   * (its `baseURL` set to `{origin}{basePath}/v1`) reaches the provider this route fronts, with
+   * the same authorization, allow-list, budget and idempotency. Default false.
+   */
+  openaiCompatible?: boolean;
   /** fal: the JWKS its webhooks are checked against (default: fal's own, fetched and kept an hour). */
   jwks?: { keys: Record<string, unknown>[] };
 }

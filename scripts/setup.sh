@@ -37,4 +37,14 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   step "npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# OpenAI's Python package, pinned, for the test of the route's OpenAI-compatible
+# endpoint; again only when the requirements change.
+py=.tmp/py
+if [ ! -x "$py/bin/python" ] || [ tests/python/requirements.txt -nt "$py/.installed" ]; then
+  step "python venv with tests/python/requirements.txt"
+  command -v python3 >/dev/null || { echo "python3 is needed (3.9+)" >&2; exit 1; }
+  python3 -m venv "$py"
+  "$py/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+  touch "$py/.installed"
+fi
 step "set-up done"

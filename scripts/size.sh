@@ -27,12 +27,15 @@
 # Webhooks read by the core and checked by WebCrypto; RFC 3339 times both ways)
 # to 156,273. fal (its module, the result fetched after the status, Ed25519
 # webhooks read by the core and checked by WebCrypto) to 160,821, after a float
-# formatted with `{}` was written with the host's number text instead (-11 KB);
-# the limit 2 KB above that (issue 25 is where the build is cut down):
-#   162,900 bytes
+# formatted with `{}` was written with the host's number text instead (-11 KB).
+# Issue 23's OpenAI-compatible endpoints (OpenAI's parameters, answers, errors
+# and event stream, an answer that waits for a job, multipart edits) to 171,101:
+# mostly the async code of the new paths. The limit 2 KB above that (issue 25 is
+# where the build is cut down):
+#   173,200 bytes
 set -euo pipefail
 cd "$(dirname "$0")/.."
-LIMIT_GZ=${SIZE_LIMIT_GZ:-162900}
+LIMIT_GZ=${SIZE_LIMIT_GZ:-173200}
 [ -f pkg/dist/gpt_image_edge_bg.wasm ] || ./scripts/build-pkg.sh >/dev/null
 
 gz() { gzip -9 -c "$1" | wc -c; }

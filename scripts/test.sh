@@ -82,6 +82,7 @@ layer "client e2e in workerd" ./scripts/test-js.sh e2e-workerd.test.mjs
 layer "route handler in Node and workerd" ./scripts/test-js.sh route-node.test.mjs route-workerd.test.mjs threats-node.test.mjs threats-workerd.test.mjs
 layer "transport, models, errors in Node and workerd" ./scripts/test-js.sh transport-node.test.mjs transport-workerd.test.mjs
 layer "queue providers: signed webhooks, lost submits found again" ./scripts/test-js.sh queues.test.mjs
+layer "the route as OpenAI's Images API, called by OpenAI's clients" ./scripts/test-js.sh openai-compat.test.mjs openai-compat-workerd.test.mjs
 layer "requests judged by Prism mocks of the vendors' documents" ./scripts/test-js.sh prism.test.mjs
 layer "billed <= estimate, random requests" ./scripts/test-js.sh billing-property.test.mjs
 layer "AI SDK provider in Node and workerd" ./scripts/test-js.sh ai-node.test.mjs ai-workerd.test.mjs

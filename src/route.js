@@ -336,3 +336,38 @@ export class RouteMemory {
     this.deliveries.delete(digest);
   }
 }
+
+/** Base64 of bytes, in chunks (a large image would overflow the arguments of one call). */
+function base64Of(bytes) {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+/**
+ * A multipart body of OpenAI's image edits as `{ fields, images, mask }`: its text fields
+ * (numbers and booleans as OpenAI's form encoding writes them), and the `image`, `image[]`
+ * and `mask` files as data URLs. The body was read within the route's limits already.
+ */
+export async function readImageForm(bytes, contentType) {
+  const form = await new Response(bytes.slice(), { headers: { "content-type": contentType } }).formData();
+  const fields = {};
+  const images = [];
+  let mask = null;
+  for (const [name, value] of form.entries()) {
+    if (typeof value !== "string") {
+      const type = value.type && value.type.startsWith("image/") ? value.type : "image/png";
+      const url = `data:${type};base64,${base64Of(new Uint8Array(await value.arrayBuffer()))}`;
+      if (name === "mask") mask = url;
+      else if (name === "image" || name === "image[]") images.push(url);
+      else fields[name] = url;
+      continue;
+    }
+    if (name === "image" || name === "image[]") images.push(value);
+    else if (name === "mask") mask = value;
+    else if (/^-?\d+$/.test(value) && ["n", "output_compression", "partial_images"].includes(name)) fields[name] = Number(value);
+    else if ((value === "true" || value === "false") && name === "stream") fields[name] = value === "true";
+    else fields[name] = value;
+  }
+  return { fields, images, mask };
+}

@@ -32,6 +32,7 @@ pub mod issue;
 pub mod job;
 pub mod json;
 pub mod multipart;
+pub mod openai_compat;
 pub mod price;
 pub mod provider;
 pub mod providers;

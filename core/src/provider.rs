@@ -389,6 +389,8 @@ pub struct Spec {
     pub partial_images: PartialImages,
     /// Most images one call makes.
     pub images_per_call: u32,
+    /// Whether finished images come as URLs it hosts (else as base64).
+    pub images_hosted: bool,
     /// The models it sells, the default first.
     pub models: &'static [Model],
     /// Unlisted model ids it accepts, if any.
@@ -734,6 +736,11 @@ impl Provider {
     /// Whether reference images given as bytes go to the provider as they are.
     pub fn takes_reference_bytes(self) -> bool {
         self.0.references == References::Bytes
+    }
+
+    /// Whether finished images come as URLs the provider hosts (else as base64).
+    pub fn hosts_images(self) -> bool {
+        self.0.images_hosted
     }
 
     /// Whether polls report a rising `progress` (0..100).

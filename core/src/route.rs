@@ -35,6 +35,12 @@ pub enum Route {
     Job(String),
     /// `POST {base}/webhook`
     Webhook,
+    /// `POST {base}/v1/images/generations` (OpenAI's Images API, `openaiCompatible`).
+    OpenAiGenerations,
+    /// `POST {base}/v1/images/edits` (likewise).
+    OpenAiEdits,
+    /// `GET {base}/v1/models` (likewise).
+    OpenAiModels,
     /// `OPTIONS` on a known route (CORS preflight).
     Preflight,
     /// A known path with the wrong method; the allowed one.
@@ -61,6 +67,9 @@ pub fn route(method: &str, path: &str, base: &str) -> Route {
     let (target, wanted) = match rest {
         "generate" => (Route::Generate, "POST"),
         "webhook" => (Route::Webhook, "POST"),
+        "v1/images/generations" => (Route::OpenAiGenerations, "POST"),
+        "v1/images/edits" => (Route::OpenAiEdits, "POST"),
+        "v1/models" => (Route::OpenAiModels, "GET"),
         _ => match rest.strip_prefix("jobs/") {
             Some(token) if !token.is_empty() && !token.contains('/') => {
                 (Route::Job(token.to_string()), "GET")

@@ -24,6 +24,17 @@ use wasm_bindgen::JsCast;
 /// How long a route waits for an asynchronous provider to accept a job.
 const SUBMIT_DEADLINE_MS: f64 = 30_000.0;
 
+/// A request the route decided to send: as it will go, who asked (as a
+/// digest), and how it is submitted.
+pub(super) struct Admitted {
+    /// The request and its estimate.
+    pub prepared: route::Prepared,
+    /// The principal's tag.
+    pub tag: String,
+    /// Deadline, budget, idempotency key.
+    pub opts: SubmitOptions,
+}
+
 /// Statuses of refusals made before anything was sent: the caller may send
 /// the same request again (after fixing it, or later), so its key is not kept.
 fn refused_before_sending(status: u16) -> bool {
@@ -89,6 +100,21 @@ impl Handler {
             }
         };
         let streaming = route::wants_event_stream(get(info, "accept").as_string().as_deref());
+        self.generate_bytes(request, info, principal, &bytes, streaming)
+            .await
+    }
+
+    /// [`Handler::generate`] of a body already read: the caller's
+    /// `Idempotency-Key` honoured per principal, then a new request decided.
+    pub(super) async fn generate_bytes(
+        self: &Rc<Self>,
+        request: &JsValue,
+        info: &JsValue,
+        principal: &str,
+        bytes: &[u8],
+        streaming: bool,
+    ) -> Result<Reply, JsValue> {
+        let bytes = bytes.to_vec();
         // Public routes ignore callers' keys: one principal must not let
         // strangers reach each other's jobs by guessing keys.
         let caller_key = match (&self.access, get(info, "idempotencyKey").as_string()) {
@@ -218,21 +244,20 @@ impl Handler {
         }
     }
 
-    /// A request seen for the first time: decided, limited, then sent.
-    async fn generate_new(
+    /// Decide on a new request: validated and allowed by the policy (with
+    /// `partial_images` priced), the end user named to the provider, `limit`
+    /// asked. `Ok(Err(reply))`: refused, and how.
+    pub(super) async fn admit(
         self: &Rc<Self>,
-        request: &JsValue,
         principal: &str,
         bytes: &[u8],
+        partial: u8,
         key: String,
-        streaming: bool,
-        keep: Option<&Keep>,
-    ) -> Result<Reply, JsValue> {
+    ) -> Result<Result<Admitted, Reply>, JsValue> {
         let p = self.client.provider();
-        let partial = self.partial_images.filter(|_| streaming).unwrap_or(0);
         let mut prepared = match self.policy.decide_for(body_read(bytes), partial) {
             Ok(p) => p,
-            Err(refusal) => return Ok(refusal.into()),
+            Err(refusal) => return Ok(Err(refusal.into())),
         };
         // The provider hears which of the owner's users asked, as a digest.
         let tag = self.principal_tag(principal).await?;
@@ -263,7 +288,7 @@ impl Handler {
                     )
                     .await;
                 }
-                return Ok(refusal.into());
+                return Ok(Err(refusal.into()));
             }
         }
         let opts = SubmitOptions {
@@ -271,6 +296,32 @@ impl Handler {
             max_cost_usd: self.policy.max_cost_usd(),
             idempotency_key: Some(key),
             partial_images: None,
+        };
+        Ok(Ok(Admitted {
+            prepared,
+            tag,
+            opts,
+        }))
+    }
+
+    /// A request seen for the first time: decided, limited, then sent.
+    async fn generate_new(
+        self: &Rc<Self>,
+        request: &JsValue,
+        principal: &str,
+        bytes: &[u8],
+        key: String,
+        streaming: bool,
+        keep: Option<&Keep>,
+    ) -> Result<Reply, JsValue> {
+        let partial = self.partial_images.filter(|_| streaming).unwrap_or(0);
+        let Admitted {
+            prepared,
+            tag,
+            opts,
+        } = match self.admit(principal, bytes, partial, key).await? {
+            Ok(a) => a,
+            Err(reply) => return Ok(reply),
         };
         if streaming {
             let events = EventStream::new(self.heartbeat_ms, request);

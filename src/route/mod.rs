@@ -13,6 +13,7 @@
 
 mod generate;
 mod jobs;
+mod openai;
 
 use crate::client::ImageClient;
 use crate::convert::{
@@ -149,6 +150,8 @@ struct Handler {
     /// The signing secret of a provider whose webhooks are signed with one
     /// (Replicate's `whsec_…`).
     webhook_secret: Option<String>,
+    /// Whether OpenAI's Images API is served under the base path too.
+    openai_compatible: bool,
     /// fal's JWKS as given (`undefined`: fal's own, fetched and kept an hour).
     jwks: JsValue,
     reports: Reports,
@@ -338,6 +341,7 @@ pub fn create_route_handler(options: JsValue) -> Result<js_sys::Function, JsValu
         on_webhook: hook(&options, "onWebhook")?,
         webhook_secret,
         jwks,
+        openai_compatible: opt_bool(&options, "openaiCompatible")?.unwrap_or(false),
         reports,
         replay_store,
         allowed_origins: origins(&options, "allowedOrigins")?,
@@ -526,6 +530,24 @@ impl Handler {
                 Ok(principal) => self.job(&token, &principal).await?,
             },
             Route::Webhook => self.webhook(request, info).await?,
+            Route::OpenAiGenerations | Route::OpenAiEdits | Route::OpenAiModels
+                if !self.openai_compatible =>
+            {
+                Reply::refuse(404, "NOT_FOUND", "no such route")
+            }
+            Route::OpenAiModels => match who(self.principal(request).await) {
+                Err(reply) => openai::as_openai(reply),
+                Ok(_) => self.openai_models(),
+            },
+            Route::OpenAiGenerations | Route::OpenAiEdits => {
+                match who(self.principal(request).await) {
+                    Err(reply) => openai::as_openai(reply),
+                    Ok(principal) => {
+                        let edit = r == Route::OpenAiEdits;
+                        self.openai_images(request, info, &principal, edit).await?
+                    }
+                }
+            }
         })
     }
 

@@ -91,6 +91,7 @@ pub static SPEC: Spec = Spec {
     references: References::UrlsOnly,
     partial_images: PartialImages::None,
     images_per_call: 10,
+    images_hosted: true,
     models: &MODELS,
     model_family: None,
     style_examples: &[],

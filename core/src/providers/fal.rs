@@ -137,6 +137,7 @@ pub static SPEC: Spec = Spec {
     references: References::Bytes,
     partial_images: PartialImages::None,
     images_per_call: 4,
+    images_hosted: true,
     models: &MODELS,
     model_family: None,
     style_examples: &[],

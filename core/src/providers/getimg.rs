@@ -81,6 +81,7 @@ pub static SPEC: Spec = Spec {
     references: References::UrlsOnly,
     partial_images: PartialImages::None,
     images_per_call: 1,
+    images_hosted: true,
     models: &MODELS,
     model_family: None,
     style_examples: &[],

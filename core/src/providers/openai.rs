@@ -214,6 +214,7 @@ pub static SPEC: Spec = Spec {
     references: References::Bytes,
     partial_images: PartialImages::AsAsked,
     images_per_call: 10,
+    images_hosted: false,
     models: &MODELS,
     model_family: Some(ModelFamily {
         prefix: "gpt-image-",

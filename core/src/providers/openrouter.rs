@@ -124,6 +124,7 @@ pub static SPEC: Spec = Spec {
     // no count is taken: priced as up to OpenAI's most, three per image.
     partial_images: PartialImages::Uncounted(3),
     images_per_call: 10,
+    images_hosted: false,
     models: &MODELS,
     model_family: Some(ModelFamily {
         prefix: "gpt-image-",
