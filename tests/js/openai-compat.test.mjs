@@ -161,3 +161,21 @@ test("the openai Python package: generate returns image bytes; an empty prompt r
   assert.equal(seen.empty_prompt, "BadRequestError");
   assert.equal(seen.param, "prompt");
 });
+
+test("openai-node: limit's refusal is a RateLimitError with Retry-After; an Idempotency-Key makes a retry the same job", async () => {
+  const limited = client(await routeFor("openai", { limit: () => ({ retryAfterMs: 7000 }) }));
+  await assert.rejects(limited.images.generate({ model: "gpt-image-2", prompt: "x", quality: "low", size: "1024x1024" }), (e) => {
+    assert.ok(e instanceof OpenAI.RateLimitError, `${e.constructor.name}: ${e.message}`);
+    assert.equal(e.headers.get("retry-after"), "7");
+    return true;
+  });
+  const before = await sandbox.ledger(KEYS.openai);
+  const openai = client(await routeFor("openai"));
+  const body = { model: "gpt-image-2", prompt: "one job", quality: "low", size: "1024x1024" };
+  // openai-node sends no Idempotency-Key of its own: a request option carries it.
+  const a = await openai.images.generate(body, { headers: { "Idempotency-Key": "order-42" } });
+  const b = await openai.images.generate(body, { headers: { "Idempotency-Key": "order-42" } });
+  assert.equal(a.data[0].b64_json, b.data[0].b64_json);
+  const after = await sandbox.ledger(KEYS.openai);
+  assert.equal(after.jobsCharged - before.jobsCharged, 1, "billed once");
+});
