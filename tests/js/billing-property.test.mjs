@@ -54,7 +54,7 @@ async function requestFor(provider, r) {
   if (maybe(0.7)) req.count = count;
   let partialImages = 0;
   if (p.size) {
-    // The providers with OpenAI's settings (OpenAI, Azure, OpenRouter).
+    // The providers that take sizes (OpenAI, Azure, OpenRouter, fal).
     if (maybe(0.5)) {
       if (p.size.only.length > 0) {
         req.size = pick(p.size.only);
@@ -77,8 +77,9 @@ async function requestFor(provider, r) {
     // Keep a request's images (and so the sandbox's rendering) within reason.
     if ((req.count ?? 1) > 3 && (req.size || req.resolution === "2K")) req.count = 3;
     req.outputFormat = pick(p.outputFormats);
-    if (maybe(0.3)) req.background = req.outputFormat === "jpeg" ? "opaque" : pick(p.backgrounds);
-    if (req.outputFormat !== "png" && maybe(0.3)) req.outputCompression = Math.floor(r() * 101);
+    // Only the settings this provider has (fal takes sizes but no background or compression).
+    if (has("background") && maybe(0.3)) req.background = req.outputFormat === "jpeg" ? "opaque" : pick(p.backgrounds);
+    if (has("outputCompression") && req.outputFormat !== "png" && maybe(0.3)) req.outputCompression = Math.floor(r() * 101);
     if (has("references") && maybe(0.4)) {
       const n = 1 + Math.floor(r() * 5);
       req.references = [];
