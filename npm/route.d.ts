@@ -113,7 +113,7 @@ interface RouteOwnOptions {
 
 /** What `onError` is told. */
 export interface RouteReport {
-  /** Where: "generate", "job", "stream", "webhook", "authorize", "limit" or "route". */
+  /** Where: "generate", "job", "stream", "webhook", "images-api" (the OpenAI-compatible paths), "authorize", "limit" or "route". */
   route: string;
   /** The principal `authorize` named, when known. */
   principal: string | null;

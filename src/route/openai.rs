@@ -204,11 +204,11 @@ impl Handler {
                 .await
                 {
                     Ok(job) => {
-                        self.report_job("openai", Some(principal), &job).await;
+                        self.report_job("images-api", Some(principal), &job).await;
                         public_job(&job, self.local())
                     }
                     Err(e) => {
-                        self.report_error("openai", Some(principal), &e).await;
+                        self.report_error("images-api", Some(principal), &e).await;
                         let route_error = gpt_image_core::route::public_error(&e);
                         return Ok(as_openai(route_error.into()));
                     }
@@ -399,7 +399,7 @@ impl Handler {
         let handle = match submitted {
             Ok(h) => h,
             Err(e) => {
-                self.report_error("openai", Some(&principal), &e).await;
+                self.report_error("images-api", Some(&principal), &e).await;
                 return fail(&route_failure(&e));
             }
         };
@@ -413,13 +413,13 @@ impl Handler {
                     Ok(job) => job,
                     Err(_) if events.signal().aborted() => return events.close(),
                     Err(e) => {
-                        self.report_error("openai", Some(&principal), &e).await;
+                        self.report_error("images-api", Some(&principal), &e).await;
                         return fail(&route_failure(&e));
                     }
                 }
             }
         };
-        self.report_job("openai", Some(&principal), &job).await;
+        self.report_job("images-api", Some(&principal), &job).await;
         let shown = public_job(&job, self.local());
         if shown["status"].as_str() != Some("succeeded") {
             return fail(&OpenAiError {

@@ -179,3 +179,15 @@ test("openai-node: limit's refusal is a RateLimitError with Retry-After; an Idem
   const after = await sandbox.ledger(KEYS.openai);
   assert.equal(after.jobsCharged - before.jobsCharged, 1, "billed once");
 });
+
+test("openai-node: a JSON edit with image URLs; response_format url where the provider hosts images, refused where it does not", async () => {
+  const fields = ["prompt", "model", "references", "quality", "size", "count"];
+  const apiframe = client(await routeFor("apiframe", { allow: { fields, references: true } }));
+  const hosted = await apiframe.images.generate({ model: "gpt-image-2", prompt: "a kite", quality: "low", response_format: "url" });
+  assert.match(hosted.data[0].url, /^http:\/\/127\.0\.0\.1:\d+\/sandbox\/images\//);
+  // OpenAI's JSON edit: images by URL (here the sandbox's own).
+  const edited = await apiframe.post("/images/edits", { body: { model: "gpt-image-2", prompt: "make it blue", images: [{ image_url: hosted.data[0].url }], quality: "low" } });
+  assert.ok(Buffer.from(edited.data[0].b64_json, "base64").length > 1000);
+  const openai = client(await routeFor("openai"));
+  await assert.rejects(openai.images.generate({ model: "gpt-image-2", prompt: "x", response_format: "url" }), (e) => e instanceof OpenAI.BadRequestError && e.param === "response_format");
+});
