@@ -4,31 +4,8 @@
 //! (space-separated `v1,<base64>` entries), an HMAC-SHA256 of
 //! `{id}.{timestamp}.{body}` keyed with the bytes of a `whsec_` secret.
 //!
-//! The comparisons here are native (tests, servers); the package verifies
-//! with WebCrypto, from what [`StandardDelivery`] reads.
-
-use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
-
-type HmacSha256 = Hmac<Sha256>;
-
-fn mac_for(api_key: &str) -> HmacSha256 {
-    let key = Sha256::digest(api_key.as_bytes());
-    // ok: HMAC takes keys of any length, so this cannot fail.
-    HmacSha256::new_from_slice(&key).unwrap_or_else(|_| unreachable!())
-}
-
-/// The signature Apiframe sends for `body`, as `sha256=<lowercase hex>`.
-pub fn apiframe_signature(api_key: &str, body: &[u8]) -> String {
-    let mut mac = mac_for(api_key);
-    mac.update(body);
-    let digest = mac.finalize().into_bytes();
-    let mut out = String::from("sha256=");
-    for b in digest {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
-}
+//! This module reads deliveries; the package verifies their signatures
+//! with WebCrypto. Its tests hold both to native HMAC checks.
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
     let digit = |c: u8| (c as char).to_digit(16);
@@ -49,17 +26,6 @@ pub fn parse_signature(header: &str) -> Option<Vec<u8>> {
     let hex = header.trim();
     let hex = hex.strip_prefix("sha256=").unwrap_or(hex);
     unhex(hex).filter(|b| b.len() == 32)
-}
-
-/// Whether `signature` (`sha256=<hex>` or bare `<hex>`) signs `body` for this
-/// key. The comparison takes the same time whatever the bytes.
-pub fn verify_apiframe(api_key: &str, body: &[u8], signature: &str) -> bool {
-    let Some(expected) = parse_signature(signature) else {
-        return false;
-    };
-    let mut mac = mac_for(api_key);
-    mac.update(body);
-    mac.verify_slice(&expected).is_ok()
 }
 
 /// The headers of a Standard Webhooks delivery, read and checked: well
@@ -210,24 +176,68 @@ pub fn standard_secret_key(secret: &str) -> Option<Vec<u8>> {
     crate::image::decode_base64(b64).filter(|k| !k.is_empty())
 }
 
-/// Whether a Standard Webhooks delivery is genuine, natively: one of its
-/// signatures matches (each compared in constant time).
-pub fn verify_standard(secret: &str, delivery: &StandardDelivery, body: &[u8]) -> bool {
-    let Some(key) = standard_secret_key(secret) else {
-        return false;
-    };
-    let content = delivery.signed_content(body);
-    delivery.signatures.iter().any(|sig| {
+/// Native checks of the same schemes, with the `hmac` crate: the oracle
+/// the tests hold the readers and the specification's examples to (the
+/// package verifies with WebCrypto, so the crate is a test dependency only).
+#[cfg(test)]
+mod native {
+    use super::*;
+    use hmac::{Hmac, Mac};
+    use sha2::{Digest, Sha256};
+
+    pub(super) type HmacSha256 = Hmac<Sha256>;
+
+    fn mac_for(api_key: &str) -> HmacSha256 {
+        let key = Sha256::digest(api_key.as_bytes());
         // ok: HMAC takes keys of any length, so this cannot fail.
-        let mut mac = HmacSha256::new_from_slice(&key).unwrap_or_else(|_| unreachable!());
-        mac.update(&content);
-        mac.verify_slice(sig).is_ok()
-    })
+        HmacSha256::new_from_slice(&key).unwrap_or_else(|_| unreachable!())
+    }
+
+    /// The signature Apiframe sends for `body`, as `sha256=<lowercase hex>`.
+    pub fn apiframe_signature(api_key: &str, body: &[u8]) -> String {
+        let mut mac = mac_for(api_key);
+        mac.update(body);
+        let digest = mac.finalize().into_bytes();
+        let mut out = String::from("sha256=");
+        for b in digest {
+            out.push_str(&format!("{b:02x}"));
+        }
+        out
+    }
+
+    /// Whether `signature` (`sha256=<hex>` or bare `<hex>`) signs `body` for this
+    /// key. The comparison takes the same time whatever the bytes.
+    pub fn verify_apiframe(api_key: &str, body: &[u8], signature: &str) -> bool {
+        let Some(expected) = parse_signature(signature) else {
+            return false;
+        };
+        let mut mac = mac_for(api_key);
+        mac.update(body);
+        mac.verify_slice(&expected).is_ok()
+    }
+
+    /// Whether a Standard Webhooks delivery is genuine, natively: one of its
+    /// signatures matches (each compared in constant time).
+    pub fn verify_standard(secret: &str, delivery: &StandardDelivery, body: &[u8]) -> bool {
+        let Some(key) = standard_secret_key(secret) else {
+            return false;
+        };
+        let content = delivery.signed_content(body);
+        delivery.signatures.iter().any(|sig| {
+            // ok: HMAC takes keys of any length, so this cannot fail.
+            let mut mac = HmacSha256::new_from_slice(&key).unwrap_or_else(|_| unreachable!());
+            mac.update(&content);
+            mac.verify_slice(sig).is_ok()
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::native::*;
     use super::*;
+    use hmac::Mac;
+    use sha2::{Digest, Sha256};
 
     #[test]
     fn sha256_and_hmac_match_known_vectors() {
