@@ -13,7 +13,7 @@ use crate::provider::{
     References, Setup, Source, Spec, Tariff, Webhooks, Wire,
 };
 use crate::request::ImageRequest;
-use crate::wire::{decode_error, get, mime_of, post_json, ParseContext, SubmitPlan};
+use crate::wire::{decode_error, get, mime_from_url, post_json, ParseContext, SubmitPlan};
 use crate::Target;
 
 const HOUR_MS: f64 = 3_600_000.0;
@@ -191,12 +191,6 @@ fn result_urls(result: &Json) -> Vec<String> {
         }
         _ => Vec::new(),
     }
-}
-
-fn mime_from_url(url: &str) -> Option<String> {
-    let path = crate::text::before_any(url, b"?#");
-    let ext = crate::text::after_last(path, b'.').to_ascii_lowercase();
-    mime_of(&ext)
 }
 
 fn parse(p: Provider, v: &Json, ctx: &ParseContext) -> Result<Job, Error> {

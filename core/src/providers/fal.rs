@@ -18,7 +18,7 @@ use crate::provider::{
     References, Setup, SizeRules, Source, Spec, Tariff, TokenTariff, Webhooks, Wire,
 };
 use crate::request::{ImageRequest, Size};
-use crate::wire::{decode_error, get, mime_of, post_json, ParseContext, SubmitPlan};
+use crate::wire::{decode_error, get, mime_of, model_path, post_json, ParseContext, SubmitPlan};
 use crate::Target;
 
 /// What fal does when `quality` is left out: `high`, the most expensive. The
@@ -144,18 +144,6 @@ pub static SPEC: Spec = Spec {
     setup: &Setup::NONE,
     wire: &FalWire,
 };
-
-/// The endpoint's path: the model's id, each segment encoded.
-fn model_path(req_model: &str) -> String {
-    let mut path = String::new();
-    for (i, segment) in req_model.split('/').enumerate() {
-        if i > 0 {
-            path.push('/');
-        }
-        path.push_str(&encode_segment(segment));
-    }
-    path
-}
 
 /// The input fal's types declare: `GptImage2EditInput` when there are
 /// references, else `GptImage2Input`. `quality` always.

@@ -18,7 +18,9 @@ use crate::provider::{
     Provider, References, Setup, Source, Spec, Tariff, Webhooks, Wire,
 };
 use crate::request::ImageRequest;
-use crate::wire::{decode_error, get, mime_of, post_json, ParseContext, SubmitPlan};
+use crate::wire::{
+    decode_error, get, mime_from_url, mime_of, model_path, post_json, ParseContext, SubmitPlan,
+};
 use crate::Target;
 
 /// "For API-created predictions, inputs, outputs, files and logs are
@@ -123,18 +125,6 @@ pub static SPEC: Spec = Spec {
     wire: &ReplicateWire,
 };
 
-/// The model's path under `/models`: `openai/gpt-image-2`, each segment encoded.
-fn model_path(req: &ImageRequest) -> String {
-    let mut path = String::new();
-    for (i, segment) in req.model.split('/').enumerate() {
-        if i > 0 {
-            path.push('/');
-        }
-        path.push_str(&encode_segment(segment));
-    }
-    path
-}
-
 /// The prediction's `input`, as the model's version page names its fields.
 pub fn input(req: &ImageRequest) -> Json {
     let mut input = Map::new();
@@ -197,11 +187,6 @@ fn output_urls(output: &Json) -> Vec<String> {
             .collect(),
         _ => Vec::new(),
     }
-}
-
-fn mime_from_url(url: &str) -> Option<String> {
-    let path = crate::text::before_any(url, b"?#");
-    mime_of(&crate::text::after_last(path, b'.').to_ascii_lowercase())
 }
 
 /// What the images cost, by the quality the prediction's `input` names.
@@ -292,7 +277,11 @@ struct ReplicateWire;
 
 impl Wire for ReplicateWire {
     fn submit(&self, target: &Target, req: &ImageRequest, headers: Headers) -> SubmitPlan {
-        let url = format!("{}/models/{}/predictions", target.root, model_path(req));
+        let url = format!(
+            "{}/models/{}/predictions",
+            target.root,
+            model_path(&req.model)
+        );
         SubmitPlan {
             request: post_json(url, headers, body(req)),
             calls: 1,

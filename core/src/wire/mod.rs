@@ -410,6 +410,24 @@ pub(crate) fn str_or_num(v: Option<&Json>) -> Option<String> {
     }
 }
 
+/// `image/<format>` of an image URL, from its path's extension.
+pub(crate) fn mime_from_url(url: &str) -> Option<String> {
+    let path = crate::text::before_any(url, b"?#");
+    mime_of(&crate::text::after_last(path, b'.').to_ascii_lowercase())
+}
+
+/// A model id as path segments (`openai/gpt-image-2`), each one encoded.
+pub(crate) fn model_path(model: &str) -> String {
+    let mut path = String::new();
+    for (i, segment) in model.split('/').enumerate() {
+        if i > 0 {
+            path.push('/');
+        }
+        path.push_str(&http::encode_segment(segment));
+    }
+    path
+}
+
 /// `image/<format>` for an output format.
 pub(crate) fn mime_of(format: &str) -> Option<String> {
     match format {
