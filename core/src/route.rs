@@ -41,6 +41,10 @@ pub enum Route {
     OpenAiEdits,
     /// `GET {base}/v1/models` (likewise).
     OpenAiModels,
+    /// `GET {base}/usage`: the caller's spend today against its budget (`jobs`).
+    Usage,
+    /// `GET {base}/images/{job}/{index}`: a durable job's image, kept in R2 (`jobs`).
+    StoredImage(String, u32),
     /// `OPTIONS` on a known route (CORS preflight).
     Preflight,
     /// A known path with the wrong method; the allowed one.
@@ -70,10 +74,15 @@ pub fn route(method: &str, path: &str, base: &str) -> Route {
         "v1/images/generations" => (Route::OpenAiGenerations, "POST"),
         "v1/images/edits" => (Route::OpenAiEdits, "POST"),
         "v1/models" => (Route::OpenAiModels, "GET"),
-        _ => match rest.strip_prefix("jobs/") {
-            Some(token) if !token.is_empty() && !token.contains('/') => {
+        "usage" => (Route::Usage, "GET"),
+        _ => match (rest.strip_prefix("jobs/"), rest.strip_prefix("images/")) {
+            (Some(token), _) if !token.is_empty() && !token.contains('/') => {
                 (Route::Job(token.to_string()), "GET")
             }
+            (_, Some(image)) => match stored_image(image) {
+                Some((job, index)) => (Route::StoredImage(job, index), "GET"),
+                None => return Route::NotFound,
+            },
             _ => return Route::NotFound,
         },
     };
@@ -82,6 +91,36 @@ pub fn route(method: &str, path: &str, base: &str) -> Route {
         "OPTIONS" => Route::Preflight,
         _ => Route::WrongMethod(wanted),
     }
+}
+
+/// `{job}/{index}` of a stored image's path: a durable job id and an index below 100.
+fn stored_image(rest: &str) -> Option<(String, u32)> {
+    let (job, index) = rest.split_once('/')?;
+    let digits = !index.is_empty() && index.len() <= 2 && index.bytes().all(|b| b.is_ascii_digit());
+    if !is_durable_job_id(job) || !digits {
+        return None;
+    }
+    Some((job.to_string(), index.parse().ok()?))
+}
+
+/// Whether `id` can be a durable job's id (a Workflow instance id: 1 to 64
+/// of `A-Z a-z 0-9 _ -`, not starting with `-`).
+pub fn is_durable_job_id(id: &str) -> bool {
+    let ok = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+    (1..=64).contains(&id.len()) && !id.starts_with('-') && id.bytes().all(ok)
+}
+
+/// A status token's payload for a durable job (`jobs`): its id, its principal's tag, when it expires.
+pub fn durable_token_payload(job_id: &str, principal_tag: &str, expires_at: f64) -> Json {
+    json!({ "u": principal_tag, "d": job_id, "x": expires_at })
+}
+
+/// The durable job a token names, if it is this principal's and live.
+pub fn durable_token_job(payload: &Json, principal_tag: &str, now: f64) -> Option<String> {
+    let id = payload.get("d")?.as_str()?;
+    let expires = payload.get("x")?.as_f64()?;
+    let mine = payload.get("u")?.as_str()? == principal_tag;
+    (mine && now <= expires && is_durable_job_id(id)).then(|| id.to_string())
 }
 
 /// What a request says about the page that sent it, if any.
@@ -1169,6 +1208,45 @@ mod tests {
             assert_eq!(route("GET", p, b), Route::NotFound, "{p}");
         }
         assert_eq!(normalize_base_path("api/images/"), "/api/images");
+    }
+
+    #[test]
+    fn stored_images_and_durable_tokens() {
+        let b = "/api/images";
+        assert_eq!(
+            route("GET", "/api/images/images/route-ab12/0", b),
+            Route::StoredImage("route-ab12".into(), 0)
+        );
+        assert_eq!(route("GET", "/api/images/usage", b), Route::Usage);
+        assert_eq!(
+            route("GET", "/api/images/images/j_1/12", b),
+            Route::StoredImage("j_1".into(), 12)
+        );
+        for p in [
+            "/api/images/images/j/123",
+            "/api/images/images/j/",
+            "/api/images/images/-j/0",
+            "/api/images/images/j.x/0",
+            "/api/images/images/../0",
+            "/api/images/images/j/0/1",
+            "/api/images/images/j/+1",
+        ] {
+            assert_eq!(route("GET", p, b), Route::NotFound, "{p}");
+        }
+        assert!(!is_durable_job_id(&"a".repeat(65)));
+        let payload = durable_token_payload("route-1", "tag", 1000.0);
+        assert_eq!(
+            durable_token_job(&payload, "tag", 999.0).as_deref(),
+            Some("route-1")
+        );
+        assert_eq!(durable_token_job(&payload, "other", 999.0), None);
+        assert_eq!(durable_token_job(&payload, "tag", 1001.0), None);
+        // A handle's token names no durable job, and the other way round.
+        assert_eq!(
+            durable_token_job(&json!({"u": "tag", "x": 1e13}), "tag", 0.0),
+            None
+        );
+        assert_eq!(token_handle(&payload, OPENAI, "tag", 0.0), None);
     }
 
     #[test]
