@@ -109,6 +109,27 @@ interface RouteOwnOptions {
   openaiCompatible?: boolean;
   /** fal: the JWKS its webhooks are checked against (default: fal's own, fetched and kept an hour). */
   jwks?: { keys: Record<string, unknown>[] };
+  /**
+   * Cloudflare: run every job durably (see `gpt-image-edge/cloudflare`). `POST {basePath}/generate`
+   * answers `202 { token, estimate }` at once for every provider; `GET {basePath}/jobs/{token}` and
+   * the event stream read the job wherever it runs; its images are served from R2 at
+   * `GET {basePath}/images/{job}/{index}`, to its principal only. Not with `partialImages`.
+   */
+  jobs?: RouteJobs;
+  /** Daily budgets in US dollars, kept by `jobs.ledger`: over them, 402 `BUDGET_EXCEEDED` with `reason: "budget"`. */
+  budget?: { perPrincipalUsdPerDay?: number; siteUsdPerDay?: number };
+}
+
+/** The bindings of durable jobs. */
+export interface RouteJobs {
+  /** The Workflow binding of your class extending `ImageJobWorkflow`. */
+  workflow: { create(options: { id: string; params: unknown }): Promise<unknown>; get(id: string): Promise<{ status(): Promise<{ status: string }> }> };
+  /** The Durable Object namespace of `ImageLedger`. */
+  ledger: { idFromName(name: string): unknown; get(id: any): any };
+  /** The R2 bucket the images are kept in. */
+  images: { get(key: string): Promise<unknown>; put(key: string, value: Uint8Array, options?: unknown): Promise<unknown> };
+  /** After this long (default 1200000: 20 minutes) a sent job that has not ended is shown `stalled: true` with its handle. */
+  stallMs?: number;
 }
 
 /** What `onError` is told. */

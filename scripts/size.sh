@@ -30,12 +30,14 @@
 # formatted with `{}` was written with the host's number text instead (-11 KB).
 # Issue 23's OpenAI-compatible endpoints (OpenAI's parameters, answers, errors
 # and event stream, an answer that waits for a job, multipart edits) to 171,101:
-# mostly the async code of the new paths. The limit 2 KB above that (issue 25 is
-# where the build is cut down):
-#   173,200 bytes
+# mostly the async code of the new paths. Issue 24's durable jobs (the route's
+# `jobs` and `budget`: reserve, create, read a job's record, serve its images
+# from R2, follow it on the event stream, `usage`) to 179,727. The limit 2 KB
+# above that (issue 25 is where the build is cut down):
+#   181,800 bytes
 set -euo pipefail
 cd "$(dirname "$0")/.."
-LIMIT_GZ=${SIZE_LIMIT_GZ:-173200}
+LIMIT_GZ=${SIZE_LIMIT_GZ:-181800}
 [ -f pkg/dist/gpt_image_edge_bg.wasm ] || ./scripts/build-pkg.sh >/dev/null
 
 gz() { gzip -9 -c "$1" | wc -c; }

@@ -80,6 +80,7 @@ fn unkept(v: &Json) -> Reply {
         body: v.get("body").filter(|b| !b.is_null()).cloned(),
         headers,
         stream: None,
+        raw: None,
     }
 }
 
@@ -130,6 +131,21 @@ impl Handler {
             }
             _ => None,
         };
+        if let Some(jobs) = &self.jobs {
+            // The job's id: from the caller's key (the same for every retry
+            // of it, per principal), or new.
+            let key = match &caller_key {
+                Some(k) => route::provider_idempotency_key(
+                    &self
+                        .keyed(&route::idempotency_material(principal, k))
+                        .await?,
+                ),
+                None => crate::api::random_uuid()?,
+            };
+            return self
+                .generate_durable(jobs, principal, &bytes, key, streaming, request)
+                .await;
+        }
         let Some(caller_key) = caller_key else {
             let key = crate::api::random_uuid()?;
             return self

@@ -6,11 +6,15 @@
 //! - `mod.rs`: the options, the dispatch and what every answer carries;
 //! - `generate.rs`: `POST {base}/generate`, answered as JSON or as an event
 //!   stream, with the caller's `Idempotency-Key`;
-//! - `jobs.rs`: `GET {base}/jobs/{token}` and `POST {base}/webhook`.
+//! - `jobs.rs`: `GET {base}/jobs/{token}` and `POST {base}/webhook`;
+//! - `durable.rs`: the same for durable jobs (`jobs`: a Workflow per job, a
+//!   Durable Object ledger per principal, images in R2);
+//! - `openai.rs`: OpenAI's Images API under the base path (`openaiCompatible`).
 //!
 //! What a route remembers between requests (idempotent answers, webhook
 //! deliveries) is kept by `RouteMemory` in `route.js`, in the host's own maps.
 
+mod durable;
 mod generate;
 mod jobs;
 mod openai;
@@ -166,6 +170,8 @@ struct Handler {
     partial_images: Option<u8>,
     /// Idempotent answers and webhook deliveries, remembered in this instance.
     memory: RouteMemory,
+    /// Durable jobs and their budget (`jobs`, `budget`).
+    jobs: Option<durable::Jobs>,
 }
 
 /// A response: status, a JSON body (or none) and extra headers; or, with
@@ -175,6 +181,8 @@ struct Reply {
     body: Option<Json>,
     headers: Vec<(String, String)>,
     stream: Option<EventStream>,
+    /// A Response made whole elsewhere (a stored image), answered as it is.
+    raw: Option<JsValue>,
 }
 
 impl Reply {
@@ -188,6 +196,7 @@ impl Reply {
             body: Some(body),
             headers: Vec::new(),
             stream: None,
+            raw: None,
         }
     }
 
@@ -197,6 +206,7 @@ impl Reply {
             body: None,
             headers,
             stream: None,
+            raw: None,
         }
     }
 }
@@ -282,6 +292,12 @@ pub fn create_route_handler(options: JsValue) -> Result<js_sys::Function, JsValu
     };
     let partial_images =
         crate::convert::opt_whole(&options, "partialImages", 0, 3)?.map(|n| n as u8);
+    let jobs = durable::options(&options)?;
+    if partial_images.is_some() && jobs.is_some() {
+        return Err(invalid(
+            "option `partialImages` is not available with `jobs`: a durable job's images arrive whole",
+        ));
+    }
     if partial_images.is_some() && !client.provider().streams_partial_images() {
         return Err(invalid(&format!(
             "option `partialImages`: {} streams no partial images",
@@ -356,6 +372,7 @@ pub fn create_route_handler(options: JsValue) -> Result<js_sys::Function, JsValu
             .unwrap_or(route::DEFAULT_HEARTBEAT_MS),
         partial_images,
         memory: RouteMemory::new(),
+        jobs,
     });
     let serve = Closure::<dyn FnMut(JsValue) -> js_sys::Promise>::new(move |request: JsValue| {
         let h = handler.clone();
@@ -427,7 +444,7 @@ impl Handler {
             host: host.as_deref(),
         };
         let site = route::site(&caller, &self.public_origins, &self.allowed_origins);
-        let mut reply = match &site {
+        let reply = match &site {
             Site::Refused(why) => Reply::refuse(403, "FORBIDDEN", why),
             _ => {
                 let r = route::route(
@@ -436,6 +453,10 @@ impl Handler {
                     &self.base_path,
                 );
                 match self.route(r, &request, &info).await {
+                    Ok(Reply {
+                        raw: Some(response),
+                        ..
+                    }) => return response,
                     Ok(reply) => reply,
                     Err(e) => {
                         let message = thrown_message(&e);
@@ -446,6 +467,7 @@ impl Handler {
                 }
             }
         };
+        let mut reply = reply;
         let mut headers = vec![
             ("Cache-Control".to_string(), "no-store".to_string()),
             ("X-Content-Type-Options".to_string(), "nosniff".to_string()),
@@ -525,9 +547,29 @@ impl Handler {
                     Ok(principal) => self.generate(request, info, &principal).await?,
                 }
             }
-            Route::Job(token) => match who(self.principal(request).await) {
-                Err(reply) => reply,
-                Ok(principal) => self.job(&token, &principal).await?,
+            Route::Job(token) => match (who(self.principal(request).await), &self.jobs) {
+                (Err(reply), _) => reply,
+                (Ok(principal), Some(jobs)) => self.job_durable(jobs, &token, &principal).await?,
+                (Ok(principal), None) => self.job(&token, &principal).await?,
+            },
+            Route::Usage => match (who(self.principal(request).await), &self.jobs) {
+                (Err(reply), _) => reply,
+                (Ok(_), None) => Reply::refuse(404, "NOT_FOUND", "no such route"),
+                (Ok(principal), Some(jobs)) => self.usage(jobs, &principal).await?,
+            },
+            Route::StoredImage(id, index) => match (who(self.principal(request).await), &self.jobs)
+            {
+                (Err(reply), _) => reply,
+                (Ok(_), None) => Reply::refuse(404, "NOT_FOUND", "no such route"),
+                (Ok(principal), Some(jobs)) => {
+                    match self.stored_image(jobs, &principal, &id, index).await? {
+                        Ok(response) => Reply {
+                            raw: Some(response),
+                            ..Reply::empty(200, Vec::new())
+                        },
+                        Err(reply) => reply,
+                    }
+                }
             },
             Route::Webhook => self.webhook(request, info).await?,
             Route::OpenAiGenerations | Route::OpenAiEdits | Route::OpenAiModels
