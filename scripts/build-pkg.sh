@@ -91,6 +91,9 @@ printf '// The WebAssembly module (gpt_image_edge_bg.wasm), base64.\n"use strict
 cp npm/node.mjs npm/node.cjs npm/workerd.mjs npm/edge-light.mjs npm/browser.mjs npm/init.mjs npm/init.cjs pkg/dist/
 # gpt-image-edge/ai imports gpt-image-edge by name, so it shares the host's module.
 cp npm/ai.js pkg/dist/ai.mjs
+# gpt-image-edge/cloudflare likewise (Workers only: it imports cloudflare:workers).
+cp npm/cloudflare.js pkg/dist/cloudflare.mjs
+esbuild npm/cloudflare.js --format=cjs --platform=neutral --log-level=warning --outfile=pkg/dist/cloudflare.cjs
 esbuild npm/ai.js --format=cjs --platform=neutral --log-level=warning --outfile=pkg/dist/ai.cjs
 
 # Types: the names taken from the Rust core (provider ids, models, fields and
@@ -99,7 +102,7 @@ esbuild npm/ai.js --format=cjs --platform=neutral --log-level=warning --outfile=
 # "commonjs"), and are copied as .d.mts for ES modules with their relative
 # imports pointing at the .d.mts files.
 cargo run --quiet -p gpt-image-core --example typescript > "$stage/generated.d.ts"
-for t in generated common index browser route init ai; do
+for t in generated common index browser route init ai cloudflare; do
   src="npm/$t.d.ts"; [ "$t" = generated ] && src="$stage/generated.d.ts"
   cp "$src" "pkg/$t.d.ts"
   sed -E 's#(["'\''])\./(index|route|init|common|generated|browser)\.js\1#\1./\2.mjs\1#g' "$src" > "pkg/$t.d.mts"
