@@ -3,12 +3,13 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup pkg test demo dev size bench clean
+.PHONY: help setup pkg test demo dev dev-jobs size bench clean
 
 help:
 	@echo "make test   set up, then run every test (native, wasm in Node and Chromium, the package in Node, Chromium, workerd, Next.js, Vite, wrangler, Deno, Bun)"
 	@echo "make demo   set up, then generate an image through the npm package on the sandbox"
 	@echo "make dev    the example Worker (workerd) with the page, against the sandbox"
+	@echo "make dev-jobs  durable jobs (examples/worker-jobs: Workflow, Durable Object ledger, R2) in workerd, against the sandbox"
 	@echo "make size   the wasm + JS glue size of the Workers build"
 	@echo "make bench  benchmarks: one table beside the peers (zod, openai, fal, replicate, Apiframe SDK schedule, bare fetch)"
 	@echo "make pkg    build the npm package into pkg/"
@@ -28,6 +29,10 @@ demo: pkg
 dev: pkg
 	@cargo build --release -q -p sandbox
 	@node scripts/dev.mjs
+
+dev-jobs: pkg
+	@cargo build --release -q -p sandbox
+	@node scripts/dev-jobs.mjs
 
 size: pkg
 	@./scripts/size.sh

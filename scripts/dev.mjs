@@ -23,7 +23,7 @@ const SETTING_BINDINGS = Object.fromEntries(
   ),
 );
 
-function startSandbox(timeScale) {
+export function startSandbox(timeScale) {
   const bin = join(repo, "target/release/sandbox");
   const child = spawn(bin, ["--addr", "127.0.0.1:0", "--time-scale", String(timeScale), "--exit-on-stdin-eof"], {
     stdio: ["pipe", "pipe", "inherit"],
