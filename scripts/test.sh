@@ -96,6 +96,7 @@ layer "Node 20-26, Deno, Bun" ./scripts/test-hosts.sh runtimes.test.mjs
 layer "Next.js (Turbopack, webpack)" ./scripts/test-hosts.sh nextjs.test.mjs
 layer "Vite" ./scripts/test-hosts.sh vite.test.mjs
 layer "Worker (wrangler)" ./scripts/test-hosts.sh worker.test.mjs
+layer "durable jobs (wrangler dev --persist-to, SIGKILL)" ./scripts/test-hosts.sh jobs.test.mjs
 if [ -s .tmp/hosts/table.tsv ]; then
   printf '\n==> hosts: what ran, and the sizes the tools reported\n'
   (printf 'host\tversion\twhat ran\tsizes\n'; cat .tmp/hosts/table.tsv) | column -t -s $'\t'

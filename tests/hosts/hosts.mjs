@@ -50,7 +50,7 @@ function killGroup(pid, signal = "SIGTERM") {
 
 /**
  * Start a server in its own process group and wait until `url` answers.
- * Resolves to { url, output(), stop() }; stopped after the tests in any case.
+ * Resolves to { url, pid, output(), stop() }; stopped after the tests in any case.
  */
 export async function startServer(cmd, args, { cwd = HOSTS, env = {}, url, timeoutMs = 60_000 }) {
   const child = spawn(cmd, args, { cwd, env: { ...process.env, ...quiet, ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
@@ -81,7 +81,7 @@ export async function startServer(cmd, args, { cwd = HOSTS, env = {}, url, timeo
     }
     await new Promise((ok) => setTimeout(ok, 250));
   }
-  return { url, output: () => out, stop };
+  return { url, pid: child.pid, output: () => out, stop };
 }
 
 /** A free TCP port on 127.0.0.1. */

@@ -17,10 +17,10 @@ function section(title) {
   return readme.slice(start, end < 0 ? undefined : end);
 }
 
-test("README: every snippet in 'Where it runs' is taken from a tested file", () => {
-  const text = section("Where it runs");
+for (const [title, least] of [["Where it runs", 5], ["Jobs that outlive the request (Cloudflare)", 1]]) test(`README: every snippet in '${title}' is taken from a tested file`, () => {
+  const text = section(title);
   const blocks = [...text.matchAll(/(?:<!-- from (\S+) -->\n)?```\w*\n([\s\S]*?)```/g)];
-  assert.ok(blocks.length >= 5, `${blocks.length} snippets`);
+  assert.ok(blocks.length >= least, `${blocks.length} snippets`);
   for (const [, file, code] of blocks) {
     assert.ok(file, `a snippet without its source:\n${code}`);
     const source = readFileSync(join(REPO, file), "utf8");

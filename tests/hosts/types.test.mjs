@@ -15,7 +15,7 @@ test("attw: every entry resolves to the right types under node10, node16 (CJS an
   const problems = report.analysis.problems ?? [];
   assert.deepEqual(problems, [], JSON.stringify(problems, null, 2));
   const entries = Object.keys(report.analysis.entrypoints);
-  assert.deepEqual(entries.sort(), [".", "./ai", "./init", "./package.json", "./route", "./wasm"]);
+  assert.deepEqual(entries.sort(), [".", "./ai", "./cloudflare", "./init", "./package.json", "./route", "./wasm"]);
   // Every entry's types resolve (a resolution that failed is not a problem to attw for node10 only).
   for (const [entry, e] of Object.entries(report.analysis.entrypoints)) {
     if (entry === "./package.json") continue;
