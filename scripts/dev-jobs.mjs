@@ -49,7 +49,7 @@ const mf = new Miniflare({
     { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
     { type: "CompiledWasm", include: ["**/*.wasm"] },
   ],
-  compatibilityDate: "2026-10-01",
+  compatibilityDate: "2026-07-01",
   workflows: { IMAGE_JOBS: { name: "gpt-image-edge-jobs", className: "ImageJobs" } },
   durableObjects: { IMAGE_LEDGER: { className: "ImageLedger", useSQLite: true } },
   r2Buckets: ["IMAGES"],

@@ -5,7 +5,7 @@
 // the same state.
 import assert from "node:assert/strict";
 import { createHmac, randomBytes } from "node:crypto";
-import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SANDBOX_KEYS } from "../../sandbox/keys.mjs";
 import { test } from "../js/harness.mjs";
@@ -88,12 +88,18 @@ const finishedEarlier = [];
 test(`wrangler ${version}: a job whose caller leaves at its 202 finishes, created once at the sandbox, its image served from R2 to its owner only`, async () => {
   const before = await created();
   const controller = new AbortController();
+  const started = Date.now();
   const r = await generate("alice", { prompt: PROMPT, quality: "low" }, {}, controller.signal);
+  const answeredMs = Date.now() - started;
   assert.equal(r.status, 202, await r.clone().text());
   const { token, estimate } = await r.json();
   controller.abort(); // the caller is gone
   assert.ok(token && estimate && estimate.usd > 0, JSON.stringify({ token, estimate }));
   const job = await jobUntil("alice", token, (j) => j.status === "succeeded");
+  const tookMs = Date.now() - started;
+  // 202 at once: before the generation (seconds here) has ended.
+  assert.ok(answeredMs < tookMs / 2, JSON.stringify({ answeredMs, tookMs }));
+  console.log(`     202 after ${answeredMs} ms; the job succeeded after ${tookMs} ms`);
   assert.equal(await created(), before + 1, "created exactly once at the sandbox");
   assert.equal(job.steps, 2, "a synchronous job: send (the images into R2 in it), settle");
   assert.equal(job.images.length, 1);
@@ -225,6 +231,21 @@ test("createRouteHandler refuses jobs and budgets it cannot honour, naming the o
   refused({ jobs: bindings, budget: { siteUsdPerDay: "5" } }, /option `budget.siteUsdPerDay`/);
   refused({ jobs: bindings, partialImages: 2 }, /option `partialImages` is not available with `jobs`/);
   assert.equal(typeof createRouteHandler({ ...base, jobs: bindings, budget: { perPrincipalUsdPerDay: 0.2 } }), "function");
+});
+
+test("the persisted state (Workflow instances and step results, ledgers, R2) holds no key, and the runtime's output none", () => {
+  const files = readdirSync(state, { recursive: true }).map((f) => join(state, String(f))).filter((f) => statSync(f).isFile());
+  assert.ok(files.length > 0);
+  let bytes = 0;
+  for (const f of files) {
+    const data = readFileSync(f);
+    bytes += data.length;
+    for (const provider of ["openai", "apiframe"]) {
+      assert.equal(data.indexOf(SANDBOX_KEYS[provider]), -1, `${f} holds the ${provider} key`);
+    }
+  }
+  assert.ok(!server.output().includes(SANDBOX_KEYS.openai) && !server.output().includes(SANDBOX_KEYS.apiframe));
+  console.log(`     ${files.length} files, ${bytes} bytes of persisted state searched`);
 });
 
 row("wrangler dev --persist-to (workerd)", version, "durable jobs: Workflow per job, ImageLedger budgets, R2 images, SIGKILL and restart");
