@@ -3,7 +3,7 @@
 // guarantee that a retry never bills twice. What each provider and model can
 // do comes from the core's own providerInfo().
 import { APICallError, InvalidArgumentError } from "@ai-sdk/provider";
-import { ImageClient, providerInfo, validateRequest } from "gpt-image-edge";
+import { ImageClient, providerInfo, readBounded, validateRequest } from "gpt-image-edge";
 
 /** The one error class of the package (the same as `gpt-image-edge`'s). */
 export { GptImageError } from "gpt-image-edge";
@@ -62,11 +62,9 @@ class BatchKeys {
 async function download(url, abortSignal, fetchImpl = globalThis.fetch) {
   const res = await fetchImpl.call(globalThis, url, { signal: abortSignal, redirect: "follow", credentials: "omit" });
   if (!res.ok) throw new Error(`downloading the image answered ${res.status}`);
-  const declared = Number(res.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > MAX_DOWNLOAD_BYTES) throw new Error("the image is over 50 MB");
-  const bytes = new Uint8Array(await res.arrayBuffer());
-  if (bytes.length > MAX_DOWNLOAD_BYTES) throw new Error("the image is over 50 MB");
-  return bytes;
+  const read = await readBounded(res, MAX_DOWNLOAD_BYTES);
+  if (!read.bytes) throw new Error("the image is over 50 MB");
+  return read.bytes;
 }
 
 /**

@@ -5,7 +5,7 @@
 // records. `createRouteHandler({ jobs, budget })` starts the jobs and reads
 // them back. Runs in Cloudflare Workers (and wrangler dev, Miniflare) only.
 import { DurableObject, WorkflowEntrypoint } from "cloudflare:workers";
-import { ImageClient } from "gpt-image-edge";
+import { ImageClient, readBounded } from "gpt-image-edge";
 
 /** Micro-dollars: budgets add integers, so five jobs at $0.04 make exactly $0.20. */
 const MICRO = 1_000_000;
@@ -140,23 +140,8 @@ async function imageBytes(image) {
   if (image.b64) return { bytes: Uint8Array.from(atob(image.b64), (c) => c.charCodeAt(0)), type: image.mimeType };
   const res = await fetch(image.url, { redirect: "follow" });
   if (!res.ok) throw new Error(`fetching the image answered ${res.status}`);
-  if (Number(res.headers.get("content-length")) > MAX_IMAGE_BYTES) throw new Error("the image is over 50 MB");
-  const reader = res.body.getReader();
-  const parts = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > MAX_IMAGE_BYTES) {
-      await reader.cancel();
-      throw new Error("the image is over 50 MB");
-    }
-    parts.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) bytes.set(p, (at += p.length) - p.length);
+  const { bytes } = await readBounded(res, MAX_IMAGE_BYTES);
+  if (!bytes) throw new Error("the image is over 50 MB");
   const type = image.mimeType || res.headers.get("content-type")?.split(";")[0];
   return { bytes, type };
 }

@@ -366,6 +366,19 @@ export declare function parseJob(provider: ProviderId, httpStatus: number, body:
  */
 export declare function verifyWebhook(options: WebhookVerifyOptions): Promise<boolean>;
 
+/**
+ * Read a Request's or Response's body within bounds: `{ bytes }`; `{ tooLarge: true }` past
+ * `maxBytes` (Content-Length judged first, then counted as it streams, cancelled at the limit:
+ * never more than the limit plus one chunk held); `{ timeout: true }` when it has not all arrived
+ * within `timeoutMs` (optional). What the route reads request bodies with, and the client
+ * reference downloads.
+ */
+export declare function readBounded(
+  message: { body: ReadableStream<Uint8Array> | null; headers: { get(name: string): string | null } },
+  maxBytes: number,
+  timeoutMs?: number,
+): Promise<{ bytes: Uint8Array; tooLarge?: undefined; timeout?: undefined } | { tooLarge: true; bytes?: undefined } | { timeout: true; bytes?: undefined }>;
+
 /** Every error this package throws (validation, client, route and setup errors alike). It never contains the API key. */
 export declare class GptImageError extends Error {
   name: "GptImageError";

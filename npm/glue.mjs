@@ -10,6 +10,7 @@ import { fastValidate } from "./fast-validate.mjs";
 
 export * from "wasm-bindgen-glue";
 export { GptImageError } from "wasm-bindgen-snippets/errors.js";
+export { readLimited as readBounded } from "wasm-bindgen-snippets/runtime.js";
 export { default } from "wasm-bindgen-glue"; // init() for browser.mjs and init.mjs, which `export *` leaves out
 
 /** The request as the JSON text the core reads, byte images as data URLs. */

@@ -37,7 +37,7 @@ pub fn value_of_text(text: &str) -> Result<Json, Error> {
 }
 
 /// The host's reader of JSON number text (keeps Rust's float parser out).
-fn host_number(text: &str) -> Option<f64> {
+pub(crate) fn host_number(text: &str) -> Option<f64> {
     Some(js_sys::Number::parse_float(text))
 }
 

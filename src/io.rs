@@ -215,10 +215,11 @@ impl Io for WasmIo {
             let body = if (200..300).contains(&status) {
                 // Never read whole: counted as it streams, cancelled at the limit.
                 let raw = web_sys::Response::from(resp);
-                let bytes = JsFuture::from(read_limited(&raw, max_bytes as f64))
+                let read = JsFuture::from(read_limited(&raw, max_bytes as f64, 0.0))
                     .await
                     .map_err(|e| self.failure(&ctl, format!("{e:?}")))?;
-                if bytes.is_null() {
+                let bytes = get(&read, "bytes");
+                if bytes.is_undefined() {
                     return Err(TransportError::TooLarge);
                 }
                 js_sys::Uint8Array::new(&bytes).to_vec()

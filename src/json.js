@@ -5,7 +5,7 @@
 // kept as those tokens and a BigInt as its digits and "n", so validation can
 // say what is wrong with them; getters read once; `toJSON` not called.
 
-const MAX_DEPTH = 64;
+const MAX_DEPTH = 128; // the core parser's limit (core/src/json.rs): one depth everywhere
 const MAX_ENTRIES = 10000; // far beyond any request (at most 16 references), handle or option
 const MAX_VALUES = 100000;
 class TooBig extends Error {}
@@ -21,7 +21,7 @@ const quote = (s) => (s.length <= 1024 && PLAIN.test(s) ? '"' + s + '"' : JSON.s
 
 /**
  * The value as JSON text, or "!" and the reason it cannot be read (deeper than
- * 64 or circular, more than 10,000 entries in one list or object, more than
+ * 128 or circular, more than 10,000 entries in one list or object, more than
  * 100,000 values, or a getter or proxy that throws).
  */
 export function jsonText(value) {

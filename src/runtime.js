@@ -79,39 +79,52 @@ export class RequestControl {
 }
 
 /**
- * The body of `response` as bytes, or null when it holds more than `limit`
- * bytes: its Content-Length is judged first, then the bytes are counted as
- * they stream, and the read is cancelled as soon as they pass the limit (so
- * no more than the limit plus one chunk is ever held).
+ * The body of a Request or Response as bytes, within bounds: `{ bytes }`;
+ * `{ tooLarge: true }` when it holds more than `maxBytes` (its Content-Length
+ * is judged first, then the bytes are counted as they stream and the read is
+ * cancelled as soon as they pass the limit: no more than the limit plus one
+ * chunk is ever held); `{ timeout: true }` when the whole body has not arrived
+ * within `timeoutMs` (optional: a body that trickles in cannot hold a request
+ * open). The one bounded reader of the package (exported as `readBounded`).
  */
-export async function readLimited(response, limit) {
-  const body = response.body;
-  const declared = Number(response.headers.get("content-length"));
-  if (declared > limit) {
+export async function readLimited(message, maxBytes, timeoutMs) {
+  const body = message.body;
+  const declared = Number(message.headers.get("content-length"));
+  if (declared > maxBytes) {
     if (body) body.cancel().catch(() => {});
-    return null;
+    return { tooLarge: true };
   }
-  if (!body) return new Uint8Array(0);
+  if (!body) return { bytes: new Uint8Array(0) };
   const reader = body.getReader();
+  let timer;
+  const late = timeoutMs > 0 ? new Promise((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs))) : null;
   const chunks = [];
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      reader.cancel().catch(() => {});
-      return null;
+  try {
+    for (;;) {
+      const next = await (late ? Promise.race([reader.read(), late]) : reader.read());
+      if (next === null) {
+        reader.cancel().catch(() => {});
+        return { timeout: true };
+      }
+      if (next.done) break;
+      total += next.value.byteLength;
+      if (total > maxBytes) {
+        reader.cancel().catch(() => {});
+        return { tooLarge: true };
+      }
+      chunks.push(next.value);
     }
-    chunks.push(value);
+  } finally {
+    clearTimeout(timer);
   }
-  const out = new Uint8Array(total);
+  const bytes = new Uint8Array(total);
   let at = 0;
   for (const c of chunks) {
-    out.set(c, at);
+    bytes.set(c, at);
     at += c.byteLength;
   }
-  return out;
+  return { bytes };
 }
 
 /**

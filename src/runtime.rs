@@ -31,10 +31,11 @@ extern "C" {
     #[wasm_bindgen(js_name = isBrowserLike)]
     pub fn is_browser_like() -> bool;
 
-    /// The body of a fetch `Response` as a Uint8Array, or null when it is
-    /// over `limit` bytes (the read is cancelled there).
+    /// The body of a Request or Response: `{ bytes }`, `{ tooLarge: true }`
+    /// (the read is cancelled at `limit`) or, after `timeout_ms` (0: none),
+    /// `{ timeout: true }`.
     #[wasm_bindgen(js_name = readLimited)]
-    pub fn read_limited(response: &JsValue, limit: f64) -> js_sys::Promise;
+    pub fn read_limited(message: &JsValue, limit: f64, timeout_ms: f64) -> js_sys::Promise;
 
     /// Whether the value is an AbortSignal.
     #[wasm_bindgen(js_name = isAbortSignal)]

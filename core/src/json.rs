@@ -294,7 +294,22 @@ impl Json {
     /// `max_items` entries: a larger one fails as soon as it is seen, so a
     /// hostile text of thousands of keys costs no more than reaching the limit.
     pub fn parse_bounded(text: &str, max_items: usize) -> Result<Json, ParseError> {
-        Parser::new(text, max_items, false, rust_number).run()
+        Json::parse_bounded_with(text, max_items, rust_number)
+    }
+
+    /// [`Json::parse_bounded`] with another reader of number text (see
+    /// [`Json::parse_answer_with`]).
+    pub fn parse_bounded_with(
+        text: &str,
+        max_items: usize,
+        number: NumberReader,
+    ) -> Result<Json, ParseError> {
+        Parser::new(text, max_items, false, number).run()
+    }
+
+    /// The number reader [`Json::parse`] uses, for callers of the `_with` forms.
+    pub fn rust_number(text: &str) -> Option<f64> {
+        rust_number(text)
     }
 
     /// Parse the text a JavaScript host wrote of one of its values: JSON,

@@ -642,15 +642,10 @@ impl Policy {
         self.max_cost_usd
     }
 
-    /// Decide on a caller's body text: read with bounds (core's parser; the
-    /// WebAssembly build reads with the host's and calls [`Policy::decide`]).
-    pub fn prepare(&self, body: &str) -> Result<Prepared, Refusal> {
-        let read = match Json::parse_bounded(body, MAX_BODY_ENTRIES) {
-            Ok(v) => BodyRead::Json(v),
-            Err(e) if e.reason == json::TOO_MANY_ITEMS => BodyRead::TooManyEntries,
-            Err(_) => BodyRead::NotJson,
-        };
-        self.decide(read)
+    /// Decide on a caller's body: read by [`read_body`] (as the route reads
+    /// it), then [`Policy::decide`].
+    pub fn prepare(&self, body: impl AsRef<[u8]>) -> Result<Prepared, Refusal> {
+        self.decide(read_body(body.as_ref(), Json::rust_number))
     }
 
     /// Decide on a caller's body, read: validated strictly, allowed,
@@ -760,6 +755,20 @@ impl Policy {
             request: resolved,
             estimate,
         })
+    }
+}
+
+/// A request body as the route reads it: UTF-8 (bad bytes read as U+FFFD,
+/// as a browser's `TextDecoder` does), then JSON nested at most 128 deep with
+/// at most [`MAX_BODY_ENTRIES`] entries in any object or list (a larger one
+/// fails as soon as it is seen). `number` reads number text (the WebAssembly
+/// build passes the host's `parseFloat`).
+pub fn read_body(bytes: &[u8], number: json::NumberReader) -> BodyRead {
+    let text = String::from_utf8_lossy(bytes);
+    match Json::parse_bounded_with(&text, MAX_BODY_ENTRIES, number) {
+        Ok(v) => BodyRead::Json(v),
+        Err(e) if e.reason == json::TOO_MANY_ITEMS => BodyRead::TooManyEntries,
+        Err(_) => BodyRead::NotJson,
     }
 }
 
@@ -1777,6 +1786,16 @@ mod tests {
         let p = policy(APIFRAME, json!(null), json!(null), None);
         let (status, code, _) = refused(p.prepare("nope"));
         assert_eq!((status, code.as_str()), (400, "INVALID_REQUEST"));
+        // Bad UTF-8 reads as U+FFFD, as TextDecoder reads it: a prompt, not a refusal.
+        let ok = p.prepare(b"{\"prompt\":\"a \xff lighthouse\"}").unwrap();
+        assert_eq!(ok.request["prompt"].as_str(), Some("a \u{fffd} lighthouse"));
+        // Nested deeper than 128: not JSON to the route.
+        let deep = format!(
+            "{{\"prompt\":\"x\",\"extra\":{}1{}}}",
+            "[".repeat(129),
+            "]".repeat(129)
+        );
+        assert_eq!(refused(p.prepare(deep)).0, 400);
         let (status, _, _) = refused(p.prepare(&body(json!([1, 2]))));
         assert_eq!(status, 400);
         // Thousands of keys, or of list items: refused once the parser passes 64.

@@ -528,6 +528,20 @@ fn the_route_reads_any_body() {
                 json!({ "prompt": "a lighthouse", "quality": q, "extra": v }).to_string()
             }),
     ];
+    // Bytes as a caller may send them: JSON text with bytes that are not UTF-8 in it.
+    let body = prop_oneof![
+        body.prop_map(String::into_bytes),
+        (
+            request().prop_map(|v| v.to_string().into_bytes()),
+            0..64usize
+        )
+            .prop_map(|(mut bytes, at)| {
+                let at = at.min(bytes.len());
+                bytes.splice(at..at, [0xff, 0xc3]);
+                bytes
+            }),
+        prop::collection::vec(any::<u8>(), 0..300),
+    ];
     run("route body", body, |body| {
         for policy in &policies {
             match policy.prepare(&body) {

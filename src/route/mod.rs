@@ -38,14 +38,6 @@ extern "C" {
     #[wasm_bindgen(js_name = requestInfo)]
     fn request_info(request: &JsValue) -> JsValue;
 
-    /// `{ bytes }`, `{ tooLarge: true }` or `{ timeout: true }`.
-    #[wasm_bindgen(js_name = readBody)]
-    fn read_body(request: &JsValue, max_bytes: f64, timeout_ms: f64) -> js_sys::Promise;
-
-    /// `{ value }`, `{ tooMany: true }` or `{ invalid: true }` for body bytes.
-    #[wasm_bindgen(js_name = readJson)]
-    fn read_json(bytes: &[u8], max_entries: usize) -> JsValue;
-
     /// `{ principal }`, `{ malformed: true }` or `{}` for what `authorize` returned.
     #[wasm_bindgen(js_name = principalOf)]
     fn principal_of(value: &JsValue) -> JsValue;
@@ -630,7 +622,12 @@ impl Handler {
 
     /// The body's bytes, within the size limit and the body deadline.
     async fn body(&self, request: &JsValue) -> Result<BodyBytes, JsValue> {
-        let read = promise(read_body(request, self.max_body, self.body_timeout_ms)).await?;
+        let read = promise(crate::runtime::read_limited(
+            request,
+            self.max_body,
+            self.body_timeout_ms,
+        ))
+        .await?;
         if get(&read, "tooLarge").is_truthy() {
             return Ok(BodyBytes::TooLarge);
         }
