@@ -268,18 +268,16 @@ pub fn build_submit_request_js(
     let extra = json!({
         "calls": plan.calls,
         "idempotencyKey": if t.provider.sends_idempotency_key() { Some(&key) } else { None },
-        "warnings": gpt_image_core::json::array(&mut warnings.iter().map(|w| w.to_json())),
+        "warnings": Json::Array(warnings.iter().map(|w| w.to_json()).collect()),
         "form": match (&plan.multipart, plan.request.url.split('?').next().unwrap_or_default().ends_with("/edits")) {
             (Some(_), _) => "multipart",
             (None, true) => "json-edit",
             (None, false) => "json",
         },
         "multipart": plan.multipart.as_ref().map(|m| json!({
-            "fields": gpt_image_core::json::array(&mut m.fields.iter().map(|(k, v)| json!([k, v]))),
-            "files": gpt_image_core::json::array(
-                &mut m.files.iter().map(|u| json!({ "name": m.file_field, "url": u }))
-                    .chain(m.mask.iter().map(|u| json!({ "name": "mask", "url": u }))),
-            ),
+            "fields": Json::Array(m.fields.iter().map(|(k, v)| json!([k, v])).collect()),
+            "files": gpt_image_core::json::Json::Array(m.files.iter().map(|u| json!({ "name": m.file_field, "url": u }))
+                    .chain(m.mask.iter().map(|u| json!({ "name": "mask", "url": u }))).collect()),
         })),
     });
     if let Json::Object(fields) = extra {

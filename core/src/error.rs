@@ -251,7 +251,7 @@ impl Error {
         if !self.issues.is_empty() {
             o.set(
                 "issues",
-                crate::json::array(&mut self.issues.iter().map(Issue::to_json)),
+                crate::json::Json::Array(self.issues.iter().map(Issue::to_json).collect()),
             );
         }
         if let Some(d) = &self.details {

@@ -242,7 +242,7 @@ impl Job {
             "status": self.status.as_str(),
             "rawStatus": self.raw_status,
             "progress": self.progress,
-            "images": crate::json::array(&mut self.images.iter().map(Image::to_json)),
+            "images": crate::json::Json::Array(self.images.iter().map(Image::to_json).collect()),
             "error": self.error.as_ref().map(|e| json!({ "code": e.code, "message": e.message })),
             "cost": self.cost.as_ref().map(Cost::to_json),
             "expired": self.expired,
@@ -271,7 +271,7 @@ impl Job {
             images: v
                 .get("images")
                 .and_then(Json::as_array)
-                .map(|a| crate::json::to_vec(&mut a.iter().map(Image::from_json)))
+                .map(|a| a.iter().map(Image::from_json).collect::<Vec<_>>())
                 .unwrap_or_default(),
             error: v.get("error").filter(|e| e.is_object()).map(|e| JobError {
                 code: e

@@ -858,22 +858,6 @@ impl fmt::Display for Json {
     }
 }
 
-/// Collect an iterator through one shared loop. Each `collect()` on an
-/// iterator chain compiles its own copy of the collecting machinery; taking
-/// the iterator as `dyn` keeps one copy per item type (every byte ships).
-pub fn to_vec<T>(items: &mut dyn Iterator<Item = T>) -> Vec<T> {
-    let mut out = Vec::new();
-    for item in items {
-        out.push(item);
-    }
-    out
-}
-
-/// A JSON array of the items, collected by [`to_vec`].
-pub fn array(items: &mut dyn Iterator<Item = Json>) -> Json {
-    Json::Array(to_vec(items))
-}
-
 /// An empty item list for `json!` arrays to push into.
 #[doc(hidden)]
 pub fn array_builder() -> Vec<Json> {
@@ -941,7 +925,7 @@ impl<T: ToJson> ToJson for Option<T> {
 
 impl<T: ToJson> ToJson for [T] {
     fn to_json(&self) -> Json {
-        array(&mut self.iter().map(ToJson::to_json))
+        Json::Array(self.iter().map(ToJson::to_json).collect())
     }
 }
 

@@ -148,8 +148,8 @@ impl Validation {
     pub fn to_json(&self) -> Json {
         json!({
             "ok": self.ok(),
-            "errors": crate::json::array(&mut self.errors.iter().map(Issue::to_json)),
-            "warnings": crate::json::array(&mut self.warnings.iter().map(Issue::to_json)),
+            "errors": crate::json::Json::Array(self.errors.iter().map(Issue::to_json).collect()),
+            "warnings": crate::json::Json::Array(self.warnings.iter().map(Issue::to_json).collect()),
         })
     }
 }
@@ -804,9 +804,13 @@ impl Validator {
                 ),
             );
         }
-        crate::json::to_vec(&mut items.iter().enumerate().filter_map(|(i, item)| {
-            self.image(At::Reference(i), item, crate::multipart::MAX_IMAGE_BYTES)
-        }))
+        items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| {
+                self.image(At::Reference(i), item, crate::multipart::MAX_IMAGE_BYTES)
+            })
+            .collect::<Vec<_>>()
     }
 
     /// An image: an https URL, or a `data:` URL of at most `max_bytes`.

@@ -1682,7 +1682,7 @@ mod tests {
             json!(null),
             None,
         );
-        let (status, code, issues) = refused(p.prepare(&body(json!({ "prompt": "x" }))));
+        let (status, code, issues) = refused(p.prepare(body(json!({ "prompt": "x" }))));
         assert_eq!(
             (status, code.as_str(), issues),
             (403, "FORBIDDEN", vec!["quality:not_allowed".to_string()])
@@ -1694,7 +1694,7 @@ mod tests {
             json!({ "quality": "low" }),
             Some(0.05),
         );
-        let ok = p.prepare(&body(json!({ "prompt": "x" }))).unwrap();
+        let ok = p.prepare(body(json!({ "prompt": "x" }))).unwrap();
         assert_eq!(ok.request["quality"], "low");
         assert_eq!(
             (ok.estimate.credits, ok.estimate.usd),
@@ -1702,12 +1702,12 @@ mod tests {
         );
         // A caller's own value still wins, and is still checked.
         let (status, _, issues) =
-            refused(p.prepare(&body(json!({ "prompt": "x", "quality": "high" }))));
+            refused(p.prepare(body(json!({ "prompt": "x", "quality": "high" }))));
         assert_eq!(
             (status, issues),
             (403, vec!["quality:not_allowed".to_string()])
         );
-        let medium = p.prepare(&body(
+        let medium = p.prepare(body(
             json!({ "prompt": "x", "quality": "medium", "count": 2 }),
         ));
         let (status, code, _) = refused(medium);
@@ -1718,7 +1718,7 @@ mod tests {
     fn the_budget_prices_the_default_the_provider_would_use() {
         // No allow-list on quality, no default: Apiframe's `auto` is priced.
         let p = policy(APIFRAME, json!(null), json!(null), Some(0.1));
-        let r = p.prepare(&body(json!({ "prompt": "x" }))).unwrap_err();
+        let r = p.prepare(body(json!({ "prompt": "x" }))).unwrap_err();
         assert_eq!(r.status, 402);
         assert_eq!(r.body["estimate"]["credits"].as_u64(), Some(23));
     }
@@ -1796,12 +1796,12 @@ mod tests {
             "]".repeat(129)
         );
         assert_eq!(refused(p.prepare(deep)).0, 400);
-        let (status, _, _) = refused(p.prepare(&body(json!([1, 2]))));
+        let (status, _, _) = refused(p.prepare(body(json!([1, 2]))));
         assert_eq!(status, 400);
         // Thousands of keys, or of list items: refused once the parser passes 64.
         let many: Vec<(String, Json)> = (0..4800).map(|i| (format!("k{i}"), json!(1u64))).collect();
         let r = p
-            .prepare(&body(Json::Object(Map::from_pairs(many))))
+            .prepare(body(Json::Object(Map::from_pairs(many))))
             .unwrap_err();
         assert_eq!(r.status, 400);
         assert!(r.body["error"]["message"]
@@ -1815,7 +1815,7 @@ mod tests {
         assert_eq!(p.prepare(&refs).unwrap_err().status, 400);
         // Within the bound, unknown fields are listed (20, then one line counting the rest).
         let some: Vec<(String, Json)> = (0..60).map(|i| (format!("k{i}"), json!(1u64))).collect();
-        let (status, _, issues) = refused(p.prepare(&body(Json::Object(Map::from_pairs(some)))));
+        let (status, _, issues) = refused(p.prepare(body(Json::Object(Map::from_pairs(some)))));
         assert_eq!((status, issues.len()), (400, 22), "{issues:?}");
     }
 

@@ -215,15 +215,14 @@ fn parse(p: Provider, v: &Json, ctx: &ParseContext) -> Result<Job, Error> {
     job.expired = v.get("expired").and_then(Json::as_bool).unwrap_or(false);
     if status == JobStatus::Succeeded {
         job.progress = Some(100);
-        job.images = crate::json::to_vec(
-            &mut result_urls(v.get("result").unwrap_or(&Json::Null))
-                .into_iter()
-                .map(|url| Image {
-                    mime_type: mime_from_url(&url),
-                    url: Some(url),
-                    ..Image::default()
-                }),
-        );
+        job.images = result_urls(v.get("result").unwrap_or(&Json::Null))
+            .into_iter()
+            .map(|url| Image {
+                mime_type: mime_from_url(&url),
+                url: Some(url),
+                ..Image::default()
+            })
+            .collect::<Vec<_>>();
     }
     if matches!(status, JobStatus::Failed | JobStatus::Cancelled) {
         let message = v

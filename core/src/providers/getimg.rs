@@ -119,7 +119,7 @@ pub fn body(req: &ImageRequest) -> Json {
         body.set("output_format", json!(f));
     }
     if !req.references.is_empty() {
-        let images = crate::json::array(&mut req.references.iter().map(|u| json!({ "url": u })));
+        let images = Json::Array(req.references.iter().map(|u| json!({ "url": u })).collect());
         body.set("images", images);
     }
     body
@@ -153,26 +153,29 @@ fn parse(p: Provider, v: &Json) -> Result<Job, Error> {
                 .and_then(Json::as_u64)
                 .and_then(|x| u32::try_from(x).ok())
         };
-        job.images = crate::json::to_vec(&mut data.iter().filter_map(|d| {
-            let url = d.get("url").and_then(Json::as_str)?;
-            Some(Image {
-                url: Some(url.to_string()),
-                mime_type: d
-                    .get("mime_type")
-                    .and_then(Json::as_str)
-                    .map(str::to_string)
-                    .or_else(|| {
-                        d.get("output_format")
-                            .and_then(Json::as_str)
-                            .and_then(mime_of)
-                    }),
-                width: dim(d, "width"),
-                height: dim(d, "height"),
-                seed: str_or_num(d.get("seed")),
-                expires_at: str_or_num(d.get("deletes_at")),
-                ..Image::default()
+        job.images = data
+            .iter()
+            .filter_map(|d| {
+                let url = d.get("url").and_then(Json::as_str)?;
+                Some(Image {
+                    url: Some(url.to_string()),
+                    mime_type: d
+                        .get("mime_type")
+                        .and_then(Json::as_str)
+                        .map(str::to_string)
+                        .or_else(|| {
+                            d.get("output_format")
+                                .and_then(Json::as_str)
+                                .and_then(mime_of)
+                        }),
+                    width: dim(d, "width"),
+                    height: dim(d, "height"),
+                    seed: str_or_num(d.get("seed")),
+                    expires_at: str_or_num(d.get("deletes_at")),
+                    ..Image::default()
+                })
             })
-        }));
+            .collect::<Vec<_>>();
         let usage = v.get("usage");
         let total = usage
             .and_then(|u| u.get("total_cost"))

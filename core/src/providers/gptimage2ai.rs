@@ -170,15 +170,18 @@ fn parse(p: Provider, v: &Json, ctx: &ParseContext) -> Result<Job, Error> {
             .get("results")
             .and_then(Json::as_array)
             .map(|items| {
-                crate::json::to_vec(&mut items.iter().filter_map(|r| {
-                    let url = r.get("imageUrl").and_then(Json::as_str)?;
-                    Some(Image {
-                        url: Some(url.to_string()),
-                        seed: str_or_num(r.get("seed")),
-                        final_prompt: str_or_num(r.get("finalPrompt")),
-                        ..Image::default()
+                items
+                    .iter()
+                    .filter_map(|r| {
+                        let url = r.get("imageUrl").and_then(Json::as_str)?;
+                        Some(Image {
+                            url: Some(url.to_string()),
+                            seed: str_or_num(r.get("seed")),
+                            final_prompt: str_or_num(r.get("finalPrompt")),
+                            ..Image::default()
+                        })
                     })
-                }))
+                    .collect::<Vec<_>>()
             })
             .unwrap_or_default();
         let n = job.images.len() as u32;

@@ -336,13 +336,16 @@ impl Wire for OpenaiWire {
                 multipart: None,
             };
         }
-        let fields = crate::json::to_vec(&mut params(req, form).into_iter().map(|(k, v)| {
-            let text = match v {
-                Json::String(s) => s,
-                other => crate::json::number_text(other.as_f64().unwrap_or(0.0)),
-            };
-            (k.to_string(), text)
-        }));
+        let fields = params(req, form)
+            .into_iter()
+            .map(|(k, v)| {
+                let text = match v {
+                    Json::String(s) => s,
+                    other => crate::json::number_text(other.as_f64().unwrap_or(0.0)),
+                };
+                (k.to_string(), text)
+            })
+            .collect::<Vec<_>>();
         let mut headers = auth;
         headers.push(("Accept".to_string(), "application/json".to_string()));
         SubmitPlan {

@@ -34,31 +34,34 @@ pub fn parse(p: Provider, v: &Json, ctx: &ParseContext, cost: UsageCost) -> Resu
             Some((n(w)?, n(h)?))
         })
         .map_or((None, None), |(w, h)| (Some(w), Some(h)));
-    let images: Vec<Image> = crate::json::to_vec(&mut data.iter().filter_map(|d| {
-        let b64 = d.get("b64_json").and_then(Json::as_str).map(str::to_string);
-        let url = d.get("url").and_then(Json::as_str).map(str::to_string);
-        if b64.is_none() && url.is_none() {
-            return None;
-        }
-        let mime_type = d
-            .get("media_type")
-            .and_then(Json::as_str)
-            .filter(|m| m.starts_with("image/") && m.len() < 32)
-            .map(str::to_string)
-            .or_else(|| mime_of(format));
-        Some(Image {
-            url,
-            b64,
-            mime_type,
-            width,
-            height,
-            final_prompt: d
-                .get("revised_prompt")
+    let images: Vec<Image> = data
+        .iter()
+        .filter_map(|d| {
+            let b64 = d.get("b64_json").and_then(Json::as_str).map(str::to_string);
+            let url = d.get("url").and_then(Json::as_str).map(str::to_string);
+            if b64.is_none() && url.is_none() {
+                return None;
+            }
+            let mime_type = d
+                .get("media_type")
                 .and_then(Json::as_str)
-                .map(str::to_string),
-            ..Image::default()
+                .filter(|m| m.starts_with("image/") && m.len() < 32)
+                .map(str::to_string)
+                .or_else(|| mime_of(format));
+            Some(Image {
+                url,
+                b64,
+                mime_type,
+                width,
+                height,
+                final_prompt: d
+                    .get("revised_prompt")
+                    .and_then(Json::as_str)
+                    .map(str::to_string),
+                ..Image::default()
+            })
         })
-    }));
+        .collect::<Vec<_>>();
     if images.is_empty() {
         return Err(decode_error(p, 200, "`data` holds no images"));
     }

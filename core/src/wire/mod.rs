@@ -318,13 +318,11 @@ fn error_details(v: &Json) -> Option<Json> {
             let msgs: Vec<Json> = msgs
                 .as_array()
                 .map(|a| {
-                    crate::json::to_vec(
-                        &mut a
-                            .iter()
-                            .filter_map(Json::as_str)
-                            .take(10)
-                            .map(|m| json!(clean_text(m, 200))),
-                    )
+                    a.iter()
+                        .filter_map(Json::as_str)
+                        .take(10)
+                        .map(|m| json!(clean_text(m, 200)))
+                        .collect::<Vec<_>>()
                 })
                 .unwrap_or_default();
             clean.insert(clean_text(path, 100), Json::Array(msgs));
