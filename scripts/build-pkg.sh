@@ -24,6 +24,9 @@ rm -rf pkg "$stage"
 # `gpt-image-edge` and `gpt-image-edge/route` are the same module there, so a
 # program importing both loads it once.
 build server --features route
+# The server module before wasm-bindgen and wasm-opt, with its name section:
+# `make size` reports each provider module's code from it.
+cp target/wasm32-unknown-unknown/release/gpt_image_edge.wasm "$stage/server-names.wasm"
 build browser --no-default-features          # browsers: no networking client, no key
 
 # wasm-pack skips wasm-opt silently when it is missing: check that it ran

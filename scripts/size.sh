@@ -32,12 +32,14 @@
 # and event stream, an answer that waits for a job, multipart edits) to 171,101:
 # mostly the async code of the new paths. Issue 24's durable jobs (the route's
 # `jobs` and `budget`: reserve, create, read a job's record, serve its images
-# from R2, follow it on the event stream, `usage`) to 179,727. The limit 2 KB
-# above that (issue 25 is where the build is cut down):
-#   181,800 bytes
+# from R2, follow it on the event stream, `usage`) to 179,727. Issue 25: the
+# route's body read by the core's parser and the one bounded reader, collect()
+# for a hand-written helper, to 178,822. The limit 2 KB above that (issue 25's
+# target, 100,000, is far below):
+#   180,900 bytes
 set -euo pipefail
 cd "$(dirname "$0")/.."
-LIMIT_GZ=${SIZE_LIMIT_GZ:-181800}
+LIMIT_GZ=${SIZE_LIMIT_GZ:-180900}
 [ -f pkg/dist/gpt_image_edge_bg.wasm ] || ./scripts/build-pkg.sh >/dev/null
 
 gz() { gzip -9 -c "$1" | wc -c; }
@@ -49,6 +51,13 @@ for f in pkg/dist/workerd.mjs pkg/dist/glue.mjs pkg/dist/gpt_image_edge_bg.wasm;
   printf '  %-60s %9d %9d\n' "${f#pkg/}" "$r" "$g"
 done
 printf '  %-60s %9d %9d  (limit %d)\n' "total" "$raw_total" "$gz_total" "$LIMIT_GZ"
+# What each provider costs: its module's code in the server module (before
+# wasm-opt, from the name section build-pkg.sh keeps; tariffs and specs are data).
+if [ -f .tmp/wasm-pack/server-names.wasm ]; then
+  echo "  each provider module's code (core/src/providers/*.rs, before wasm-opt):"
+  python3 scripts/wasm-sizes.py .tmp/wasm-pack/server-names.wasm --modules \
+    $(ls core/src/providers | sed -n 's/\.rs$//p' | grep -v '^mod$')
+fi
 if [ "$gz_total" -gt "$LIMIT_GZ" ]; then
   echo "FAIL: the Workers build is $gz_total bytes gzipped, over the $LIMIT_GZ limit" >&2
   exit 1

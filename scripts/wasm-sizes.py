@@ -2,6 +2,9 @@
 """Per-function code sizes of a wasm module, grouped by crate, from its name section.
 
 Usage: wasm-sizes.py MODULE.wasm [TOP_N]
+       wasm-sizes.py MODULE.wasm --modules NAME...   (code bytes of each core module named,
+                                                     e.g. the provider modules, in functions whose
+                                                     path holds providers::NAME)
 The module must keep its name section (build without strip and without wasm-opt).
 """
 import re
@@ -31,7 +34,8 @@ def sections(b):
 
 def main():
     data = open(sys.argv[1], "rb").read()
-    top = int(sys.argv[2]) if len(sys.argv) > 2 else 40
+    modules = sys.argv[3:] if len(sys.argv) > 2 and sys.argv[2] == "--modules" else None
+    top = int(sys.argv[2]) if len(sys.argv) > 2 and not modules else 40
     imports = 0
     bodies = []
     names = {}
@@ -91,6 +95,14 @@ def main():
         crate = m.group(1) if m else "?"
         by_crate[crate] += size
         rows.append((size, name))
+    if modules:
+        # Legacy mangling writes a path as `9providers8apiframe` or, inside
+        # `<... as ...>`, as `providers..apiframe`.
+        for module in modules:
+            pat = re.compile(r"providers(?:\.\.|\d+)" + re.escape(module) + r"(?![a-z_])")
+            own = sum(size for size, name in rows if pat.search(name))
+            print(f"  {module:<14} {own:8d} bytes of code ({100 * own / total:4.1f}%)")
+        return
     print(f"code section: {total} bytes in {len(bodies)} functions; file {len(data)} bytes")
     for crate, size in by_crate.most_common(25):
         print(f"{size:8d} {100 * size / total:5.1f}%  {crate}")
