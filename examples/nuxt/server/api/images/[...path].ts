@@ -1,0 +1,16 @@
+// The key stays on the server: process.env at run time (on Workers, the
+// bindings, with nodejs_compat, which the cloudflare_module preset turns on).
+import { createRouteHandler, type RouteHandler } from "gpt-image-edge/route";
+
+let handler: RouteHandler | undefined;
+export default defineEventHandler((event) => {
+  handler ??= createRouteHandler({
+    provider: "apiframe",
+    apiKey: process.env.APIFRAME_API_KEY!,
+    secret: process.env.ROUTE_SECRET!,
+    baseUrl: process.env.PROVIDER_BASE_URL || undefined,
+    basePath: "/api/images",
+    authorize: userFrom,
+  });
+  return handler(toWebRequest(event));
+});
