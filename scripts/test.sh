@@ -96,6 +96,11 @@ layer "Node 20-26, Deno, Bun" ./scripts/test-hosts.sh runtimes.test.mjs
 layer "Next.js (Turbopack, webpack)" ./scripts/test-hosts.sh nextjs.test.mjs
 layer "Vite" ./scripts/test-hosts.sh vite.test.mjs
 layer "Worker (wrangler)" ./scripts/test-hosts.sh worker.test.mjs
+layer "Hono (Node, Workers)" ./scripts/test-hosts.sh hono.test.mjs
+layer "SvelteKit (adapter-node, adapter-cloudflare)" ./scripts/test-hosts.sh sveltekit.test.mjs
+layer "Astro (@astrojs/node)" ./scripts/test-hosts.sh astro.test.mjs
+layer "React Router (framework mode)" ./scripts/test-hosts.sh react-router.test.mjs
+layer "Nuxt (node-server, cloudflare_module)" ./scripts/test-hosts.sh nuxt.test.mjs
 layer "durable jobs (wrangler dev --persist-to, SIGKILL)" ./scripts/test-hosts.sh jobs.test.mjs
 if [ -s .tmp/hosts/table.tsv ]; then
   printf '\n==> hosts: what ran, and the sizes the tools reported\n'
