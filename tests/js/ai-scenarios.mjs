@@ -3,10 +3,7 @@
 import { generateImage } from "ai";
 import { createGptImage } from "gpt-image-edge/ai";
 import { KEYS, sandboxControl, setup } from "./scenarios.mjs";
-
-function check(cond, message) {
-  if (!cond) throw new Error(message);
-}
+import { check } from "./check.mjs";
 
 const PNG = (b) => b[0] === 0x89 && b[1] === 0x50;
 

@@ -6,14 +6,11 @@ import { createServer } from "node:http";
 import { test, after } from "./harness.mjs";
 import { startSandbox } from "./sandbox.mjs";
 import { KEYS, setup } from "./scenarios.mjs";
+import { check } from "./check.mjs";
 
 const sandbox = await startSandbox(["--time-scale", "0.02"]);
 const client = (p, extra = {}) =>
   new edge.ImageClient({ ...setup(p), baseUrl: sandbox.url, typicalDurationMs: 300, ...extra });
-
-function check(ok, what) {
-  if (!ok) throw new Error(what);
-}
 
 async function rejects(promiseOrFn, code, what) {
   try {

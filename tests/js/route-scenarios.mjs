@@ -2,13 +2,10 @@
 // Node and inside workerd: it uses only Request/Response, fetch, WebCrypto and
 // the package.
 import { REPLICATE_WEBHOOK_SECRET, KEYS, SETTINGS, sandboxControl, setup } from "./scenarios.mjs";
+import { check, same, sleep } from "./check.mjs";
 
 const SECRET = "route-test-secret-0123456789abcdef0123456789";
 const ORIGIN = "https://app.example.com";
-
-function check(cond, message) {
-  if (!cond) throw new Error(message);
-}
 
 /** The test's authentication: the principal is the `x-user` header. */
 const byUserHeader = (request) => request.headers.get("x-user");
@@ -71,8 +68,6 @@ function throws(fn) {
   }
   return undefined;
 }
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The scenarios. `hostileUrl` is a loopback server that echoes the key it is
@@ -311,7 +306,7 @@ export function routeScenarios(edge, sandboxUrl, hostileUrl) {
     const stolen = await call(h, `/api/images/jobs/${alice.json.token}`, { user: "bob" });
     const forged = await call(h, "/api/images/jobs/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", { user: "bob" });
     expectRefusal(stolen, 404, "NOT_FOUND");
-    check(JSON.stringify(stolen.json) === JSON.stringify(forged.json), "a stolen token looks like a forged one");
+    same(stolen.json, forged.json, "a stolen token's answer (as a forged one's)");
     check((await call(h, `/api/images/jobs/${alice.json.token}`, { user: "alice" })).status === 200, "alice polls her own");
   });
 
@@ -407,7 +402,7 @@ export function routeScenarios(edge, sandboxUrl, hostileUrl) {
     const good = await call(handlers.apiframe, "/api/images/webhook", { method: "POST", body: text, headers: { "x-webhook-signature": `sha256=${sig}` }, user: null });
     check(good.status === 204 && webhooks.length === before + 1, `good: ${good.status}`);
     const event = webhooks.at(-1);
-    check(JSON.stringify(event) === JSON.stringify({ provider: "apiframe", jobId: "b2c3", event: JSON.parse(text) }), JSON.stringify(event));
+    same(event, { provider: "apiframe", jobId: "b2c3", event: JSON.parse(text) }, "the webhook event");
     const bad = await call(handlers.apiframe, "/api/images/webhook", { method: "POST", body: text + " ", headers: { "x-webhook-signature": `sha256=${sig}` }, user: null });
     expectRefusal(bad, 401, "UNAUTHORIZED");
     expectRefusal(await call(handlers.apiframe, "/api/images/webhook", { method: "POST", body: text, user: null }), 401, "UNAUTHORIZED");
@@ -448,7 +443,7 @@ export function routeScenarios(edge, sandboxUrl, hostileUrl) {
     const before = webhooks.length;
     const good = await signed("msg_1", now);
     check((await post(good)).status === 204 && webhooks.length === before + 1, "a good delivery");
-    check(JSON.stringify(webhooks.at(-1)) === JSON.stringify({ provider: "replicate", jobId: "rp1", event: JSON.parse(body) }), JSON.stringify(webhooks.at(-1)));
+    same(webhooks.at(-1), { provider: "replicate", jobId: "rp1", event: JSON.parse(body) }, "the webhook event");
     // The same delivery again (a retry): acknowledged, not handed on twice.
     check((await post(good)).status === 204 && webhooks.length === before + 1, "a retry is handed on once");
     // One of several listed signatures may match (a key being rotated).
@@ -646,7 +641,7 @@ export function routeScenarios(edge, sandboxUrl, hostileUrl) {
     check(r.rest === "", `bytes after the last event: ${JSON.stringify(r.rest)}`);
     // The same job, read again with the token.
     const polled = await call(h, `/api/images/jobs/${accepted.data.token}`);
-    check(JSON.stringify(polled.json) === JSON.stringify(last), `${JSON.stringify(polled.json)} vs ${JSON.stringify(last)}`);
+    same(polled.json, last, "the polled job (as the stream's last)");
     // Never silent: with a 25 ms heartbeat, comments keep coming while the job runs.
     const span = r.events.at(-1).at - accepted.at;
     check(r.comments.length >= Math.floor(span / 25 / 2), `${r.comments.length} heartbeats in ${span} ms`);

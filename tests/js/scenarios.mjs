@@ -3,6 +3,7 @@
 
 import { SANDBOX_KEYS, SANDBOX_SETTINGS, SANDBOX_WEBHOOK_SECRETS } from "./sandbox-keys.mjs";
 import { sandboxControl } from "./sandbox-control.mjs";
+import { check, sleep } from "./check.mjs";
 
 export { sandboxControl };
 
@@ -33,12 +34,6 @@ const SUBMIT_PATH = {
   replicate: "POST /v1/models/{owner}/{name}/predictions",
   fal: "POST /openai/gpt-image-2",
 };
-
-function check(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function code(e) {
   return e && typeof e === "object" ? e.code : undefined;

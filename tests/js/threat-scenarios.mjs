@@ -6,15 +6,10 @@ import { assertNoKey, keyTrace, pieces } from "./leaks.mjs";
 import { pngDataUrl } from "./png.mjs";
 import { realisticKeys } from "./route-scenarios.mjs";
 import { KEYS, PROVIDERS, sandboxControl, setup } from "./scenarios.mjs";
+import { check, same, sleep } from "./check.mjs";
 
 const SECRET = "threat-test-secret-0123456789abcdef0123456789";
 const ORIGIN = "https://app.example.com";
-
-function check(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** `promise`, or a failure after `ms` (a route that hangs fails the test instead of stalling it). */
 function within(ms, promise, what) {
@@ -139,7 +134,7 @@ export function threatScenarios(edge, sandboxUrl, hostileUrl) {
       check(accepted.status === 202, `${provider}: ${accepted.status} ${accepted.text}`);
       const failed = await pollUntilDone(h, accepted.json.token);
       check(failed.json.status === "failed", `${provider}: ${failed.text}`);
-      check(JSON.stringify(failed.json.error) === JSON.stringify({ code: "JOB_FAILED", message: "the image could not be made" }), `${provider}: ${failed.text}`);
+      same(failed.json.error, { code: "JOB_FAILED", message: "the image could not be made" }, `${provider}: the failed job's error`);
       check(!failed.text.includes("evil.example") && !failed.text.includes("suspended"), `${provider}: the lure passed: ${failed.text}`);
       assertNoKey(failed.text, keys[provider], `${provider}'s failed job`);
       // The operator hears the provider's reason, with the key hidden in every form.

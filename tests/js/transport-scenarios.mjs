@@ -3,15 +3,12 @@
 // model a choice, and one error class. Runs in Node (transport-node.test.mjs)
 // and inside workerd (worker-transport.mjs).
 import { KEYS, sandboxControl } from "./scenarios.mjs";
+import { check, same } from "./check.mjs";
 
 export const GATEWAY_PREFIX = "/v1/acct-1/gw-1/openai";
 export const GATEWAY_TOKEN = "Bearer cf-gateway-token-0123456789";
 const METADATA = '{"user":"alice","team":"design"}';
 const SECRET = "transport-test-secret-0123456789abcdef0123";
-
-function check(cond, message) {
-  if (!cond) throw new Error(message);
-}
 
 /** The error `fn` throws or rejects with (undefined when none). */
 async function caught(fn) {
@@ -36,7 +33,7 @@ export function transportScenarios(edge, sandboxUrl, gatewayUrl) {
     const client = new edge.ImageClient({ provider: "openai", apiKey: KEYS.openai, baseUrl, headers });
     const job = await client.generate({ prompt: "a lighthouse through a gateway", quality: "low", size: "1024x1024" });
     check(job.status === "succeeded" && job.images[0].b64, JSON.stringify(job).slice(0, 200));
-    check(JSON.stringify(client) === JSON.stringify({ provider: "openai", baseUrl }), JSON.stringify(client));
+    same(JSON.parse(JSON.stringify(client)), { provider: "openai", baseUrl }, "the client as JSON");
     // The route, the same way.
     const route = edge.createRouteHandler({ provider: "openai", apiKey: KEYS.openai, baseUrl, headers, secret: SECRET, public: true, onError: () => {} });
     const r = await route(new Request("http://localhost/api/images/generate", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "x", quality: "low", size: "1024x1024" }) }));
@@ -98,7 +95,7 @@ export function transportScenarios(edge, sandboxUrl, gatewayUrl) {
 
   add("the model is a choice: OpenAI's five, a newer gpt-image id with a warning, others refused naming the models", async () => {
     const models = edge.providerInfo().openai.models.map((m) => m.id);
-    check(JSON.stringify(models) === JSON.stringify(["gpt-image-2", "gpt-image-2-2026-04-21", "gpt-image-2.5-flare", "gpt-image-2.5-sunburst", "gpt-image-2.6-sunburst"]), models.join());
+    same(models, ["gpt-image-2", "gpt-image-2-2026-04-21", "gpt-image-2.5-flare", "gpt-image-2.5-sunburst", "gpt-image-2.6-sunburst"], "the models");
     const v = (provider, model) => edge.validateRequest(provider, { prompt: "a cat", model });
     const flare = v("openai", "gpt-image-2.5-flare");
     check(flare.ok && flare.warnings.length === 0, JSON.stringify(flare));
