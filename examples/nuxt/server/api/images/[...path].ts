@@ -1,5 +1,6 @@
 // The key stays on the server: process.env at run time (on Workers, the
 // bindings, with nodejs_compat, which the cloudflare_module preset turns on).
+// defineEventHandler, toWebRequest and userFrom (server/utils/user.ts) are auto-imported.
 import { createRouteHandler, type RouteHandler } from "gpt-image-edge/route";
 
 let handler: RouteHandler | undefined;
