@@ -3,15 +3,15 @@
 // workerd through Miniflare, on loopback. The Worker is bundled from the
 // packed npm package as wrangler would (the "workerd" condition), and serves
 // www/ with the package's browser build as static assets.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { cpSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import { Miniflare } from "miniflare";
 import { SANDBOX_KEYS as KEYS, SANDBOX_SETTINGS } from "../sandbox/keys.mjs";
+import { spawnSandbox } from "../sandbox/start.mjs";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** The sandbox's keys as the example Worker's bindings (`APIFRAME_API_KEY`, ...). */
@@ -23,27 +23,9 @@ const SETTING_BINDINGS = Object.fromEntries(
   ),
 );
 
+/** The sandbox at `timeScale` (sandbox/start.mjs). */
 export function startSandbox(timeScale) {
-  const bin = join(repo, "target/release/sandbox");
-  const child = spawn(bin, ["--addr", "127.0.0.1:0", "--time-scale", String(timeScale), "--exit-on-stdin-eof"], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout }).once("line", (line) => {
-      const m = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line);
-      if (!m) return reject(new Error(`sandbox: ${line}`));
-      resolve({
-        url: m[1],
-        stop: () => new Promise((ok) => {
-          if (child.exitCode !== null) return ok();
-          child.once("exit", ok);
-          child.stdin.end();
-          process.kill(child.pid, "SIGTERM");
-        }),
-      });
-    });
-    child.once("exit", (code) => reject(new Error(`sandbox exited (${code})`)));
-  });
+  return spawnSandbox(join(repo, "target/release/sandbox"), ["--time-scale", String(timeScale)]);
 }
 
 /** Build and start everything; resolves to { url, keys, stop }. */
