@@ -6,7 +6,7 @@ export default defineNuxtConfig({
     // module, which Nitro bundles only with this flag (without it the build fails:
     // "Unexpected character '\0'" in gpt_image_edge_bg.wasm). node-server needs neither.
     experimental: { wasm: true },
-    // A wrangler.json in .output (nodejs_compat: process.env holds the bindings).
-    cloudflare: { deployConfig: true, nodeCompat: true },
+    // Writes a wrangler.json for .output, with nodejs_compat (process.env holds the bindings).
+    cloudflare: { deployConfig: true },
   },
 });
