@@ -41,3 +41,10 @@ test("README: the route handler of the edge example differs from the Node one on
   const normalise = (s) => s.split("\n").filter((l) => !l.startsWith("//") && l !== 'export const runtime = "edge";' && l !== "").join("\n").replace('"/api/edge"', '"/api/images"');
   assert.equal(normalise(edge), normalise(node));
 });
+
+test("README: the packed README is for users, at most 300 lines", () => {
+  const packed = readFileSync(join(REPO, ".tmp/hosts/node_modules/gpt-image-edge/README.md"), "utf8");
+  assert.equal(packed, readme, "the package ships the README");
+  const lines = packed.split("\n").length - (packed.endsWith("\n") ? 1 : 0);
+  assert.ok(lines <= 300, `${lines} lines`);
+});
