@@ -40,6 +40,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LIMIT_GZ=${SIZE_LIMIT_GZ:-180900}
+# The browser build (page script and wasm), measured at 81,665 bytes; its limit
+# 2 KB above that. Issue 25's target is 30,000.
+BROWSER_LIMIT_GZ=${BROWSER_SIZE_LIMIT_GZ:-83700}
 [ -f pkg/dist/gpt_image_edge_bg.wasm ] || ./scripts/build-pkg.sh >/dev/null
 
 gz() { gzip -9 -c "$1" | wc -c; }
@@ -58,8 +61,34 @@ if [ -f .tmp/wasm-pack/server-names.wasm ]; then
   python3 scripts/wasm-sizes.py .tmp/wasm-pack/server-names.wasm --modules \
     $(ls core/src/providers | sed -n 's/\.rs$//p' | grep -v '^mod$')
 fi
+
+# The browser build as a page bundles it: esbuild with the `browser` condition,
+# an entry importing validateRequest and estimateCost, plus the .wasm it fetches.
+work=.tmp/size-browser
+rm -rf "$work" && mkdir -p "$work/node_modules"
+ln -s "$PWD/pkg" "$work/node_modules/gpt-image-edge"
+printf '%s\n' 'import { estimateCost, validateRequest } from "gpt-image-edge";' \
+  'const r = { prompt: "A lighthouse at dusk", quality: "low" };' \
+  'console.log(validateRequest("openai", r).ok, estimateCost("openai", r).usd);' > "$work/entry.mjs"
+(cd "$work" && "$OLDPWD/node_modules/.bin/esbuild" entry.mjs --bundle --minify --format=esm \
+  --platform=browser --conditions=browser --outfile=out/page.js --log-level=error)
+b_js_raw=$(stat -c%s "$work/out/page.js"); b_js_gz=$(gz "$work/out/page.js")
+b_wasm=pkg/dist/browser/gpt_image_edge_bg.wasm
+b_wasm_raw=$(stat -c%s "$b_wasm"); b_wasm_gz=$(gz "$b_wasm")
+b_total=$((b_js_gz + b_wasm_gz))
+printf '\n%-62s %9s %9s\n' "Browser build: validateRequest and estimateCost in a page" raw gzip
+printf '  %-60s %9d %9d\n' "page.js (esbuild, browser condition)" "$b_js_raw" "$b_js_gz"
+printf '  %-60s %9d %9d\n' "${b_wasm#pkg/}" "$b_wasm_raw" "$b_wasm_gz"
+printf '  %-60s %9d %9d  (limit %d)\n' "total" "$((b_js_raw + b_wasm_raw))" "$b_total" "$BROWSER_LIMIT_GZ"
+
+failed=0
 if [ "$gz_total" -gt "$LIMIT_GZ" ]; then
   echo "FAIL: the Workers build is $gz_total bytes gzipped, over the $LIMIT_GZ limit" >&2
-  exit 1
+  failed=1
 fi
-echo "  ok: $((LIMIT_GZ - gz_total)) bytes under the limit"
+if [ "$b_total" -gt "$BROWSER_LIMIT_GZ" ]; then
+  echo "FAIL: the browser build is $b_total bytes gzipped, over the $BROWSER_LIMIT_GZ limit" >&2
+  failed=1
+fi
+[ "$failed" = 0 ] || exit 1
+echo "  ok: Workers $((LIMIT_GZ - gz_total)) bytes under its limit, browser $((BROWSER_LIMIT_GZ - b_total)) under its"
