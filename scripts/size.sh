@@ -34,15 +34,15 @@
 # `jobs` and `budget`: reserve, create, read a job's record, serve its images
 # from R2, follow it on the event stream, `usage`) to 179,727. Issue 25: the
 # route's body read by the core's parser and the one bounded reader, collect()
-# for a hand-written helper, to 178,822. The limit 2 KB above that (issue 25's
-# target, 100,000, is far below):
-#   180,900 bytes
+# for a hand-written helper, to 178,822; one image sniffer (the core's) to
+# 178,966. The limit 2 KB above that (issue 25's target, 100,000, is far below):
+#   181,100 bytes
 set -euo pipefail
 cd "$(dirname "$0")/.."
-LIMIT_GZ=${SIZE_LIMIT_GZ:-180900}
-# The browser build (page script and wasm), measured at 81,665 bytes; its limit
+LIMIT_GZ=${SIZE_LIMIT_GZ:-181100}
+# The browser build (page script and wasm), measured at 81,833 bytes; its limit
 # 2 KB above that. Issue 25's target is 30,000.
-BROWSER_LIMIT_GZ=${BROWSER_SIZE_LIMIT_GZ:-83700}
+BROWSER_LIMIT_GZ=${BROWSER_SIZE_LIMIT_GZ:-83900}
 [ -f pkg/dist/gpt_image_edge_bg.wasm ] || ./scripts/build-pkg.sh >/dev/null
 
 gz() { gzip -9 -c "$1" | wc -c; }

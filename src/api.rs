@@ -67,7 +67,7 @@ pub fn validate_request_text(
         Err(issue) => return Ok(refused(issue)),
     };
     let opts = validate_options(p, &options)?;
-    let value = match value_of_text(text) {
+    let mut value = match value_of_text(text) {
         Ok(v) => v,
         // Larger or deeper than any request: refused before it is walked.
         Err(e) => {
@@ -78,6 +78,8 @@ pub fn validate_request_text(
             )))
         }
     };
+    // Byte images crossed as untyped data URLs: named by the core's sniffer.
+    gpt_image_core::image::label_untyped_images(&mut value);
     let v = validate_request(p, &value, opts);
     if v.ok() && v.warnings.is_empty() {
         return Ok(String::new());
@@ -144,7 +146,8 @@ pub fn estimate_cost_text(
     let p = provider_named(provider_id)?;
     let price = price_options(&options)?;
     let opts = validate_options(p, &options)?;
-    let value = value_of_text(text).map_err(|e| js_error(&e))?;
+    let mut value = value_of_text(text).map_err(|e| js_error(&e))?;
+    gpt_image_core::image::label_untyped_images(&mut value);
     estimate_cost(p, &value, opts, &price)
         .map(|c| stringify(&c.to_json()))
         .map_err(|e| js_error(&e))

@@ -2,26 +2,13 @@
 // an ArrayBuffer or (asynchronously) a Blob or File become `data:` URLs, the
 // form bytes take in JSON. Everything else is passed through untouched.
 
-const MIME_BY_SIGNATURE = [
-  [[0x89, 0x50, 0x4e, 0x47], "image/png"],
-  [[0xff, 0xd8, 0xff], "image/jpeg"],
-];
-
-function sniff(bytes) {
-  for (const [sig, mime] of MIME_BY_SIGNATURE) {
-    if (sig.every((b, i) => bytes[i] === b)) return mime;
-  }
-  const text = (from, to) => String.fromCharCode(...bytes.subarray(from, to));
-  if (bytes.length >= 12 && text(0, 4) === "RIFF" && text(8, 12) === "WEBP") return "image/webp";
-  return "application/octet-stream";
-}
-
 function toDataUrl(bytes, type) {
   let binary = "";
   for (let i = 0; i < bytes.length; i += 0x8000) {
     binary += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
   }
-  const mime = typeof type === "string" && type.startsWith("image/") ? type : sniff(bytes);
+  // Bytes without an image type are labelled by the core, from their first bytes (one sniffer).
+  const mime = typeof type === "string" && type.startsWith("image/") ? type : "application/octet-stream";
   return `data:${mime};base64,${btoa(binary)}`;
 }
 

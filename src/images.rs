@@ -2,6 +2,7 @@
 //! read into the `data:` URLs the core takes, by the helpers in `images.js`.
 
 use crate::convert::to_json;
+use gpt_image_core::image::label_untyped_images;
 use gpt_image_core::Json;
 use wasm_bindgen::prelude::*;
 
@@ -20,13 +21,17 @@ extern "C" {
     pub fn call_uploader(uploader: &js_sys::Function, bytes: &[u8], mime: &str) -> js_sys::Promise;
 }
 
-/// A caller's request as JSON, byte images as data URLs (Blobs need the async form).
+/// A caller's request as JSON, byte images as data URLs labelled by the core
+/// (Blobs need the async form).
 pub fn request_json(request: &JsValue) -> Result<Json, JsValue> {
-    to_json(&images_as_data_urls(request))
+    let mut value = to_json(&images_as_data_urls(request))?;
+    label_untyped_images(&mut value);
+    Ok(value)
 }
 
 /// A caller's request as the JSON text `jsonText` writes, byte images as
-/// data URLs: what npm/glue.mjs hands the core's text entries.
+/// data URLs: what npm/glue.mjs hands the core's text entries (which label
+/// untyped ones).
 pub fn request_text(request: &JsValue) -> String {
     crate::convert::json_text_of(&images_as_data_urls(request))
 }
@@ -35,5 +40,7 @@ pub fn request_text(request: &JsValue) -> String {
 #[cfg(feature = "client")]
 pub async fn read_request_json(request: &JsValue) -> Result<Json, JsValue> {
     let read = wasm_bindgen_futures::JsFuture::from(read_images(request)).await?;
-    to_json(&read)
+    let mut value = to_json(&read)?;
+    label_untyped_images(&mut value);
+    Ok(value)
 }

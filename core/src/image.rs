@@ -134,6 +134,44 @@ pub fn encode_base64(bytes: &[u8]) -> String {
     out
 }
 
+/// The `data:` URL prefix the package writes for image bytes given without
+/// their type (a `Uint8Array`, an `ArrayBuffer`, a Blob with no image type):
+/// [`label_untyped_images`] names the type from the bytes.
+pub const UNTYPED_DATA_URL: &str = "data:application/octet-stream;base64,";
+
+/// A request's `references` and `mask` given as untyped bytes, labelled with
+/// the image type their first bytes show ([`sniff`]: the one sniffer). Bytes
+/// that are no PNG, JPEG or WebP keep their untyped label, which validation
+/// refuses, saying so. Everything else is left as it is.
+pub fn label_untyped_images(request: &mut crate::Json) {
+    let Some(fields) = (match request {
+        crate::Json::Object(m) => Some(m),
+        _ => None,
+    }) else {
+        return;
+    };
+    for (key, value) in fields.entries_mut() {
+        match (key.as_str(), value) {
+            ("mask", v) => label_one(v),
+            ("references", crate::Json::Array(items)) => items.iter_mut().for_each(label_one),
+            _ => {}
+        }
+    }
+}
+
+fn label_one(value: &mut crate::Json) {
+    let crate::Json::String(s) = value else {
+        return;
+    };
+    let Some(base64) = s.strip_prefix(UNTYPED_DATA_URL) else {
+        return;
+    };
+    let head = DataUrl { mime: "", base64 }.head(16);
+    if let Some(mime) = head.as_deref().and_then(sniff) {
+        *s = format!("data:{mime};base64,{base64}");
+    }
+}
+
 /// The MIME type of image bytes, from their signature.
 pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
@@ -298,6 +336,26 @@ mod tests {
         png.extend_from_slice(b"\0\0\0\x06tRNS\0\0\0\0\0\0\0\0\0\0");
         assert!(png_has_alpha(&png));
         assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
+        // Untyped bytes are labelled by what they are; anything else is left alone.
+        let png = format!(
+            "{UNTYPED_DATA_URL}{}",
+            encode_base64(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR")
+        );
+        let text = format!("{UNTYPED_DATA_URL}{}", encode_base64(b"hello"));
+        let mut request = crate::json!({
+            "prompt": "x",
+            "references": [png.clone(), text.clone(), "https://example.com/a.png", 7],
+            "mask": png.clone(),
+        });
+        label_untyped_images(&mut request);
+        let labelled = png.replace("application/octet-stream", "image/png");
+        assert_eq!(request["references"][0].as_str(), Some(labelled.as_str()));
+        assert_eq!(request["references"][1].as_str(), Some(text.as_str()));
+        assert_eq!(
+            request["references"][2].as_str(),
+            Some("https://example.com/a.png")
+        );
+        assert_eq!(request["mask"].as_str(), Some(labelled.as_str()));
         assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
         assert_eq!(png_header(b"GIF89a"), None);
     }
