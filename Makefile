@@ -8,7 +8,7 @@ SHELL := /bin/bash
 help:
 	@echo "make test   set up, then run every test (native, wasm in Node and Chromium, the package in Node, Chromium, workerd, Next.js, Vite, wrangler, Deno, Bun)"
 	@echo "make demo   set up, then generate an image through the npm package on the sandbox"
-	@echo "make dev    the example Worker (workerd) with the page, against the sandbox"
+	@echo "make dev    the example Worker (workerd) with the page, against the sandbox (EXAMPLE=worker-jobs: durable jobs)"
 	@echo "make dev-jobs  durable jobs (examples/worker-jobs: Workflow, Durable Object ledger, R2) in workerd, against the sandbox"
 	@echo "make size   the wasm + JS glue size of the Workers build"
 	@echo "make bench  benchmarks: one table beside the peers (zod, openai, fal, replicate, Apiframe SDK schedule, bare fetch)"
@@ -28,7 +28,7 @@ demo: pkg
 
 dev: pkg
 	@cargo build --release -q -p sandbox
-	@node scripts/dev.mjs
+	@if [ "$(EXAMPLE)" = worker-jobs ]; then node scripts/dev-jobs.mjs; else node scripts/dev.mjs; fi
 
 dev-jobs: pkg
 	@cargo build --release -q -p sandbox

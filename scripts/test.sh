@@ -13,7 +13,7 @@ failed_layers=0
 # layer NAME COMMAND...: runs it, logs its output, counts passed/failed tests.
 layer() {
   local name=$1; shift
-  local log=".tmp/logs/${name// /-}.log"
+  local log=".tmp/logs/${name//[ \/]/-}.log"
   printf '\n==> %s\n' "$name"
   "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
