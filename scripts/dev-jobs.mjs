@@ -3,15 +3,13 @@
 // Workflow per job, the ImageLedger Durable Object, images in R2) in real
 // workerd through Miniflare, on loopback, its state kept in .tmp/dev-jobs/state
 // across runs. Prints a bearer token for two users to try it with.
-import { execFileSync } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as esbuild from "esbuild";
 import { Miniflare } from "miniflare";
 import { SANDBOX_KEYS } from "../sandbox/keys.mjs";
-import { startSandbox } from "./dev.mjs";
+import { installAndBundle, startSandbox } from "./dev.mjs";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
 const work = join(repo, ".tmp/dev-jobs");
@@ -20,22 +18,7 @@ mkdirSync(work, { recursive: true });
 
 // The package as a user installs it, and the Worker bundled as wrangler does.
 rmSync(join(work, "node_modules"), { recursive: true, force: true });
-const tgz = execFileSync("npm", ["pack", join(repo, "pkg"), "--silent", "--pack-destination", work], { encoding: "utf8" }).trim().split("\n").pop();
-execFileSync("npm", ["init", "-y"], { cwd: work, stdio: "ignore" });
-execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", join(work, tgz)], { cwd: work, stdio: "ignore" });
-await esbuild.build({
-  entryPoints: [join(repo, "examples/worker-jobs/src/index.js")],
-  bundle: true,
-  format: "esm",
-  platform: "neutral",
-  conditions: ["workerd", "worker"],
-  mainFields: ["module", "main"],
-  loader: { ".wasm": "copy" },
-  external: ["cloudflare:*"],
-  nodePaths: [join(work, "node_modules")],
-  outdir: join(work, "dist"),
-  logLevel: "warning",
-});
+await installAndBundle(work, "examples/worker-jobs/src/index.js");
 
 const sandbox = await startSandbox(Number(process.env.DEV_TIME_SCALE ?? 0.3));
 const secret = process.env.ROUTE_SECRET ?? randomBytes(24).toString("hex");

@@ -28,20 +28,17 @@ export function startSandbox(timeScale) {
   return spawnSandbox(join(repo, "target/release/sandbox"), ["--time-scale", String(timeScale)]);
 }
 
-/** Build and start everything; resolves to { url, keys, stop }. */
-export async function startDev({ port = 8788, timeScale = 1, limits = {} } = {}) {
-  const work = join(repo, ".tmp/worker");
-  rmSync(work, { recursive: true, force: true });
-  mkdirSync(work, { recursive: true });
-
-  // The package as a user installs it.
+/**
+ * Into `work`: the packed package installed as a user installs it, and the
+ * Worker at `entry` bundled as wrangler does (workerd condition, wasm kept as
+ * a module import) into `work/dist`.
+ */
+export async function installAndBundle(work, entry) {
   const tgz = execFileSync("npm", ["pack", join(repo, "pkg"), "--silent", "--pack-destination", work], { encoding: "utf8" }).trim().split("\n").pop();
   execFileSync("npm", ["init", "-y"], { cwd: work, stdio: "ignore" });
   execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", join(work, tgz)], { cwd: work, stdio: "ignore" });
-
-  // The Worker, bundled as wrangler does: workerd condition, wasm kept as a module import.
   await esbuild.build({
-    entryPoints: [join(repo, "examples/worker/src/index.js")],
+    entryPoints: [join(repo, entry)],
     bundle: true,
     format: "esm",
     platform: "neutral",
@@ -53,6 +50,15 @@ export async function startDev({ port = 8788, timeScale = 1, limits = {} } = {})
     outdir: join(work, "dist"),
     logLevel: "warning",
   });
+}
+
+/** Build and start everything; resolves to { url, keys, stop }. */
+export async function startDev({ port = 8788, timeScale = 1, limits = {} } = {}) {
+  const work = join(repo, ".tmp/worker");
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+
+  await installAndBundle(work, "examples/worker/src/index.js");
 
   // Static assets: the page and the package's browser build (no client, no key).
   const pub = join(work, "public");
