@@ -1,5 +1,7 @@
 //! `multipart/form-data` bodies, for providers that take images uploaded (OpenAI's edits).
 
+use crate::Json;
+
 /// One uploaded file.
 #[derive(Clone, PartialEq, Eq)]
 pub struct FilePart {
@@ -40,6 +42,21 @@ pub fn filename_for(url: &str, index: usize, content_type: &str) -> String {
     } else {
         format!("{stem}.{ext}")
     }
+}
+
+/// Request parameters as multipart text fields: strings as they are,
+/// numbers as JSON writes them.
+pub fn text_fields(params: Vec<(&'static str, Json)>) -> Vec<(String, String)> {
+    params
+        .into_iter()
+        .map(|(k, v)| {
+            let text = match v {
+                Json::String(s) => s,
+                other => crate::json::number_text(other.as_f64().unwrap_or(0.0)),
+            };
+            (k.to_string(), text)
+        })
+        .collect()
 }
 
 /// The `Content-Type` header for a body with this boundary.

@@ -344,16 +344,7 @@ impl Wire for AzureWire {
         // Edits upload the images: multipart, as Azure's how-to and every
         // OpenAI client send them (the document declares a JSON body whose
         // image fields are binary, which JSON cannot carry).
-        let fields = params(req, None, true)
-            .into_iter()
-            .map(|(k, v)| {
-                let text = match v {
-                    Json::String(s) => s,
-                    other => crate::json::number_text(other.as_f64().unwrap_or(0.0)),
-                };
-                (k.to_string(), text)
-            })
-            .collect();
+        let fields = crate::multipart::text_fields(params(req, None, true));
         let mut headers = headers;
         headers.push(("Accept".to_string(), "application/json".to_string()));
         SubmitPlan {

@@ -336,16 +336,7 @@ impl Wire for OpenaiWire {
                 multipart: None,
             };
         }
-        let fields = params(req, form)
-            .into_iter()
-            .map(|(k, v)| {
-                let text = match v {
-                    Json::String(s) => s,
-                    other => crate::json::number_text(other.as_f64().unwrap_or(0.0)),
-                };
-                (k.to_string(), text)
-            })
-            .collect::<Vec<_>>();
+        let fields = crate::multipart::text_fields(params(req, form));
         let mut headers = auth;
         headers.push(("Accept".to_string(), "application/json".to_string()));
         SubmitPlan {
