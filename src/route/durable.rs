@@ -8,10 +8,10 @@
 
 use super::generate::Admitted;
 use super::{invalid, promise, seal_token, sha256_hex, EventStream, Handler, Reply};
-use crate::convert::{from_json, get, opt_duration, parse_text, stringify, to_json};
+use crate::convert::{from_json, get, opt_duration, stringify, to_json};
 use gpt_image_core::client::DEFAULT_DEADLINE_MS;
 use gpt_image_core::route::{self, public_cost};
-use gpt_image_core::{json, sse, Json, ResponseBody};
+use gpt_image_core::{json, sse, Json};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -245,14 +245,7 @@ impl Handler {
         token: &str,
         principal: &str,
     ) -> Option<(String, String)> {
-        let text = promise(super::open_token(&self.secret, token))
-            .await
-            .ok()?
-            .as_string()?;
-        let ResponseBody::Json(payload) = parse_text(&text) else {
-            return None;
-        };
-        let tag = self.principal_tag(principal).await.ok()?;
+        let (payload, tag) = self.opened_token(token, principal).await?;
         let id = route::durable_token_job(&payload, &tag, js_sys::Date::now())?;
         Some((tag, id))
     }

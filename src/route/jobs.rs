@@ -8,13 +8,19 @@ use crate::convert::{from_json, get, parse_text};
 use crate::io::WasmIo;
 use gpt_image_core::handle::Handle;
 use gpt_image_core::route::{self, public_error, public_job, BodyRead};
-use gpt_image_core::ResponseBody;
+use gpt_image_core::{Json, ResponseBody};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 impl Handler {
-    /// The handle a status token names, if it is this principal's and live.
-    pub(super) async fn handle_of(&self, token: &str, principal: &str) -> Option<Handle> {
+    /// What a status token holds, and the tag of the principal asking
+    /// (whether it is theirs is the caller's to check); None for a token
+    /// that is forged, tampered or not JSON.
+    pub(super) async fn opened_token(
+        &self,
+        token: &str,
+        principal: &str,
+    ) -> Option<(Json, String)> {
         let text = promise(open_token(&self.secret, token))
             .await
             .ok()?
@@ -23,6 +29,12 @@ impl Handler {
             return None;
         };
         let tag = self.principal_tag(principal).await.ok()?;
+        Some((payload, tag))
+    }
+
+    /// The handle a status token names, if it is this principal's and live.
+    pub(super) async fn handle_of(&self, token: &str, principal: &str) -> Option<Handle> {
+        let (payload, tag) = self.opened_token(token, principal).await?;
         route::token_handle(&payload, self.client.provider(), &tag, js_sys::Date::now())
     }
 
