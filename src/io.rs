@@ -272,7 +272,7 @@ impl Io for WasmIo {
     }
 
     fn new_id(&self) -> String {
-        crate::api::random_uuid().unwrap_or_else(|_| {
+        crate::wire::random_uuid().unwrap_or_else(|_| {
             // Without crypto.randomUUID: time and Math.random are unique enough
             // for one client's keys and boundaries.
             format!(

@@ -25,8 +25,10 @@ pub mod io;
 pub mod route;
 #[cfg(target_arch = "wasm32")]
 mod runtime;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "client"))]
 mod webhooks;
+#[cfg(all(target_arch = "wasm32", feature = "client"))]
+pub mod wire;
 
 /// A smaller, faster allocator than the default dlmalloc for the module.
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]

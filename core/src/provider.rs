@@ -399,9 +399,16 @@ pub struct Spec {
     pub style_examples: &'static [&'static str],
     /// Settings, APIs and credentials beyond the key.
     pub setup: &'static Setup,
-    /// Its wire format.
-    pub wire: &'static dyn Wire,
+    /// Problems of a typed request that only this provider has (combinations
+    /// of fields its API takes only in some forms), on the surface where it
+    /// has several. Its wire format is not here but in [`Provider::wire`]:
+    /// a table of trait objects would keep every provider's wire code in
+    /// builds that only validate and price (a browser's).
+    pub check: Option<CheckFn>,
 }
+
+/// See [`Spec::check`].
+pub type CheckFn = fn(Provider, &ImageRequest, Option<&'static Surface>, &mut Vec<Issue>);
 
 /// A provider's wire format, sans-IO: requests out, answers in. Only the
 /// provider's own module knows its paths, fields and answer shapes.
@@ -437,17 +444,6 @@ pub trait Wire: Sync {
         _body: &mut Body,
         _fields: Option<&mut Vec<(String, String)>>,
         _partial_images: u8,
-    ) {
-    }
-
-    /// Problems of a typed request that only this provider has (combinations
-    /// of fields its API takes only in some forms), on `surface` where it has several.
-    fn check(
-        &self,
-        _p: Provider,
-        _req: &ImageRequest,
-        _surface: Option<&'static Surface>,
-        _issues: &mut Vec<Issue>,
     ) {
     }
 
@@ -651,9 +647,9 @@ impl Provider {
         self.0.name
     }
 
-    /// Its wire format.
+    /// Its wire format (code, reached only from code that talks to providers).
     pub fn wire(self) -> &'static dyn Wire {
-        self.0.wire
+        crate::providers::wire_of(self.0)
     }
 
     /// The API root requests go to unless a base URL says otherwise.

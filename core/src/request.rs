@@ -505,9 +505,9 @@ impl Validator {
         };
         // What only this provider's API forbids.
         let mut issues = Vec::new();
-        self.provider
-            .wire()
-            .check(self.provider, &req, self.surface, &mut issues);
+        if let Some(check) = self.provider.spec().check {
+            check(self.provider, &req, self.surface, &mut issues);
+        }
         for issue in issues {
             self.push_error(issue);
         }

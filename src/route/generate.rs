@@ -133,14 +133,14 @@ impl Handler {
                         .keyed(&route::idempotency_material(principal, k))
                         .await?,
                 ),
-                None => crate::api::random_uuid()?,
+                None => crate::wire::random_uuid()?,
             };
             return self
                 .generate_durable(jobs, principal, &bytes, key, streaming, request)
                 .await;
         }
         let Some(caller_key) = caller_key else {
-            let key = crate::api::random_uuid()?;
+            let key = crate::wire::random_uuid()?;
             return self
                 .generate_new(request, principal, &bytes, key, streaming, None)
                 .await;

@@ -305,7 +305,7 @@ impl Handler {
                 let material = gpt_image_core::route::idempotency_material(principal, &k);
                 gpt_image_core::route::provider_idempotency_key(&self.keyed(&material).await?)
             }
-            _ => crate::api::random_uuid()?,
+            _ => crate::wire::random_uuid()?,
         };
         let text = stringify(&neutral);
         let admitted = match self

@@ -5,7 +5,7 @@ import { copyFile } from "node:fs/promises";
 import { test } from "./harness.mjs";
 import { launchChromium, serveStatic } from "./serve.mjs";
 
-test("the browser build validates, prices and reads jobs in a page", async () => {
+test("the browser build validates and prices in a page, and holds nothing that takes a key", async () => {
   const root = process.cwd();
   await copyFile(new URL("./browser-page.html", import.meta.url), `${root}/index.html`);
   const server = await serveStatic(root);
@@ -22,11 +22,13 @@ test("the browser build validates, prices and reads jobs in a page", async () =>
     assert.deepEqual(r.validate.value.errors.map((e) => e.code).sort(), ["empty", "out_of_range"]);
     assert.equal(r.estimate.value.usd, 0.36);
     assert.deepEqual(r.estimateInvalid.error, { name: "GptImageError", code: "INVALID_REQUEST", message: r.estimateInvalid.error.message });
-    assert.equal(JSON.parse(r.submit.value.body).resolution, "2K");
-    assert.equal(r.parse.value.images[0].url, "https://cdn.example.com/a.png");
+    assert.equal(r.usage.ok, true, JSON.stringify(r.usage));
+    assert.equal(r.usage.value.provider, "openai");
+    assert.ok(r.usage.value.usd > 0, JSON.stringify(r.usage.value));
     assert.deepEqual(r.info.value, ["apiframe", "gptimage2ai", "getimg", "openai", "azure", "openrouter", "replicate", "fal"]);
-    // The browser build has no networking client.
-    assert.ok(!r.exports.value.includes("ImageClient"), r.exports.value.join(","));
+    // Validation, prices and descriptions; no client, no wire formats, no
+    // webhook checks (each takes a key or provider traffic, never a page's).
+    assert.deepEqual(r.exports.value, ["GptImageError", "costFromUsage", "estimateCost", "providerInfo", "readBounded", "validateRequest"]);
     assert.ok(r.validateMicros > 0 && r.validateMicros < 1000, String(r.validateMicros));
     console.log(`     validateRequest in Chromium: ${r.validateMicros.toFixed(1)} us/call`);
     // The page loaded the package's own browser build.

@@ -96,10 +96,10 @@ pub static SPEC: Spec = Spec {
     model_family: None,
     style_examples: &[],
     setup: &Setup::NONE,
-    wire: &ApiframeWire,
+    check: None,
 };
 
-struct ApiframeWire;
+pub(crate) struct ApiframeWire;
 
 impl Wire for ApiframeWire {
     fn submit(&self, target: &Target, req: &ImageRequest, auth: Headers) -> SubmitPlan {

@@ -142,7 +142,7 @@ pub static SPEC: Spec = Spec {
     model_family: None,
     style_examples: &[],
     setup: &Setup::NONE,
-    wire: &FalWire,
+    check: None,
 };
 
 /// The input fal's types declare: `GptImage2EditInput` when there are
@@ -316,7 +316,7 @@ fn parse(p: Provider, v: &Json, ctx: &ParseContext) -> Result<Job, Error> {
     Ok(job)
 }
 
-struct FalWire;
+pub(crate) struct FalWire;
 
 impl Wire for FalWire {
     fn submit(&self, target: &Target, req: &ImageRequest, headers: Headers) -> SubmitPlan {

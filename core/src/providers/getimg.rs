@@ -86,10 +86,10 @@ pub static SPEC: Spec = Spec {
     model_family: None,
     style_examples: &[],
     setup: &Setup::NONE,
-    wire: &GetimgWire,
+    check: None,
 };
 
-struct GetimgWire;
+pub(crate) struct GetimgWire;
 
 impl Wire for GetimgWire {
     fn submit(&self, target: &Target, req: &ImageRequest, auth: Headers) -> SubmitPlan {

@@ -83,10 +83,10 @@ pub static SPEC: Spec = Spec {
     model_family: None,
     style_examples: &["editorial-photo", "studio-product", "cinematic"],
     setup: &Setup::NONE,
-    wire: &Gptimage2aiWire,
+    check: None,
 };
 
-struct Gptimage2aiWire;
+pub(crate) struct Gptimage2aiWire;
 
 impl Wire for Gptimage2aiWire {
     fn submit(&self, target: &Target, req: &ImageRequest, auth: Headers) -> SubmitPlan {

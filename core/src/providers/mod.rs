@@ -14,7 +14,7 @@ pub mod openai;
 pub mod openrouter;
 pub mod replicate;
 
-use crate::provider::Provider;
+use crate::provider::{Provider, Spec, Wire};
 
 /// Apiframe.
 pub const APIFRAME: Provider = Provider::of(&apiframe::SPEC);
@@ -47,3 +47,27 @@ pub static ALL: &[Provider] = &[
     REPLICATE,
     FAL,
 ];
+
+/// The wire format of the provider described by `spec`. Chosen by code, not
+/// kept in the spec: builds that never call it (a browser's, which validates
+/// and prices) leave every provider's wire code out.
+pub(crate) fn wire_of(spec: &'static Spec) -> &'static dyn Wire {
+    let is = |other: &'static Spec| core::ptr::eq(spec, other);
+    if is(&apiframe::SPEC) {
+        &apiframe::ApiframeWire
+    } else if is(&gptimage2ai::SPEC) {
+        &gptimage2ai::Gptimage2aiWire
+    } else if is(&getimg::SPEC) {
+        &getimg::GetimgWire
+    } else if is(&azure::SPEC) {
+        &azure::AzureWire
+    } else if is(&openrouter::SPEC) {
+        &openrouter::OpenrouterWire
+    } else if is(&replicate::SPEC) {
+        &replicate::ReplicateWire
+    } else if is(&fal::SPEC) {
+        &fal::FalWire
+    } else {
+        &openai::OpenaiWire
+    }
+}

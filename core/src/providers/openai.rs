@@ -223,7 +223,7 @@ pub static SPEC: Spec = Spec {
     }),
     style_examples: &[],
     setup: &Setup::NONE,
-    wire: &OpenaiWire,
+    check: Some(check),
 };
 
 /// Which body an OpenAI request goes as.
@@ -318,7 +318,7 @@ pub fn body(req: &ImageRequest) -> Json {
     Json::Object(body)
 }
 
-struct OpenaiWire;
+pub(crate) struct OpenaiWire;
 
 impl Wire for OpenaiWire {
     fn submit(&self, target: &Target, req: &ImageRequest, auth: Headers) -> SubmitPlan {
@@ -389,26 +389,25 @@ impl Wire for OpenaiWire {
             _ => {}
         }
     }
+}
 
-    /// `moderation` goes only with JSON edits (multipart edits have no such field).
-    fn check(
-        &self,
-        p: Provider,
-        req: &ImageRequest,
-        _surface: Option<&'static Surface>,
-        issues: &mut Vec<Issue>,
-    ) {
-        if req.moderation.is_some() && !req.references.is_empty() && !json_edit_possible(req) {
-            issues.push(Issue::new(
-                "moderation",
-                IssueCode::Conflict,
-                format!(
-                    "{} takes `moderation` on edits only as JSON, which needs a size of {} and images under {} characters as data URLs",
-                    p.display_name(),
-                    crate::text::list(&JSON_EDIT_SIZES),
-                    crate::image::JSON_IMAGE_URL_MAX
-                ),
-            ));
-        }
+/// `moderation` goes only with JSON edits (multipart edits have no such field).
+fn check(
+    p: Provider,
+    req: &ImageRequest,
+    _surface: Option<&'static Surface>,
+    issues: &mut Vec<Issue>,
+) {
+    if req.moderation.is_some() && !req.references.is_empty() && !json_edit_possible(req) {
+        issues.push(Issue::new(
+            "moderation",
+            IssueCode::Conflict,
+            format!(
+                "{} takes `moderation` on edits only as JSON, which needs a size of {} and images under {} characters as data URLs",
+                p.display_name(),
+                crate::text::list(&JSON_EDIT_SIZES),
+                crate::image::JSON_IMAGE_URL_MAX
+            ),
+        ));
     }
 }

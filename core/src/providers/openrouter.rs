@@ -133,7 +133,7 @@ pub static SPEC: Spec = Spec {
     }),
     style_examples: &[],
     setup: &Setup::NONE,
-    wire: &OpenrouterWire,
+    check: None,
 };
 
 /// The JSON body of a request.
@@ -214,7 +214,7 @@ fn cost(p: Provider, model: &Model, usage: &Json, images: u32) -> Option<Cost> {
     })
 }
 
-struct OpenrouterWire;
+pub(crate) struct OpenrouterWire;
 
 impl Wire for OpenrouterWire {
     fn submit(&self, target: &Target, req: &ImageRequest, headers: Headers) -> SubmitPlan {

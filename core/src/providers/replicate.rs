@@ -122,7 +122,7 @@ pub static SPEC: Spec = Spec {
     model_family: None,
     style_examples: &[],
     setup: &Setup::NONE,
-    wire: &ReplicateWire,
+    check: None,
 };
 
 /// The prediction's `input`, as the model's version page names its fields.
@@ -273,7 +273,7 @@ fn parse(p: Provider, v: &Json, ctx: &ParseContext) -> Result<Job, Error> {
     Ok(job)
 }
 
-struct ReplicateWire;
+pub(crate) struct ReplicateWire;
 
 impl Wire for ReplicateWire {
     fn submit(&self, target: &Target, req: &ImageRequest, headers: Headers) -> SubmitPlan {
