@@ -211,10 +211,10 @@ export interface ProviderModel extends ModelDetails {
   defaults: Partial<Record<RequestField, string>>;
   /** How it bills. */
   tariff:
-    | { kind: "creditsPerQuality"; credits: [string, number][]; plans: { plan: "payg" | "growth"; usdPerCredit: number }[] }
+    | { kind: "creditsPerQuality"; credits: [string, number][]; defaultQuality: string; plans: { plan: "payg" | "growth"; usdPerCredit: number }[]; defaultPlan: "payg" | "growth" }
     | { kind: "creditsPerImage"; credits: number }
-    | { kind: "usdPerResolution"; usd: [string, number][] }
-    | { kind: "usdPerQuality"; usd: [string, number][]; source: string }
+    | { kind: "usdPerResolution"; usd: [string, number][]; defaultResolution: string }
+    | { kind: "usdPerQuality"; usd: [string, number][]; defaultQuality: string; source: string }
     | { kind: "tokens"; usdPerMillion: { textIn: number; imageIn: number; cachedImageIn: number; imageOut: number } };
 }
 

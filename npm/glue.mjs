@@ -2,11 +2,12 @@
 // where `wasm-bindgen-glue` names the generated module of this build and
 // `wasm-bindgen-snippets` its copy of src/). Requests cross into WebAssembly
 // as one JSON text, written here; validateRequest answers plain, valid
-// requests without entering WebAssembly at all (fast-validate.mjs).
+// requests, and estimateCost prices those of per-image tariffs, without
+// entering WebAssembly at all (fast-path.mjs).
 import { estimateCost as estimateCostOfText, providerInfo, validateRequest as validateText } from "wasm-bindgen-glue";
 import { imagesAsDataUrls } from "wasm-bindgen-snippets/images.js";
 import { jsonText, validationOf } from "wasm-bindgen-snippets/json.js";
-import { fastValidate } from "./fast-validate.mjs";
+import { fastEstimate, fastValidate } from "./fast-path.mjs";
 
 export * from "wasm-bindgen-glue";
 export { GptImageError } from "wasm-bindgen-snippets/errors.js";
@@ -18,10 +19,12 @@ const requestText = (request) => jsonText(imagesAsDataUrls(request));
 /** A provider name for the core; anything else is no provider it knows. */
 const providerName = (provider) => (typeof provider === "string" ? provider : "");
 
-export const { validateRequest } = fastValidate(providerInfo, (provider, request, options) =>
+const validation = fastValidate(providerInfo, (provider, request, options) =>
   validationOf(validateText(providerName(provider), requestText(request), options)),
 );
 
-export function estimateCost(provider, request, options) {
-  return JSON.parse(estimateCostOfText(providerName(provider), requestText(request), options));
-}
+export const { validateRequest } = validation;
+
+export const { estimateCost } = fastEstimate(providerInfo, validation.certainlyValid, (provider, request, options) =>
+  JSON.parse(estimateCostOfText(providerName(provider), requestText(request), options)),
+);

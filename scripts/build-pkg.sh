@@ -67,7 +67,7 @@ mkdir -p pkg/dist/browser
 # must not copy an unused .wasm file.)
 # npm/glue.mjs wraps it: requests cross as one JSON text written in JavaScript,
 # and validateRequest answers plain, valid requests without entering
-# WebAssembly (npm/fast-validate.mjs). It imports the snippets the generated
+# WebAssembly (npm/fast-path.mjs). It imports the snippets the generated
 # module imports (the same files: bundled once).
 glue() { # generated-module out format
   local snippets

@@ -913,22 +913,37 @@ fn limits_json(l: &Limits) -> crate::json::Map {
 /// A tariff as JSON: its kind and figures.
 fn tariff_json(t: &Tariff) -> Json {
     match t {
-        Tariff::CreditsPerQuality { credits, plans, .. } => {
+        Tariff::CreditsPerQuality {
+            credits,
+            plans,
+            default_quality,
+        } => {
             let per: Vec<Json> = credits.iter().map(|(q, c)| json!([q, c])).collect();
             let plans: Vec<Json> = plans
                 .iter()
                 .map(|(p, usd, _)| json!({ "plan": p.id(), "usdPerCredit": usd }))
                 .collect();
-            json!({ "kind": "creditsPerQuality", "credits": per, "plans": plans })
+            json!({
+                "kind": "creditsPerQuality",
+                "credits": per,
+                "defaultQuality": default_quality,
+                "plans": plans,
+                "defaultPlan": crate::price::Plan::default().id(),
+            })
         }
         Tariff::CreditsPerImage(c) => json!({ "kind": "creditsPerImage", "credits": c }),
         Tariff::UsdPerResolution(per) => {
+            let first = per.first().map(|(r, _)| *r);
             let per: Vec<Json> = per.iter().map(|(r, usd)| json!([r, usd])).collect();
-            json!({ "kind": "usdPerResolution", "usd": per })
+            json!({ "kind": "usdPerResolution", "usd": per, "defaultResolution": first })
         }
-        Tariff::UsdPerQuality { usd, source, .. } => {
+        Tariff::UsdPerQuality {
+            usd,
+            source,
+            default_quality,
+        } => {
             let per: Vec<Json> = usd.iter().map(|(q, usd)| json!([q, usd])).collect();
-            json!({ "kind": "usdPerQuality", "usd": per, "source": source })
+            json!({ "kind": "usdPerQuality", "usd": per, "defaultQuality": default_quality, "source": source })
         }
         Tariff::Tokens(t) => json!({
             "kind": "tokens",

@@ -1,14 +1,14 @@
-// validateRequest answers plain, valid requests in JavaScript (npm/fast-validate.mjs)
+// validateRequest answers plain, valid requests in JavaScript (npm/fast-path.mjs)
 // and everything else in the core. The two must never disagree: on thousands
 // of generated requests, the package's answer equals the core's (reached by
 // giving the same fields on an object the fast path does not take), and every
 // request the fast path accepts is one the core finds valid with no warnings.
 import assert from "node:assert/strict";
 import { pathToFileURL } from "node:url";
-import { providerInfo, validateRequest } from "gpt-image-edge";
+import { estimateCost, providerInfo, validateRequest } from "gpt-image-edge";
 import { test } from "./harness.mjs";
 
-const { fastValidate } = await import(pathToFileURL(`${process.env.REPO}/npm/fast-validate.mjs`).href);
+const { fastEstimate, fastValidate } = await import(pathToFileURL(`${process.env.REPO}/npm/fast-path.mjs`).href);
 const { certainlyValid } = fastValidate(providerInfo, () => {
   throw new Error("not used");
 });
@@ -151,4 +151,60 @@ test("edge cases the fast path must leave to the core", () => {
   assert.equal(certainlyValid("apiframe", { prompt: "a lighthouse", quality: "low", count: 2, references: ["https://cdn.acme.co/a.png"] }), true);
   assert.equal(certainlyValid("apiframe", { prompt: "a lighthouse" }, { strict: true }), true);
   assert.equal(certainlyValid("nope", { prompt: "a lighthouse" }), false);
+});
+
+/** An answer (every field read, the words too) or the code it threw; `fast` when the figures came without the core. */
+function outcome(fn) {
+  try {
+    const cost = fn();
+    const fast = typeof Object.getOwnPropertyDescriptor(cost, "basis")?.get === "function";
+    return { cost: { ...cost }, fast };
+  } catch (e) {
+    return { cost: { threw: e.code ?? String(e) }, fast: false };
+  }
+}
+
+test("the fast path of estimateCost agrees with the core on 24,000 generated requests", () => {
+  const all = providerInfo();
+  const random = rng(20261202);
+  const { estimateCost: fast } = fastEstimate(providerInfo, certainlyValid, (provider, request, options) => estimateCost(provider, viaCore(request), options));
+  const OPTIONS = [undefined, undefined, {}, { plan: "payg" }, { plan: "growth" }, { plan: "monthly" }, { plan: 3 }, { strict: true }, { creditPriceUsd: 0.02 }, { plan: "growth", strict: true }];
+  let total = 0;
+  let answeredFast = 0;
+  const fastKinds = new Set();
+  for (const provider of Object.keys(all)) {
+    const p = all[provider];
+    for (let i = 0; i < 3000; i++) {
+      const request = generate(random, p, all);
+      if (random() < 0.3 && p.models.length > 1) request.model = p.models[Math.floor(random() * p.models.length)].id;
+      const options = OPTIONS[i % OPTIONS.length];
+      const where = `${provider} ${JSON.stringify(request)} ${JSON.stringify(options)}`;
+      const expected = outcome(() => estimateCost(provider, viaCore(request), options));
+      assert.equal(expected.fast, false, where);
+      const got = outcome(() => fast(provider, request, options));
+      assert.deepEqual(got.cost, expected.cost, where);
+      // The package's own estimateCost is this fast path, bundled.
+      assert.deepEqual(outcome(() => estimateCost(provider, request, options)).cost, expected.cost, `the package: ${where}`);
+      if (got.fast) {
+        answeredFast++;
+        fastKinds.add(provider);
+      }
+      total++;
+    }
+  }
+  // Not vacuous: every provider priced per image took the fast path, and a fair share did not.
+  assert.deepEqual([...fastKinds].sort(), ["apiframe", "getimg", "gptimage2ai", "replicate"]);
+  assert.ok(answeredFast > total * 0.1 && answeredFast < total * 0.6, `${answeredFast} of ${total} priced without the core`);
+  console.log(`     ${answeredFast} of ${total} priced without the core`);
+});
+
+test("estimateCost's fast answer: the core's words when read, and the figures of the request as it was", () => {
+  const request = { prompt: "a lighthouse", quality: "low", count: 3 };
+  const cost = estimateCost("apiframe", request);
+  request.quality = "high"; // changed after the call: the answer is of the request as it was
+  assert.deepEqual({ ...cost }, { ...estimateCost("apiframe", viaCore({ prompt: "a lighthouse", quality: "low", count: 3 })) });
+  assert.equal(cost.basis, "4 credits per low-quality image x 3 images = 12 credits at $0.01 per credit (pay-as-you-go)");
+  assert.equal(JSON.stringify(cost), JSON.stringify(estimateCost("apiframe", viaCore({ prompt: "a lighthouse", quality: "low", count: 3 }))));
+  cost.basis = "mine";
+  assert.equal(cost.basis, "mine");
 });

@@ -1,4 +1,5 @@
-// validateRequest without entering WebAssembly when the answer is certain.
+// validateRequest and estimateCost without entering WebAssembly when the
+// answer is certain.
 //
 // A form's request is usually plain and fine: a prompt, a few settings chosen
 // from lists, https references. For exactly those, every rule the core applies
@@ -7,6 +8,13 @@
 // alone writes issues and messages. The acceptor only ever says "valid, no
 // warnings", and only when the core would say the same: `make test` checks
 // that on thousands of generated requests (tests/js/validate-agreement.test.mjs).
+//
+// estimateCost does the same for a request the acceptor takes whose model is
+// priced per image (credits or dollars by quality, resolution or flat): the
+// figures are a lookup in the model's tariff as the core exports it (never a
+// copy here) times the count; the words (`basis`) are the core's, written
+// when they are read. Token-billed models, and options beyond the plan, go to
+// the core. The same test checks every field against the core's.
 
 /** Settings a browser form sends that are checked by membership or range alone. */
 const LISTED = { aspectRatio: "aspectRatios", resolution: "resolutions", quality: "qualities", outputFormat: "outputFormats", moderation: "moderations" };
@@ -134,3 +142,87 @@ export function fastValidate(providerInfo, validateInWasm) {
 
   return { validateRequest, certainlyValid };
 }
+
+/** The entry of a `[key, value]` table for `key` (undefined: the core decides). */
+const entry = (table, key) => table.find((e) => e[0] === key)?.[1];
+
+/** A plain field, as the core's answers have (for the words once read, or set). */
+const data = (value) => ({ value, enumerable: true, configurable: true, writable: true });
+
+/** Rounded to a millionth of a dollar, as the core rounds (`price::round_usd`). */
+const roundUsd = (x) => Math.round(x * 1e6) / 1e6;
+
+/**
+ * `estimateCost` answering itself where the request is certainly valid and its
+ * model priced per image, else the core's (`estimateInWasm`).
+ */
+export function fastEstimate(providerInfo, certainlyValid, estimateInWasm) {
+  let tariffs = null;
+  const tariffOf = (provider, model) => {
+    tariffs ??= new Map(
+      Object.entries(providerInfo()).map(([id, p]) => [id, { model: p.defaultModel, of: new Map(p.models.map((m) => [m.id, m.tariff])) }]),
+    );
+    const t = tariffs.get(provider);
+    return t.of.get(model ?? t.model);
+  };
+
+  /** `{ credits, usd, exact }` for `n` images, or undefined when the core must price it. */
+  function figures(tariff, request, n, plan) {
+    switch (tariff.kind) {
+      case "creditsPerQuality": {
+        const per = entry(tariff.credits, request.quality ?? tariff.defaultQuality);
+        const rate = tariff.plans.find((p) => p.plan === (plan ?? tariff.defaultPlan));
+        if (per === undefined || rate === undefined) return undefined;
+        return { credits: per * n, usd: roundUsd(per * n * rate.usdPerCredit), exact: true };
+      }
+      case "creditsPerImage":
+        // No published price per credit: dollars only from `creditPriceUsd` (the core's).
+        return plan === undefined ? { credits: tariff.credits * n, usd: null, exact: true } : undefined;
+      case "usdPerResolution": {
+        const per = entry(tariff.usd, request.resolution ?? tariff.defaultResolution);
+        return per === undefined || plan !== undefined ? undefined : { credits: null, usd: roundUsd(per * n), exact: true };
+      }
+      case "usdPerQuality": {
+        const per = entry(tariff.usd, request.quality ?? tariff.defaultQuality);
+        return per === undefined || plan !== undefined ? undefined : { credits: null, usd: roundUsd(per * n), exact: false };
+      }
+      default:
+        return undefined; // tokens: from the prompt, sizes and input images, by the core
+    }
+  }
+
+  function estimateCost(provider, request, options) {
+    let plan;
+    let validateOptions = options;
+    if (options !== undefined && plainObject(options) && "plan" in options) {
+      ({ plan, ...validateOptions } = options);
+      if (typeof plan !== "string") return estimateInWasm(provider, request, options);
+    }
+    if (!certainlyValid(provider, request, validateOptions)) return estimateInWasm(provider, request, options);
+    const model = request.model ?? undefined;
+    const n = request.count ?? 1;
+    const f = figures(tariffOf(provider, model), request, n, plan);
+    if (f === undefined) return estimateInWasm(provider, request, options);
+    // The words are the core's, for the fields they depend on as they are now.
+    const { prompt, quality, resolution } = request;
+    return {
+      provider,
+      images: n,
+      credits: f.credits,
+      usd: f.usd,
+      exact: f.exact,
+      get basis() {
+        const priced = { prompt, model, quality: quality ?? undefined, resolution: resolution ?? undefined, count: n };
+        const basis = estimateInWasm(provider, priced, plan === undefined ? undefined : { plan }).basis;
+        Object.defineProperty(this, "basis", data(basis));
+        return basis;
+      },
+      set basis(value) {
+        Object.defineProperty(this, "basis", data(value));
+      },
+    };
+  }
+
+  return { estimateCost };
+}
+
