@@ -1,10 +1,8 @@
 // What the benchmarks share: the sandbox, the peers' folder, medians, and
 // reading a process's memory and CPU from /proc.
-import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 
 /** Progress goes to stderr; only the table goes to stdout. */
@@ -41,31 +39,16 @@ export function installedVersion(folder, name) {
   return JSON.parse(readFileSync(join(folder, "node_modules", name, "package.json"), "utf8")).version;
 }
 
-/** Starts the sandbox on a free loopback port; it exits when its stdin closes. */
-export function startSandbox(args = []) {
-  const child = spawn(process.env.SANDBOX_BIN, ["--addr", "127.0.0.1:0", "--exit-on-stdin-eof", ...args], { stdio: ["pipe", "pipe", "pipe"] });
-  // Its own notice of a requested exit is noise here; anything else is passed on.
-  createInterface({ input: child.stderr }).on("line", (line) => /^sandbox: .*, exiting$/.test(line) || console.error(line));
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`the sandbox exited (${code})`)));
-    createInterface({ input: child.stdout }).once("line", (line) => {
-      const m = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line);
-      if (!m) return reject(new Error(`the sandbox said: ${line}`));
-      const url = m[1];
-      resolve({
-        url,
-        stats: async () => (await fetch(`${url}/sandbox/stats`)).json(),
-        reset: () => fetch(`${url}/sandbox/reset`, { method: "POST" }),
-        stop: () =>
-          new Promise((done) => {
-            if (child.exitCode !== null) return done();
-            child.once("exit", done);
-            child.stdin.end();
-            process.kill(child.pid, "SIGTERM");
-          }),
-      });
-    });
-  });
+const { spawnSandbox } = await import(pathToFileURL(join(process.env.REPO, "sandbox/start.mjs")).href);
+
+/** Starts the sandbox on a free loopback port (sandbox/start.mjs), with its stats and reset. */
+export async function startSandbox(args = []) {
+  const sandbox = await spawnSandbox(process.env.SANDBOX_BIN, args, { quietExit: true });
+  return {
+    ...sandbox,
+    stats: async () => (await fetch(`${sandbox.url}/sandbox/stats`)).json(),
+    reset: () => fetch(`${sandbox.url}/sandbox/reset`, { method: "POST" }),
+  };
 }
 
 /** A field of /proc/<pid>/status in KiB (VmRSS, VmHWM). */

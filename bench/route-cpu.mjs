@@ -3,12 +3,11 @@
 // invalid body, a generate (to the sandbox) and a poll. Requests go one at a
 // time. workerd's CPU is read from /proc (the nanoseconds its threads spent on
 // a CPU across each request); Node's from process.cpuUsage().
+import { startSandbox } from "./common.mjs";
 import { SANDBOX_KEYS } from "./sandbox-keys.mjs";
-import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 
 const repo = createRequire(join(process.env.REPO, "package.json"));
@@ -17,15 +16,6 @@ const esbuild = await import(pathToFileURL(repo.resolve("esbuild")).href);
 const N = Number(process.env.BENCH_ROUTE_N ?? 300);
 const SECRET = "bench-secret-0123456789abcdef0123456789ab";
 
-function startSandbox() {
-  const child = spawn(process.env.SANDBOX_BIN, ["--addr", "127.0.0.1:0", "--time-scale", "0.01", "--exit-on-stdin-eof"], { stdio: ["pipe", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout }).once("line", (line) => {
-      const m = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line);
-      m ? resolve({ url: m[1], stop: () => { child.stdin.end(); process.kill(child.pid, "SIGTERM"); } }) : reject(new Error(line));
-    });
-  });
-}
 
 /** The requests, by kind, for a route at https://app.example.com/api/images. */
 function requests(token) {
@@ -73,7 +63,7 @@ async function measure(label, send, cpuNow) {
   }
 }
 
-const sandbox = await startSandbox();
+const sandbox = await startSandbox(["--time-scale", "0.01"]);
 try {
   // workerd: the route bundled from the package as wrangler would.
   writeFileSync("route-worker-src.mjs", `import { createRouteHandler } from "gpt-image-edge/route";\nlet h;\nexport default { fetch(request) { h ??= createRouteHandler(${options(sandbox.url)}); return h(request); } };\n`);

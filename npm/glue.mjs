@@ -4,12 +4,14 @@
 // as one JSON text, written here; validateRequest answers plain, valid
 // requests, and estimateCost prices those of per-image tariffs, without
 // entering WebAssembly at all (fast-path.mjs).
-import { estimateCost as estimateCostOfText, providerInfo, validateRequest as validateText } from "wasm-bindgen-glue";
+import { estimateCostText, providerInfo, validateRequestText } from "wasm-bindgen-glue";
+// The browser build bundles this file as its glue; the server build bundles
+// glue-server.mjs, which adds the client, the route and the wire formats.
 import { imagesAsDataUrls } from "wasm-bindgen-snippets/images.js";
 import { jsonText, validationOf } from "wasm-bindgen-snippets/json.js";
 import { fastEstimate, fastValidate } from "./fast-path.mjs";
 
-export * from "wasm-bindgen-glue";
+export { costFromUsage, initSync, providerInfo } from "wasm-bindgen-glue";
 export { GptImageError } from "wasm-bindgen-snippets/errors.js";
 export { readLimited as readBounded } from "wasm-bindgen-snippets/runtime.js";
 export { default } from "wasm-bindgen-glue"; // init() for browser.mjs and init.mjs, which `export *` leaves out
@@ -20,11 +22,11 @@ const requestText = (request) => jsonText(imagesAsDataUrls(request));
 const providerName = (provider) => (typeof provider === "string" ? provider : "");
 
 const validation = fastValidate(providerInfo, (provider, request, options) =>
-  validationOf(validateText(providerName(provider), requestText(request), options)),
+  validationOf(validateRequestText(providerName(provider), requestText(request), options)),
 );
 
 export const { validateRequest } = validation;
 
 export const { estimateCost } = fastEstimate(providerInfo, validation.certainlyValid, (provider, request, options) =>
-  JSON.parse(estimateCostOfText(providerName(provider), requestText(request), options)),
+  JSON.parse(estimateCostText(providerName(provider), requestText(request), options)),
 );

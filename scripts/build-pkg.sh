@@ -65,22 +65,24 @@ mkdir -p pkg/dist/browser
 # snippet module once per function: duplicate keys, same value. Its fallback
 # URL (import.meta.url) is cut: the entries always pass the module, and bundlers
 # must not copy an unused .wasm file.)
-# npm/glue.mjs wraps it: requests cross as one JSON text written in JavaScript,
-# and validateRequest answers plain, valid requests without entering
-# WebAssembly (npm/fast-path.mjs). It imports the snippets the generated
-# module imports (the same files: bundled once).
-glue() { # generated-module out format
+# npm/glue.mjs wraps it (npm/glue-server.mjs adds the server-only exports):
+# requests cross as one JSON text written in JavaScript, and validateRequest
+# and estimateCost answer plain requests without entering WebAssembly
+# (npm/fast-path.mjs). It imports the snippets the generated module imports
+# (the same files: bundled once).
+glue() { # entry generated-module out format
+  local entry=$1; shift
   local snippets
   snippets=$(echo "$(dirname "$1")"/snippets/gpt-image-edge-*/src)
   [ -f "$snippets/json.js" ] || { echo "no wasm-bindgen snippets beside $1" >&2; exit 1; }
-  esbuild npm/glue.mjs --bundle --minify --format="$3" --platform=neutral --log-level=warning \
+  esbuild "$entry" --bundle --minify --format="$3" --platform=neutral --log-level=warning \
     --alias:wasm-bindgen-glue="./$1" --alias:wasm-bindgen-snippets="./$snippets" \
     --log-override:duplicate-object-key=silent --log-override:empty-import-meta=silent --define:import.meta.url=undefined \
     --outfile="$2"
 }
-glue "$stage/server/gpt_image_edge.js" pkg/dist/glue.mjs esm
-glue "$stage/server/gpt_image_edge.js" pkg/dist/glue.cjs cjs
-glue "$stage/browser/gpt_image_edge.js" pkg/dist/browser/glue.mjs esm
+glue npm/glue-server.mjs "$stage/server/gpt_image_edge.js" pkg/dist/glue.mjs esm
+glue npm/glue-server.mjs "$stage/server/gpt_image_edge.js" pkg/dist/glue.cjs cjs
+glue npm/glue.mjs "$stage/browser/gpt_image_edge.js" pkg/dist/browser/glue.mjs esm
 cp "$stage/server/gpt_image_edge_bg.wasm" pkg/dist/
 cp "$stage/browser/gpt_image_edge_bg.wasm" pkg/dist/browser/
 

@@ -54,7 +54,7 @@ pub(crate) fn price_options(options: &JsValue) -> Result<PriceOptions, JsValue> 
 /// is valid without warnings, the issues written flat (see [`flat_issues`]),
 /// or the whole result as JSON (it starts with `{`) when an issue holds the
 /// flat text's separator. Never throws for a bad request; only for bad options.
-#[wasm_bindgen(js_name = validateRequest, skip_typescript)]
+#[wasm_bindgen(js_name = validateRequestText, skip_typescript)]
 pub fn validate_request_text(
     provider_id: &str,
     text: &str,
@@ -138,7 +138,7 @@ fn flat_issues(v: &gpt_image_core::Validation) -> Option<String> {
 /// [`validate_request_text`]): the cost as JSON text, read by `JSON.parse` in
 /// the package's own `estimateCost` (npm/glue.mjs).
 /// Throws `INVALID_REQUEST` for a bad request.
-#[wasm_bindgen(js_name = estimateCost, skip_typescript)]
+#[wasm_bindgen(js_name = estimateCostText, skip_typescript)]
 pub fn estimate_cost_text(
     provider_id: &str,
     text: &str,
