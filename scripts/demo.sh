@@ -13,15 +13,10 @@ cp examples/demo.mjs "$app/"
 cp sandbox/keys.mjs "$app/sandbox-keys.mjs"
 
 if [ -z "${GPT_IMAGE_API_KEY:-}" ]; then
+  . scripts/sandbox.sh
   cargo build --release -q -p sandbox
-  rm -f .tmp/demo-sandbox.in && mkfifo .tmp/demo-sandbox.in
-  ./target/release/sandbox --addr 127.0.0.1:0 --time-scale "${DEMO_TIME_SCALE:-1}" --exit-on-stdin-eof \
-    < .tmp/demo-sandbox.in > .tmp/logs/demo-sandbox.log 2>&1 &
-  pid=$!
-  exec 7> .tmp/demo-sandbox.in
-  trap 'exec 7>&-; kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
-  for _ in $(seq 100); do grep -q '^listening on' .tmp/logs/demo-sandbox.log && break; sleep 0.1; done
-  export SANDBOX_URL=$(sed -n 's/^listening on //p' .tmp/logs/demo-sandbox.log | head -1)
-  [ -n "$SANDBOX_URL" ] || { echo "the sandbox did not start" >&2; cat .tmp/logs/demo-sandbox.log >&2; exit 1; }
+  trap sandbox_stop EXIT
+  sandbox_start 127.0.0.1:0 "${DEMO_TIME_SCALE:-1}" .tmp/logs/demo-sandbox.log
+  export SANDBOX_URL
 fi
 cd "$app" && OUT_DIR="$repo/out" node demo.mjs

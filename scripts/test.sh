@@ -42,26 +42,15 @@ wasm_test() { # run the wasm test binaries in Node, or in Chromium with BROWSER=
 }
 
 # One sandbox for the wasm test layers, on a fixed loopback port (the test
-# build reads SANDBOX_URL at compile time). It exits when this script's end
-# closes its stdin, and is killed by its pid.
+# build reads SANDBOX_URL at compile time); scripts/sandbox.sh starts and stops it.
+. scripts/sandbox.sh
 SANDBOX_PORT=${SANDBOX_PORT:-47653}
 export SANDBOX_URL="http://127.0.0.1:$SANDBOX_PORT"
 start_sandbox() {
   cargo build --release -p sandbox || return 1
-  rm -f .tmp/sandbox.in && mkfifo .tmp/sandbox.in
-  ./target/release/sandbox --addr "127.0.0.1:$SANDBOX_PORT" --time-scale 0.02 --exit-on-stdin-eof \
-    < .tmp/sandbox.in > .tmp/logs/sandbox.log 2>&1 &
-  SANDBOX_PID=$!
-  exec 7> .tmp/sandbox.in
-  for _ in $(seq 100); do grep -q '^listening on' .tmp/logs/sandbox.log && return 0; sleep 0.1; done
-  echo "the sandbox did not start:"; cat .tmp/logs/sandbox.log; return 1
+  sandbox_start "127.0.0.1:$SANDBOX_PORT" 0.02 .tmp/logs/sandbox.log
 }
-stop_sandbox() {
-  exec 7>&- 2>/dev/null
-  [ -n "${SANDBOX_PID:-}" ] && kill "$SANDBOX_PID" 2>/dev/null && wait "$SANDBOX_PID" 2>/dev/null
-  SANDBOX_PID=
-}
-trap stop_sandbox EXIT
+trap sandbox_stop EXIT
 
 check "stands alone (reads nothing beside the clone)" ./scripts/standalone.sh
 check "no provider named outside its module" ./scripts/provider-identity.sh
@@ -73,7 +62,7 @@ layer "native tests" cargo test --workspace
 check "sandbox for the wasm tests" start_sandbox
 layer "wasm tests in Node" wasm_test
 layer "wasm tests in Chromium" ./scripts/wasm-test-chromium.sh
-stop_sandbox
+sandbox_stop
 check "npm package" ./scripts/build-pkg.sh
 check "size of the Workers build" ./scripts/size.sh
 layer "package tests (Node, Chromium, tsc)" ./scripts/test-js.sh package.test.mjs validate-agreement.test.mjs browser.test.mjs types.test.mjs fal-types.test.mjs
