@@ -203,8 +203,11 @@ export function fastEstimate(providerInfo, certainlyValid, estimateInWasm) {
     const n = request.count ?? 1;
     const f = figures(tariffOf(provider, model), request, n, plan);
     if (f === undefined) return estimateInWasm(provider, request, options);
-    // The words are the core's, for the fields they depend on as they are now.
+    // The words are the core's, for the fields they depend on as they are now;
+    // written once, when first read, then a plain field (a frozen answer, as
+    // state libraries freeze them, keeps the getter and its one text).
     const { prompt, quality, resolution } = request;
+    let words;
     return {
       provider,
       images: n,
@@ -213,12 +216,12 @@ export function fastEstimate(providerInfo, certainlyValid, estimateInWasm) {
       exact: f.exact,
       get basis() {
         const priced = { prompt, model, quality: quality ?? undefined, resolution: resolution ?? undefined, count: n };
-        const basis = estimateInWasm(provider, priced, plan === undefined ? undefined : { plan }).basis;
-        Object.defineProperty(this, "basis", data(basis));
-        return basis;
+        words ??= estimateInWasm(provider, priced, plan === undefined ? undefined : { plan }).basis;
+        Reflect.defineProperty(this, "basis", data(words));
+        return words;
       },
       set basis(value) {
-        Object.defineProperty(this, "basis", data(value));
+        Reflect.defineProperty(this, "basis", data(value));
       },
     };
   }

@@ -207,4 +207,9 @@ test("estimateCost's fast answer: the core's words when read, and the figures of
   assert.equal(JSON.stringify(cost), JSON.stringify(estimateCost("apiframe", viaCore({ prompt: "a lighthouse", quality: "low", count: 3 }))));
   cost.basis = "mine";
   assert.equal(cost.basis, "mine");
+  // Frozen before its words are read (as Redux Toolkit and immer freeze state): still the core's.
+  const frozen = Object.freeze(estimateCost("apiframe", { prompt: "a lighthouse", quality: "low", count: 3 }));
+  assert.equal(frozen.basis, "4 credits per low-quality image x 3 images = 12 credits at $0.01 per credit (pay-as-you-go)");
+  assert.equal(frozen.basis, frozen.basis);
+  assert.equal(structuredClone(frozen).basis, frozen.basis);
 });
