@@ -3,6 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use gpt_image_edge::api::*;
+use gpt_image_edge::wire::*;
 use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
