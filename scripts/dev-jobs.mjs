@@ -18,20 +18,14 @@ mkdirSync(work, { recursive: true });
 
 // The package as a user installs it, and the Worker bundled as wrangler does.
 rmSync(join(work, "node_modules"), { recursive: true, force: true });
-await installAndBundle(work, "examples/worker-jobs/src/index.js");
+const bundle = await installAndBundle(work, "examples/worker-jobs/src/index.js");
 
 const sandbox = await startSandbox(Number(process.env.DEV_TIME_SCALE ?? 0.3));
 const secret = process.env.ROUTE_SECRET ?? randomBytes(24).toString("hex");
 const port = Number(process.env.PORT ?? 8789);
 // As in examples/worker-jobs/wrangler.toml.
 const mf = new Miniflare({
-  modules: true,
-  scriptPath: join(work, "dist/index.js"),
-  modulesRoot: join(work, "dist"),
-  modulesRules: [
-    { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
-    { type: "CompiledWasm", include: ["**/*.wasm"] },
-  ],
+  ...bundle,
   compatibilityDate: "2026-07-01",
   workflows: { IMAGE_JOBS: { name: "gpt-image-edge-jobs", className: "ImageJobs" } },
   durableObjects: { IMAGE_LEDGER: { className: "ImageLedger", useSQLite: true } },

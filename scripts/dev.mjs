@@ -31,7 +31,8 @@ export function startSandbox(timeScale) {
 /**
  * Into `work`: the packed package installed as a user installs it, and the
  * Worker at `entry` bundled as wrangler does (workerd condition, wasm kept as
- * a module import) into `work/dist`.
+ * a module import) into `work/dist`. Resolves to Miniflare's options for
+ * loading that bundle.
  */
 export async function installAndBundle(work, entry) {
   const tgz = execFileSync("npm", ["pack", join(repo, "pkg"), "--silent", "--pack-destination", work], { encoding: "utf8" }).trim().split("\n").pop();
@@ -50,6 +51,15 @@ export async function installAndBundle(work, entry) {
     outdir: join(work, "dist"),
     logLevel: "warning",
   });
+  return {
+    modules: true,
+    scriptPath: join(work, "dist/index.js"),
+    modulesRoot: join(work, "dist"),
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+  };
 }
 
 /** Build and start everything; resolves to { url, keys, stop }. */
@@ -58,7 +68,7 @@ export async function startDev({ port = 8788, timeScale = 1, limits = {} } = {})
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
 
-  await installAndBundle(work, "examples/worker/src/index.js");
+  const bundle = await installAndBundle(work, "examples/worker/src/index.js");
 
   // Static assets: the page and the package's browser build (no client, no key).
   const pub = join(work, "public");
@@ -70,13 +80,7 @@ export async function startDev({ port = 8788, timeScale = 1, limits = {} } = {})
   const keys = process.env.GPT_IMAGE_API_KEY ? {} : SANDBOX_KEYS;
   const sandbox = Object.keys(keys).length ? await startSandbox(timeScale) : null;
   const mf = new Miniflare({
-    modules: true,
-    scriptPath: join(work, "dist/index.js"),
-    modulesRoot: join(work, "dist"),
-    modulesRules: [
-      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
-      { type: "CompiledWasm", include: ["**/*.wasm"] },
-    ],
+    ...bundle,
     compatibilityDate: "2025-09-01",
     assets: { directory: pub, binding: "ASSETS", routerConfig: { has_user_worker: true } },
     // As in wrangler.toml: a rate limit per visitor, a Durable Object for each day's spend.
