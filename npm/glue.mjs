@@ -21,12 +21,16 @@ const requestText = (request) => jsonText(imagesAsDataUrls(request));
 /** A provider name for the core; anything else is no provider it knows. */
 const providerName = (provider) => (typeof provider === "string" ? provider : "");
 
-const validation = fastValidate(providerInfo, (provider, request, options) =>
+/** The core's description of the providers, read once for both fast paths (never handed out). */
+let description;
+const described = () => (description ??= providerInfo());
+
+const validation = fastValidate(described, (provider, request, options) =>
   validationOf(validateRequestText(providerName(provider), requestText(request), options)),
 );
 
 export const { validateRequest } = validation;
 
-export const { estimateCost } = fastEstimate(providerInfo, validation.certainlyValid, (provider, request, options) =>
+export const { estimateCost } = fastEstimate(described, validation.certainlyValid, (provider, request, options) =>
   JSON.parse(estimateCostText(providerName(provider), requestText(request), options)),
 );
