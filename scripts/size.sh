@@ -42,11 +42,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LIMIT_GZ=${SIZE_LIMIT_GZ:-181800}
-# The browser build (page script and wasm), measured at 81,833 bytes; 50,543
+# The browser build (page script and wasm), measured at 81,833 bytes; 50,562
 # once pages got only validation, prices and descriptions (no wire formats or
 # webhook checks, and no provider's wire code kept alive by a vtable in its
 # spec). Its limit at least 2 KB above that. Issue 25's target is 30,000.
-BROWSER_LIMIT_GZ=${BROWSER_SIZE_LIMIT_GZ:-52600}
+BROWSER_LIMIT_GZ=${BROWSER_SIZE_LIMIT_GZ:-52700}
 [ -f pkg/dist/gpt_image_edge_bg.wasm ] || ./scripts/build-pkg.sh >/dev/null
 
 gz() { gzip -9 -c "$1" | wc -c; }
