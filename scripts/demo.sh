@@ -12,11 +12,10 @@ tgz=$(cd .tmp && npm pack "$repo/pkg" --silent 2>/dev/null | tail -1)
 cp examples/demo.mjs "$app/"
 cp sandbox/keys.mjs "$app/sandbox-keys.mjs"
 
-if [ -z "${GPT_IMAGE_API_KEY:-}" ]; then
-  . scripts/sandbox.sh
+if [ -n "${GPT_IMAGE_API_KEY:-}" ]; then
+  cd "$app" && OUT_DIR="$repo/out" node demo.mjs
+else # the sandbox on a free loopback port, for as long as the demo runs
   cargo build --release -q -p sandbox
-  trap sandbox_stop EXIT
-  sandbox_start 127.0.0.1:0 "${DEMO_TIME_SCALE:-1}" .tmp/logs/demo-sandbox.log
-  export SANDBOX_URL
+  cd "$app" && OUT_DIR="$repo/out" node "$repo/sandbox/start.mjs" --log "$repo/.tmp/logs/demo-sandbox.log" \
+    --time-scale "${DEMO_TIME_SCALE:-1}" -- node demo.mjs
 fi
-cd "$app" && OUT_DIR="$repo/out" node demo.mjs

@@ -36,21 +36,13 @@ check() { # a step without tests to count (lint, build)
   else names+=("$name"); counts+=("-"); states+=("FAILED"); failed_layers=$((failed_layers + 1)); fi
 }
 
-wasm_test() { # run the wasm test binaries in Node, or in Chromium with BROWSER=1
-  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-    cargo test --target wasm32-unknown-unknown -p gpt-image-edge --tests "$@"
-}
-
-# One sandbox for the wasm test layers, on a fixed loopback port (the test
-# build reads SANDBOX_URL at compile time); scripts/sandbox.sh starts and stops it.
-. scripts/sandbox.sh
+# The wasm test binaries run against one sandbox on a fixed loopback port (the
+# test build reads SANDBOX_URL at compile time), started before the command and
+# stopped after it by sandbox/start.mjs: with_sandbox LOG-NAME COMMAND...
 SANDBOX_PORT=${SANDBOX_PORT:-47653}
-export SANDBOX_URL="http://127.0.0.1:$SANDBOX_PORT"
-start_sandbox() {
-  cargo build --release -p sandbox || return 1
-  sandbox_start "127.0.0.1:$SANDBOX_PORT" 0.02 .tmp/logs/sandbox.log
+with_sandbox() {
+  node sandbox/start.mjs --log ".tmp/logs/sandbox-$1.log" --addr "127.0.0.1:$SANDBOX_PORT" --time-scale 0.02 -- "${@:2}"
 }
-trap sandbox_stop EXIT
 
 check "stands alone (reads nothing beside the clone)" ./scripts/standalone.sh
 check "no provider named outside its module" ./scripts/provider-identity.sh
@@ -59,10 +51,10 @@ check "clippy native" cargo clippy --workspace --all-targets -- -D warnings
 check "clippy wasm" cargo clippy --target wasm32-unknown-unknown -p gpt-image-edge --features route --all-targets -- -D warnings
 check "clippy wasm (browser build)" cargo clippy --target wasm32-unknown-unknown -p gpt-image-edge --no-default-features -- -D warnings
 layer "native tests" cargo test --workspace
-check "sandbox for the wasm tests" start_sandbox
-layer "wasm tests in Node" wasm_test
-layer "wasm tests in Chromium" ./scripts/wasm-test-chromium.sh
-sandbox_stop
+check "sandbox for the wasm tests" cargo build --release -p sandbox
+layer "wasm tests in Node" with_sandbox node env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test --target wasm32-unknown-unknown -p gpt-image-edge --tests
+layer "wasm tests in Chromium" with_sandbox chromium ./scripts/wasm-test-chromium.sh
 check "npm package" ./scripts/build-pkg.sh
 check "size of the Workers build" ./scripts/size.sh
 layer "package tests (Node, Chromium, tsc)" ./scripts/test-js.sh package.test.mjs validate-agreement.test.mjs browser.test.mjs types.test.mjs fal-types.test.mjs
