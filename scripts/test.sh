@@ -67,7 +67,7 @@ layer "the route as OpenAI's Images API, called by OpenAI's clients" ./scripts/t
 layer "requests judged by Prism mocks of the vendors' documents" ./scripts/test-js.sh prism.test.mjs
 layer "billed <= estimate, random requests" ./scripts/test-js.sh billing-property.test.mjs
 layer "AI SDK provider in Node and workerd" ./scripts/test-js.sh ai-node.test.mjs ai-workerd.test.mjs
-layer "the example Worker and the page against make dev" ./scripts/test-js.sh worker-example.test.mjs www.test.mjs
+layer "the example Worker and the page against make dev; the sandbox starter" ./scripts/test-js.sh worker-example.test.mjs www.test.mjs sandbox-start.test.mjs
 
 # Where users build: the packed tarball installed into the pinned hosts
 # (scripts/test-hosts.sh installs them once under .tmp/hosts).
