@@ -23,15 +23,15 @@ rm -rf pkg "$stage"
 # One module for every server host (Workers, Next.js edge, Node, Deno, Bun):
 # `gpt-image-edge` and `gpt-image-edge/route` are the same module there, so a
 # program importing both loads it once.
-build server --features route
-# The server module before wasm-bindgen and wasm-opt, with its name section:
-# `make size` reports each provider module's code from it.
-cp target/wasm32-unknown-unknown/release/gpt_image_edge.wasm "$stage/server-names.wasm"
-build browser --no-default-features          # browsers: no networking client, no key
+# Each module is also kept as wasm-bindgen writes it before wasm-opt, with its
+# name section: `make size` says from them where the code goes.
+names() { wasm-bindgen --target web --out-dir "$stage/names-$1" target/wasm32-unknown-unknown/release/gpt_image_edge.wasm; }
+build server --features route && names server
+build browser --no-default-features && names browser  # browsers: no networking client, no key
 
 # wasm-pack skips wasm-opt silently when it is missing: check that it ran
 # (wasm-bindgen's output keeps a name section; the optimised module has none).
-for f in "$stage"/*/gpt_image_edge_bg.wasm; do
+for f in "$stage"/{server,browser}/gpt_image_edge_bg.wasm; do
   python3 - "$f" <<'PY' || { echo "wasm-opt did not run on $f" >&2; exit 1; }
 import sys
 b = open(sys.argv[1], "rb").read()

@@ -60,9 +60,10 @@ done
 printf '  %-60s %9d %9d  (limit %d)\n' "total" "$raw_total" "$gz_total" "$LIMIT_GZ"
 # What each provider costs: its module's code in the server module (before
 # wasm-opt, from the name section build-pkg.sh keeps; tariffs and specs are data).
-if [ -f .tmp/wasm-pack/server-names.wasm ]; then
+names=.tmp/wasm-pack/names-server/gpt_image_edge_bg.wasm
+if [ -f "$names" ]; then
   echo "  each provider module's code (core/src/providers/*.rs, before wasm-opt):"
-  python3 scripts/wasm-sizes.py .tmp/wasm-pack/server-names.wasm --modules \
+  python3 scripts/wasm-sizes.py "$names" --modules \
     $(ls core/src/providers | sed -n 's/\.rs$//p' | grep -v '^mod$')
 fi
 
@@ -84,6 +85,12 @@ printf '\n%-62s %9s %9s\n' "Browser build: validateRequest and estimateCost in a
 printf '  %-60s %9d %9d\n' "page.js (esbuild, browser condition)" "$b_js_raw" "$b_js_gz"
 printf '  %-60s %9d %9d\n' "${b_wasm#pkg/}" "$b_wasm_raw" "$b_wasm_gz"
 printf '  %-60s %9d %9d  (limit %d)\n' "total" "$((b_js_raw + b_wasm_raw))" "$b_total" "$BROWSER_LIMIT_GZ"
+# Where the browser module's code goes, by area (before wasm-opt).
+names=.tmp/wasm-pack/names-browser/gpt_image_edge_bg.wasm
+if [ -f "$names" ]; then
+  echo "  its code by area (before wasm-opt):"
+  python3 scripts/wasm-sizes.py "$names" --areas
+fi
 
 failed=0
 if [ "$gz_total" -gt "$LIMIT_GZ" ]; then
