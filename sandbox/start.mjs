@@ -39,6 +39,9 @@ export function spawnSandbox(bin, args = [], { quietExit = false, log } = {}) {
         });
       resolve({ url: m[1], pid: child.pid, stop });
     });
+    child.once("error", (e) =>
+      reject(e.code === "ENOENT" ? new Error(`no sandbox at ${bin}: build it with \`cargo build --release -p sandbox\``) : e),
+    );
     child.once("exit", (code) => reject(new Error(`sandbox exited (${code})`)));
   });
 }
