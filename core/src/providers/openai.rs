@@ -43,8 +43,9 @@ pub const RATIO_SIZES_1K: [(&str, u32, u32); 9] = [
 
 /// `size`: edges multiples of 16, the longest at most 3840, a ratio within
 /// 1:3..3:1, 655,360 to 8,294,400 pixels; `auto` priced as 1536x1024, the
-/// largest standard size (an upper bound).
-static SIZES: SizeRules = SizeRules {
+/// largest standard size (an upper bound). gpt-image-2's own rules: OpenRouter,
+/// which forwards requests to OpenAI, judges by them too.
+pub static SIZES: SizeRules = SizeRules {
     multiple_of: 16,
     max_edge: 3840,
     min_pixels: 655_360,

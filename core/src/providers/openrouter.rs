@@ -12,40 +12,18 @@ use crate::json::Json;
 use crate::price::{round_usd, Cost};
 use crate::provider::{
     Auth, Deadline, Field, Flow, Headers, Idempotency, Limits, Model, ModelFamily, PartialImages,
-    Provider, References, Setup, SizeRules, Source, Spec, Tariff, TokenTariff, Webhooks, Wire,
+    Provider, References, Setup, Source, Spec, Tariff, TokenTariff, Webhooks, Wire,
 };
 use crate::request::ImageRequest;
+// An explicit `size` ("an explicit pixel size is authoritative") is judged by
+// gpt-image-2's own rules, and `aspectRatio` sized by them, as OpenAI
+// publishes them: OpenRouter forwards the request to OpenAI.
+use super::openai::SIZES;
 use crate::wire::{images_api, post_json, ParseContext, StreamStep, SubmitPlan};
 use crate::{ResponseBody, Target};
 
 /// ASSUMED: as OpenAI's, which serves the model behind it.
 const TYPICAL_DURATION_MS: f64 = 30_000.0;
-
-/// Sizes for `aspectRatio` at 1K (2K doubles both edges): gpt-image-2's.
-const RATIO_SIZES_1K: [(&str, u32, u32); 9] = [
-    ("1:1", 1024, 1024),
-    ("3:2", 1536, 1024),
-    ("2:3", 1024, 1536),
-    ("4:3", 1152, 864),
-    ("3:4", 864, 1152),
-    ("4:5", 1024, 1280),
-    ("16:9", 1536, 864),
-    ("9:16", 864, 1536),
-    ("21:9", 1680, 720),
-];
-
-/// An explicit `size` ("an explicit pixel size is authoritative"), judged
-/// by gpt-image-2's rules: OpenRouter forwards it to OpenAI.
-static SIZES: SizeRules = SizeRules {
-    multiple_of: 16,
-    max_edge: 3840,
-    min_pixels: 655_360,
-    max_pixels: 8_294_400,
-    max_ratio: 3,
-    ratio_sizes_1k: &RATIO_SIZES_1K,
-    auto_priced_as: (1536, 1024),
-    only: &[],
-};
 
 /// `ImageGenerationRequest`, for gpt-image-2: aspect ratios and resolutions
 /// it serves (the document's enums hold more, for other models).
