@@ -12,9 +12,9 @@
 // estimateCost does the same for a request the acceptor takes whose model is
 // priced per image (credits or dollars by quality, resolution or flat): the
 // figures are a lookup in the model's tariff as the core exports it (never a
-// copy here) times the count; the words (`basis`) are the core's, written
-// when they are read. Token-billed models, and options beyond the plan, go to
-// the core. The same test checks every field against the core's.
+// copy here) times the count; the words (`basis`) are the core's, asked for
+// once per tariff entry. Token-billed models, and options beyond the plan, go
+// to the core. The same test checks every field against the core's.
 
 /** Settings a browser form sends that are checked by membership or range alone. */
 const LISTED = { aspectRatio: "aspectRatios", resolution: "resolutions", quality: "qualities", outputFormat: "outputFormats", moderation: "moderations" };
@@ -146,9 +146,6 @@ export function fastValidate(providerInfo, validateInWasm) {
 /** The entry of a `[key, value]` table for `key` (undefined: the core decides). */
 const entry = (table, key) => table.find((e) => e[0] === key)?.[1];
 
-/** A plain field, as the core's answers have (for the words once read, or set). */
-const data = (value) => ({ value, enumerable: true, configurable: true, writable: true });
-
 /** Rounded to a millionth of a dollar, as the core rounds (`price::round_usd`). */
 const roundUsd = (x) => Math.round(x * 1e6) / 1e6;
 
@@ -203,27 +200,25 @@ export function fastEstimate(providerInfo, certainlyValid, estimateInWasm) {
     const n = request.count ?? 1;
     const f = figures(tariffOf(provider, model), request, n, plan);
     if (f === undefined) return estimateInWasm(provider, request, options);
-    // The words are the core's, for the fields they depend on as they are now;
-    // written once, when first read, then a plain field (a frozen answer, as
-    // state libraries freeze them, keeps the getter and its one text).
+    return { provider, images: n, credits: f.credits, usd: f.usd, exact: f.exact, basis: basisOf(provider, model, request, n, plan) };
+  }
+
+  // The core's words for each tariff entry priced here, asked for once: like
+  // the figures, they depend only on these fields (the agreement test holds
+  // them to the core's for every request). Bounded: the keys are entries of
+  // the tariffs, and the table starts again should it ever pass 512.
+  const words = new Map();
+  function basisOf(provider, model, request, n, plan) {
     const { prompt, quality, resolution } = request;
-    let words;
-    return {
-      provider,
-      images: n,
-      credits: f.credits,
-      usd: f.usd,
-      exact: f.exact,
-      get basis() {
-        const priced = { prompt, model, quality: quality ?? undefined, resolution: resolution ?? undefined, count: n };
-        words ??= estimateInWasm(provider, priced, plan === undefined ? undefined : { plan }).basis;
-        Reflect.defineProperty(this, "basis", data(words));
-        return words;
-      },
-      set basis(value) {
-        Reflect.defineProperty(this, "basis", data(value));
-      },
-    };
+    const key = `${provider}\0${model ?? ""}\0${quality ?? ""}\0${resolution ?? ""}\0${n}\0${plan ?? ""}`;
+    let text = words.get(key);
+    if (text === undefined) {
+      const priced = { prompt, model, quality: quality ?? undefined, resolution: resolution ?? undefined, count: n };
+      text = estimateInWasm(provider, priced, plan === undefined ? undefined : { plan }).basis;
+      if (words.size >= 512) words.clear();
+      words.set(key, text);
+    }
+    return text;
   }
 
   return { estimateCost };
