@@ -127,9 +127,15 @@ function errorOf(e) {
   return { code: e?.code || "INTERNAL", message: String(e?.message || e), handle: e?.handle ?? null, retryable: Boolean(e?.retryable) };
 }
 
-/** What a handle shows its principal: the provider's job and when it was sent (no prompt). */
+/**
+ * What a handle shows its principal: all of it but the request (no prompt) and a
+ * result. With the provider's job id, it is a handle `ImageClient.waitFor` takes:
+ * a job the engine lost can be found again from the job's record.
+ */
 function shownHandle(h) {
-  return h ? { provider: h.provider, jobId: h.jobId ?? null, idempotencyKey: h.idempotencyKey, submittedAt: h.submittedAt } : null;
+  if (!h) return null;
+  const { request, result, ...shown } = plain(h);
+  return shown;
 }
 
 /** A handle as plain JSON, for a step's result (a Workflow keeps step results). */

@@ -128,7 +128,7 @@ export interface RouteJobs {
   ledger: { idFromName(name: string): unknown; get(id: any): any };
   /** The R2 bucket the images are kept in. */
   images: { get(key: string): Promise<unknown>; put(key: string, value: Uint8Array, options?: unknown): Promise<unknown> };
-  /** After this long (default 1200000: 20 minutes) a sent job that has not ended is shown `stalled: true` with its handle. */
+  /** After this long (default 1200000: 20 minutes) a sent job that has not ended is shown `stalled: true` with its handle (with the provider's `jobId`, `ImageClient.waitFor` takes it). */
   stallMs?: number;
 }
 

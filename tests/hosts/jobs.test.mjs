@@ -185,7 +185,15 @@ test(`wrangler ${version}: 30 concurrent requests of one principal at $0.04 agai
   console.log(`     settled: $${cost.toFixed(6)} for 5 jobs estimated at $0.20; ${jobs[0].steps} Workflow steps a queue job; ledger ${usage.storageBytes} bytes after 5 jobs`);
 });
 
-test(`wrangler ${version}: SIGKILL with a job in flight: after a restart on the same state, finished jobs and images are served; the job in flight is never sent again nor reads as more than happened`, async () => {
+test(`wrangler ${version}: SIGKILL with jobs in flight: after a restart on the same state, finished jobs and images are served; a job in flight is never sent again nor reads as more than happened, and one with a provider's id is found again from its record`, async () => {
+  // An Apiframe job waiting on the provider (sent: its record holds the provider's id).
+  const queuedBefore = await created("apiframe");
+  const q = await generate("frank", { prompt: PROMPT, quality: "medium" }, {}, undefined, "apiframe");
+  assert.equal(q.status, 202);
+  const { token: queuedToken } = await q.json();
+  const waiting = await jobUntil("frank", queuedToken, (j) => Boolean(j.handle?.jobId), 20_000, "apiframe");
+  assert.equal(waiting.status, "running", JSON.stringify(waiting));
+  // An OpenAI job being sent: the sandbox has the request (and bills it), no answer yet.
   const before = await created();
   const r = await generate("erin", { prompt: PROMPT, quality: "medium", size: "1024x1024" });
   assert.equal(r.status, 202);
@@ -212,6 +220,18 @@ test(`wrangler ${version}: SIGKILL with a job in flight: after a restart on the 
   assert.equal(await created(), before + 1, "never sent a second time");
   assert.ok(job.handle && job.handle.idempotencyKey, JSON.stringify(job));
   console.log(`     after the restart the job in flight reads ${JSON.stringify({ status: job.status, stalled: job.stalled, handle: job.handle })}`);
+  // The Apiframe job: stalled, never sent again, and its record's handle is one
+  // ImageClient.waitFor takes (no prompt in it): the paid job is found again.
+  const queued = await jobUntil("frank", queuedToken, (j) => j.stalled === true, 30_000, "apiframe");
+  assert.notEqual(queued.status, "succeeded");
+  assert.equal(queued.handle.jobId, waiting.handle.jobId);
+  assert.ok(!JSON.stringify(queued).includes(PROMPT), "the record shows no prompt");
+  const { ImageClient } = await import(join(HOSTS, "node_modules/gpt-image-edge/dist/node.mjs"));
+  const found = await new ImageClient({ provider: "apiframe", apiKey: SANDBOX_KEYS.apiframe, baseUrl: sandbox.url }).waitFor(queued.handle);
+  assert.equal(found.status, "succeeded", JSON.stringify(found));
+  assert.ok(found.images.length >= 1 && found.images[0].url, JSON.stringify(found.images));
+  assert.equal(await created("apiframe"), queuedBefore + 1, "the Apiframe job was sent once");
+  console.log(`     the Apiframe job stalled with ${JSON.stringify(queued.handle)}; waitFor(handle): ${found.status}, ${found.images.length} image, ${found.cost.usd} USD`);
 });
 
 test("createRouteHandler refuses jobs and budgets it cannot honour, naming the option", async () => {
