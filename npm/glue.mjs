@@ -11,7 +11,7 @@ import { imagesAsDataUrls } from "wasm-bindgen-snippets/images.js";
 import { jsonText, validationOf } from "wasm-bindgen-snippets/json.js";
 import { fastEstimate, fastValidate } from "./fast-path.mjs";
 
-export { costFromUsage, initSync, providerInfo } from "wasm-bindgen-glue";
+export { initSync, providerInfo } from "wasm-bindgen-glue";
 export { GptImageError } from "wasm-bindgen-snippets/errors.js";
 export { readLimited as readBounded } from "wasm-bindgen-snippets/runtime.js";
 export { default } from "wasm-bindgen-glue"; // init() for browser.mjs and init.mjs, which `export *` leaves out

@@ -1,17 +1,16 @@
-//! The stateless functions a page needs: validation, prices and the
-//! providers' descriptions. The wire formats and webhook checks are in
-//! [`crate::wire`], in server builds only.
+//! The stateless functions a page needs: validation, estimates and the
+//! providers' descriptions. The wire formats, the price of an answer's
+//! `usage` and webhook checks are in [`crate::wire`], in server builds only.
 
 use crate::convert::{
-    from_json, js_error, opt_bool, opt_number, opt_string, provider, provider_named, provider_of,
-    stringify, to_json, value_of_text,
+    js_error, opt_bool, opt_number, opt_string, provider_named, provider_of, stringify,
+    value_of_text,
 };
 use crate::images::request_text;
 use gpt_image_core::json;
-use gpt_image_core::provider::ModelChoice;
 use gpt_image_core::{
-    estimate_cost, price, validate_request, Error, ErrorCode, Issue, IssueCode, Model, Plan,
-    PriceOptions, Provider, ValidateOptions,
+    estimate_cost, validate_request, Error, ErrorCode, Issue, IssueCode, Plan, PriceOptions,
+    Provider, ValidateOptions,
 };
 use wasm_bindgen::prelude::*;
 
@@ -164,48 +163,6 @@ pub fn estimate_cost_js(
     let provider_id = provider_id.as_string().unwrap_or_default();
     let cost = estimate_cost_text(&provider_id, &request_text(&request), options)?;
     Ok(js_sys::JSON::parse(&cost).unwrap_or(JsValue::NULL))
-}
-
-/// The exact price of a token-billed answer from its `usage` block:
-/// `costFromUsage(provider, usage, { model?, images? })`.
-#[wasm_bindgen(js_name = costFromUsage, skip_typescript)]
-pub fn cost_from_usage_js(
-    provider_id: JsValue,
-    usage: JsValue,
-    options: JsValue,
-) -> Result<JsValue, JsValue> {
-    let p = provider(&provider_id)?;
-    let model = model_option(p, &options)?;
-    let images = crate::convert::opt_whole(&options, "images", 1, 100)?.unwrap_or(1.0) as u32;
-    let value = to_json(&usage)?;
-    price::cost_from_usage(p, model, &value, images)
-        .map(|c| from_json(&c.to_json()))
-        .ok_or_else(|| {
-            js_error(&Error::new(
-                ErrorCode::Decode,
-                format!(
-                    "usage must have numeric input_tokens and output_tokens, for a model {} bills by tokens",
-                    p.display_name()
-                ),
-            ))
-        })
-}
-
-/// The `model` option: a model the provider lists, or its default.
-pub(crate) fn model_option(p: Provider, options: &JsValue) -> Result<&'static Model, JsValue> {
-    match opt_string(options, "model")? {
-        None => Ok(p.default_model()),
-        Some(id) => match p.model(&id) {
-            ModelChoice::Listed(m) | ModelChoice::Unlisted(m) => Ok(m),
-            ModelChoice::Unknown => Err(js_error(&Error::new(
-                ErrorCode::InvalidRequest,
-                format!(
-                    "option `model`: \"{id}\" is not a model {} sells",
-                    p.display_name()
-                ),
-            ))),
-        },
-    }
 }
 
 /// `provider_info()` rendered at compile time (see build.rs).

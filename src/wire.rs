@@ -1,14 +1,17 @@
 //! The wire formats, for servers: the provider requests (`buildSubmitRequest`,
-//! `buildPollRequest`), their answers (`parseJob`) and webhook checks
-//! (`verifyWebhook`). They take keys and read provider traffic, so browser
-//! builds leave them out: a page validates and prices, it never holds a key.
+//! `buildPollRequest`), their answers (`parseJob`, and `costFromUsage` for the
+//! `usage` block of one) and webhook checks (`verifyWebhook`). They take keys
+//! and read provider traffic, so browser builds leave them out: a page
+//! validates and prices a request, it never holds a key or sees an answer.
 
-use crate::api::{model_option, price_options};
+use crate::api::price_options;
 use crate::convert::{from_json, get, js_error, opt_bool, opt_string, provider, to_json};
 use gpt_image_core::json;
+use gpt_image_core::price;
+use gpt_image_core::provider::ModelChoice;
 use gpt_image_core::{
     build_poll_request, build_submit_request, parse_job, Body, Error, ErrorCode, HttpRequest, Json,
-    ParseContext, ResponseBody, Target,
+    Model, ParseContext, Provider, ResponseBody, Target,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -198,4 +201,46 @@ pub fn verify_webhook_js(options: JsValue) -> Result<js_sys::Promise, JsValue> {
             Err(_) => js_sys::Promise::resolve(&JsValue::FALSE),
         },
     )
+}
+
+/// The exact price of a token-billed answer from its `usage` block:
+/// `costFromUsage(provider, usage, { model?, images? })`.
+#[wasm_bindgen(js_name = costFromUsage, skip_typescript)]
+pub fn cost_from_usage_js(
+    provider_id: JsValue,
+    usage: JsValue,
+    options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let p = provider(&provider_id)?;
+    let model = model_option(p, &options)?;
+    let images = crate::convert::opt_whole(&options, "images", 1, 100)?.unwrap_or(1.0) as u32;
+    let value = to_json(&usage)?;
+    price::cost_from_usage(p, model, &value, images)
+        .map(|c| from_json(&c.to_json()))
+        .ok_or_else(|| {
+            js_error(&Error::new(
+                ErrorCode::Decode,
+                format!(
+                    "usage must have numeric input_tokens and output_tokens, for a model {} bills by tokens",
+                    p.display_name()
+                ),
+            ))
+        })
+}
+
+/// The `model` option: a model the provider lists, or its default.
+fn model_option(p: Provider, options: &JsValue) -> Result<&'static Model, JsValue> {
+    match opt_string(options, "model")? {
+        None => Ok(p.default_model()),
+        Some(id) => match p.model(&id) {
+            ModelChoice::Listed(m) | ModelChoice::Unlisted(m) => Ok(m),
+            ModelChoice::Unknown => Err(js_error(&Error::new(
+                ErrorCode::InvalidRequest,
+                format!(
+                    "option `model`: \"{id}\" is not a model {} sells",
+                    p.display_name()
+                ),
+            ))),
+        },
+    }
 }
